@@ -1,0 +1,124 @@
+# fcc — one plain Makefile (STYLE.md §7).
+#
+#   make              build ./fcc
+#   make check        install missing Debian packages, build, run every test
+#   make check-asan   the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make fuzz         libFuzzer harnesses (clang), 60 s each from the seed corpus
+#   make deps         install the Debian packages fcc and its tests need
+#
+# Each variant builds in its own directory under out/ so objects never mix.
+
+PKG_CONFIG ?= pkg-config
+CC ?= cc
+PKGS := yaml-0.1 libcyaml jansson libxml-2.0 libcurl libcrypto libpcre2-8 libzip
+
+OUT ?= out/default
+SAN ?=
+CFLAGS ?= -O2 -g
+WARN := -std=c11 -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes
+FCC_CPPFLAGS := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I.
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+ALL_CFLAGS = $(WARN) $(FCC_CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS) -MMD -MP
+TEST_CFLAGS = $(filter-out -Wmissing-prototypes,$(ALL_CFLAGS)) $(CHECK_CFLAGS)
+LDLIBS_ALL = $(PKG_LIBS) -lm
+
+LIB_SRC := $(sort $(wildcard compiler/base/*.c compiler/*.c runtime/*.c runtime/aws/*.c))
+CLI_SRC := $(sort $(wildcard runtime/cli/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+UNIT_TESTS := $(sort $(wildcard tests/unit/test_*.c))
+
+LIB_OBJ := $(LIB_SRC:%.c=$(OUT)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(OUT)/%.o)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(OUT)/%.o)
+
+LIBFCC := $(OUT)/libfcc.a
+FCC_BIN := $(OUT)/fcc
+UNIT_BIN := $(OUT)/unit-tests
+
+.PHONY: all check check-asan test deps fuzz bench clean lint golden-update
+
+all: fcc
+
+# ./fcc is the default build; variants keep their binary in $(OUT).
+fcc: $(FCC_BIN)
+	@if [ "$(OUT)" = "out/default" ]; then cp $(FCC_BIN) fcc.tmp && mv fcc.tmp fcc; fi
+
+$(OUT)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBFCC): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FCC_BIN): $(CLI_OBJ) $(LIBFCC)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $(CLI_OBJ) $(LIBFCC) $(LDLIBS_ALL)
+
+# The unit runner collects one suite per tests/unit/test_<module>.c, each
+# defining `Suite *suite_<module>(void)`.
+$(OUT)/tests/unit/suites.inc: $(UNIT_TESTS) Makefile
+	@mkdir -p $(dir $@)
+	@for f in $(UNIT_TESTS); do n=$$(basename $$f .c); echo "FCC_SUITE(suite_$${n#test_})"; done > $@.tmp && mv $@.tmp $@
+
+$(OUT)/tests/unit/main.o: tests/unit/main.c $(OUT)/tests/unit/suites.inc
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -I$(OUT)/tests/unit -c $< -o $@
+
+$(OUT)/tests/unit/test_%.o: tests/unit/test_%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -c $< -o $@
+
+$(OUT)/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -c $< -o $@
+
+$(UNIT_BIN): $(UNIT_OBJ) $(LIBFCC)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $(UNIT_OBJ) $(LIBFCC) $(CHECK_LIBS) $(LDLIBS_ALL)
+
+deps:
+	@sh tools/deps.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@sh tests/run.sh $(OUT)
+
+check-asan: deps
+	@$(MAKE) --no-print-directory OUT=out/asan SAN=1 CFLAGS="-O1 -g" out/asan/fcc out/asan/unit-tests
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		sh tests/run.sh out/asan
+
+test: all $(UNIT_BIN)
+	@sh tests/run.sh $(OUT)
+
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TIME ?= 60
+fuzz: deps
+	@$(MAKE) --no-print-directory OUT=out/fuzz CC=clang \
+		SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined" CFLAGS="-O1 -g" out/fuzz/libfcc.a
+	@mkdir -p out/fuzz/bin
+	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+		clang $(WARN) $(FCC_CPPFLAGS) $(PKG_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
+		-o out/fuzz/bin/$$n $$f out/fuzz/libfcc.a $(LDLIBS_ALL) || exit 1; \
+		mkdir -p out/fuzz/corpus/$$n; \
+		echo "fuzz: $$n for $(FUZZ_TIME)s"; \
+		out/fuzz/bin/$$n -max_total_time=$(FUZZ_TIME) -max_len=65536 \
+			out/fuzz/corpus/$$n tests/fuzz/corpus/$$n || exit 1; done
+
+bench: all
+	@sh bench/check.sh
+
+lint:
+	@clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC)
+
+clean:
+	rm -rf out fcc
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)

@@ -1,0 +1,25 @@
+/*
+ * cli.h — the fcc command line: the command table and what commands share.
+ *
+ * Only runtime/cli/ prints to the terminal and decides exit codes. Each
+ * command is `int cmd_<name>(int argc, char **argv)` where argv[0] is the
+ * command name, and returns the process exit status.
+ */
+#ifndef FCC_CLI_H
+#define FCC_CLI_H
+
+#include <stdio.h>
+
+/* Exit statuses shared by every command. */
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+int cmd_check(int argc, char **argv);
+
+/* Print "fcc <cmd>: <message>" plus a hint to run --help, return CLI_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Non-zero when colour should be used on `f` (a terminal, NO_COLOR unset,
+ * TERM not "dumb"). */
+int cli_use_color(FILE *f);
+
+#endif
