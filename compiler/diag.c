@@ -45,25 +45,48 @@ static void add(diag_sink *d, diag_severity sev, fcc_span span, const char *fmt,
 {
 	diag_item *it;
 	char *msg;
+	size_t i;
 
+	msg = vformat(fmt, ap);
+	if (!msg) {
+		d->oom = 1;
+		d->last_dropped = 1;
+		if (sev == DIAG_ERROR)
+			d->nerrors++;
+		else
+			d->nwarnings++;
+		return;
+	}
+	/* The checker runs once per environment; a problem in the shared base
+	 * is reported once. Past DIAG_MAX_STORED only the count grows. */
+	for (i = 0; i < d->n; i++)
+		if (d->items[i].span.src == span.src && d->items[i].span.start == span.start &&
+		    d->items[i].span.end == span.end && strcmp(d->items[i].msg, msg) == 0) {
+			fcc_free(msg);
+			d->last_dropped = 1;
+			return;
+		}
+	d->last_dropped = 0;
 	if (sev == DIAG_ERROR)
 		d->nerrors++;
 	else
 		d->nwarnings++;
+	if (d->n >= DIAG_MAX_STORED) {
+		fcc_free(msg);
+		d->last_dropped = 1;
+		return;
+	}
 	if (d->n == d->cap) {
 		size_t ncap = d->cap ? d->cap * 2 : 16;
 		diag_item *p = fcc_realloc(d->items, ncap * sizeof *p);
 		if (!p) {
 			d->oom = 1;
+			d->last_dropped = 1;
+			fcc_free(msg);
 			return;
 		}
 		d->items = p;
 		d->cap = ncap;
-	}
-	msg = vformat(fmt, ap);
-	if (!msg) {
-		d->oom = 1;
-		return;
 	}
 	it = &d->items[d->n];
 	memset(it, 0, sizeof *it);
@@ -97,7 +120,7 @@ void diag_note(diag_sink *d, fcc_span span, const char *fmt, ...)
 	va_list ap;
 	diag_item *it;
 
-	if (d->n == 0)
+	if (d->n == 0 || d->last_dropped)
 		return;
 	it = &d->items[d->n - 1];
 	if (it->note)

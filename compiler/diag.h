@@ -30,11 +30,13 @@ typedef struct diag_sink {
 	size_t n, cap;
 	size_t nerrors, nwarnings;
 	int oom; /* a report was lost to ENOMEM; the count still includes it */
+	int last_dropped; /* the latest report was a repeat: diag_note ignores it */
 } diag_sink;
 
 typedef enum { DIAG_FORMAT_TEXT, DIAG_FORMAT_JSON, DIAG_FORMAT_GITHUB } diag_format;
 
 #define DIAG_MAX_SHOWN 20
+#define DIAG_MAX_STORED 1000 /* beyond this only the counts grow */
 
 void diag_init(diag_sink *d);
 void diag_dispose(diag_sink *d);

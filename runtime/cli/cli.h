@@ -18,6 +18,13 @@ int cmd_check(int argc, char **argv);
 /* Print "fcc <cmd>: <message>" plus a hint to run --help, return CLI_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+struct diag_sink;
+/* Sort and print diagnostics: text to stderr, json to stdout, plus GitHub
+ * annotations under GITHUB_ACTIONS=true. Returns 0 or FCC_ENOMEM. */
+int cli_print_diagnostics(struct diag_sink *d, int fmt, int color);
+/* --color WHEN → *out for stream `f`; -1 for an unknown WHEN. */
+int cli_parse_color(const char *when, FILE *f, int *out);
+
 /* Non-zero when colour should be used on `f` (a terminal, NO_COLOR unset,
  * TERM not "dumb"). */
 int cli_use_color(FILE *f);

@@ -1,12 +1,144 @@
 /*
- * cmd_check.c — `fcc check [SPEC]`: load and check a spec (placeholder until
- * the loader lands).
+ * cmd_check.c — `fcc check [SPEC]`: load and check a spec, print every
+ * diagnostic with file:line:col and a caret line (or as JSON for editors, and
+ * as GitHub annotations under GITHUB_ACTIONS=true).
  */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
+#include "compiler/base/alloc.h"
+#include "compiler/base/arena.h"
+#include "compiler/check.h"
+#include "compiler/diag.h"
+
+static const char usage_text[] =
+	"usage: fcc check [SPEC] [--env NAME] [--diagnostics-format text|json]\n"
+	"\n"
+	"Load SPEC (default ./project.spec) and check every key, type and rule of the\n"
+	"spec language (spec/README.md). Without --env, the base spec and every\n"
+	"environment are checked; with --env, the base merged with that environment.\n"
+	"\n"
+	"options:\n"
+	"  --env NAME                  check the spec as environment NAME selects it\n"
+	"  --diagnostics-format FMT    text (default, on stderr) or json (on stdout)\n"
+	"  --color WHEN                auto (default), always or never\n"
+	"  -h, --help                  show this help\n"
+	"\n"
+	"Under GITHUB_ACTIONS=true, errors are also printed as ::error annotations.\n"
+	"exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage error\n";
+
+/* Render the sink to stderr (text) or stdout (json), plus GitHub annotations. */
+int cli_print_diagnostics(diag_sink *d, int fmt_in, int color)
+{
+	diag_format fmt = (diag_format)fmt_in;
+	fcc_buf out;
+	const char *gha = getenv("GITHUB_ACTIONS");
+	int rc;
+
+	diag_sort(d);
+	fcc_buf_init(&out, 0);
+	rc = diag_render(d, fmt, color, &out);
+	if (!rc)
+		fputs(fcc_buf_cstr(&out), fmt == DIAG_FORMAT_JSON ? stdout : stderr);
+	if (!rc && gha && strcmp(gha, "true") == 0 && fmt == DIAG_FORMAT_TEXT) {
+		fcc_buf_reset(&out);
+		rc = diag_render(d, DIAG_FORMAT_GITHUB, 0, &out);
+		if (!rc)
+			fputs(fcc_buf_cstr(&out), stdout);
+	}
+	fcc_buf_dispose(&out);
+	if (rc)
+		fprintf(stderr, "fcc: out of memory while printing diagnostics\n");
+	return rc;
+}
+
+int cli_parse_color(const char *when, FILE *f, int *out)
+{
+	if (!when || strcmp(when, "auto") == 0)
+		*out = cli_use_color(f);
+	else if (strcmp(when, "always") == 0)
+		*out = 1;
+	else if (strcmp(when, "never") == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
 
 int cmd_check(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return CLI_OK;
+	static const struct option longopts[] = {
+		{"env", required_argument, NULL, 'e'},
+		{"diagnostics-format", required_argument, NULL, 'f'},
+		{"color", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *spec = "project.spec", *env = NULL, *color_when = NULL;
+	diag_format fmt = DIAG_FORMAT_TEXT;
+	chk_options opt = {0};
+	spec_model *model = NULL;
+	fcc_source *src = NULL;
+	fcc_arena arena;
+	diag_sink d;
+	fcc_err e;
+	int ch, rc, color, status;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'e':
+			env = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "text") == 0)
+				fmt = DIAG_FORMAT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				fmt = DIAG_FORMAT_JSON;
+			else
+				return cli_usage_error("check", "unknown diagnostics format '%s' "
+								"(text or json)", optarg);
+			break;
+		case 'c':
+			color_when = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return CLI_OK;
+		default:
+			if (optopt)
+				return cli_usage_error("check", "option '%s' needs a value",
+						       argv[optind - 1]);
+			return cli_usage_error("check", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		spec = argv[optind++];
+	if (optind < argc)
+		return cli_usage_error("check", "unexpected argument '%s'", argv[optind]);
+	if (cli_parse_color(color_when, stderr, &color))
+		return cli_usage_error("check", "--color takes auto, always or never");
+
+	fcc_arena_init(&arena);
+	diag_init(&d);
+	fcc_err_clear(&e);
+	opt.env = env;
+	rc = chk_spec_file(&model, &src, spec, &opt, &arena, &d, &e);
+	if (rc == FCC_ENOMEM || (rc && d.n == 0 && e.code)) {
+		fprintf(stderr, "fcc: error: %s\n", e.msg[0] ? e.msg : fcc_err_name(rc));
+		status = CLI_FAIL;
+	} else {
+		cli_print_diagnostics(&d, fmt, color);
+		status = rc ? CLI_FAIL : CLI_OK;
+		if (!rc && fmt == DIAG_FORMAT_TEXT)
+			printf("%s: ok\n", spec);
+	}
+	diag_dispose(&d);
+	fcc_arena_dispose(&arena);
+	fcc_source_free(src);
+	return status;
 }
