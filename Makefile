@@ -112,6 +112,10 @@ fuzz: deps
 		out/fuzz/bin/$$n -max_total_time=$(FUZZ_TIME) -max_len=65536 \
 			out/fuzz/corpus/$$n tests/fuzz/corpus/$$n || exit 1; done
 
+# Rewrite the expected diagnostics of tests/specs/bad for review (git diff).
+golden-update: all $(UNIT_BIN)
+	FCC_SRCDIR=$(CURDIR) FCC_GOLDEN_UPDATE=1 CK_RUN_SUITE=spec $(UNIT_BIN)
+
 bench: all
 	@sh bench/check.sh
 

@@ -51,6 +51,7 @@ typedef struct ck {
 	rx_entry rx[48];
 	size_t nrx;
 	int oom;
+	int data_bad; /* data is not a list: skip rules that look entries up */
 	spec_model *m;
 } ck;
 
@@ -335,7 +336,8 @@ static const char *var_value(ck *c, const spec_node *at, const char *name, size_
 		if (v->bad)
 			return NULL;
 		if (v->busy || depth > MAX_VAR_DEPTH) {
-			diag_error(c->d, var_span(at, key), "variable '%s' refers to itself", key);
+			diag_error(c->d, var_span(at, key),
+				   "variable '%s' refers back to itself through ${...}", key);
 			v->bad = 1;
 			return NULL;
 		}
@@ -993,8 +995,13 @@ static void check_data(ck *c, const spec_node *root)
 	spec_model *mo = c->m;
 	size_t i, j;
 
-	if (!seq || !(seq = as_seq(c, seq, "data")))
+	c->data_bad = 0;
+	if (!seq)
 		return;
+	if (!(seq = as_seq(c, seq, "data"))) {
+		c->data_bad = 1;
+		return;
+	}
 	mo->data = fcc_arena_alloc(c->a, (seq->n ? seq->n : 1) * sizeof *mo->data);
 	if (!mo->data) {
 		c->oom = 1;
@@ -1023,7 +1030,8 @@ static void check_data(ck *c, const spec_node *root)
 					   "%s.key '%s' is relative to artifacts.prefix: drop the leading "
 					   "'%s'",
 					   path, dd.key.s, dd.key.s[0] == '/' ? "/" : "s3://");
-				continue;
+				/* kept without the prefix, so pipeline.train_data does not also fail */
+				dd.key.s += dd.key.s[0] == '/' ? strspn(dd.key.s, "/") : 5;
 			}
 		} else {
 			const char *slash = strrchr(dd.file.s, '/');
@@ -1136,10 +1144,13 @@ static void check_schema_list(ck *c, const spec_node *n, const char *path, spec_
 			continue;
 		memset(&a, 0, sizeof a);
 		check_keys(c, m, ip, keys);
-		if (!get_str(c, need(c, m, "name", ip, m->span), path_join(c, ip, "name"), &a.name) ||
-		    !get_enum(c, need(c, m, "type", ip, m->span), path_join(c, ip, "type"), ATTR_TYPES,
-			      &a.type))
+		if (!get_str(c, need(c, m, "name", ip, m->span), path_join(c, ip, "name"), &a.name))
 			continue;
+		/* A bad type is reported, and the attribute still counts as present so
+		 * the required-attribute rule does not report it a second time. */
+		if (!get_enum(c, need(c, m, "type", ip, m->span), path_join(c, ip, "type"), ATTR_TYPES,
+			      &a.type))
+			a.type.s = NULL;
 		if (strlen(a.name.s) > 63 || !rx_match(c, RX_ATTR, a.name.s)) {
 			diag_error(c->d, a.name.span,
 				   "attribute name '%s' must start with a letter and have at most 63 "
@@ -1180,6 +1191,8 @@ static void require_attr(ck *c, const spec_schema *s, const spec_node *at, const
 			   path, name, type1);
 		return;
 	}
+	if (!a->type.s)
+		return;
 	if (strcmp(a->type.s, type1) != 0 && (!type2 || strcmp(a->type.s, type2) != 0)) {
 		if (type2)
 			diag_error(c->d, a->type.span, "attribute '%s' must be of type %s or %s, not %s",
@@ -1231,7 +1244,7 @@ static void check_pipeline(ck *c, const spec_node *root, fcc_span where)
 		for (i = 0; i < mo->ndata; i++)
 			if (strcmp(mo->data[i].key.s, v.s) == 0)
 				found = 1;
-		if (!found) {
+		if (!found && !c->data_bad) {
 			const char *cands[65];
 			const char *hint;
 			size_t k;
@@ -1850,6 +1863,7 @@ int chk_spec_file(spec_model **out, fcc_source **src_out, const char *path,
 	chk_options o = {0};
 	char *dir = NULL;
 	const char *slash;
+	size_t errors_before = diag_error_count(d);
 	int rc;
 
 	*out = NULL;
@@ -1872,6 +1886,10 @@ int chk_spec_file(spec_model **out, fcc_source **src_out, const char *path,
 	}
 	rc = chk_spec(out, root, *src_out, &o, arena, d);
 	fcc_free(dir);
+	if (rc == FCC_OK && diag_error_count(d) > errors_before) {
+		*out = NULL; /* the loader reported errors, such as duplicate keys */
+		rc = FCC_ECHECK;
+	}
 	if (rc == FCC_ENOMEM)
 		fcc_err_set(e, FCC_ENOMEM, "out of memory");
 	return rc;
