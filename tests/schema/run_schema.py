@@ -89,6 +89,16 @@ def load_spec(text):
     return yaml.load(text, Loader=CfnLoader)
 
 
+def deep_merge(base, over):
+    """fcc's overlay merge: maps merge key by key, lists and scalars replace."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = deep_merge(base[k], v) if k in base else v
+        return out
+    return copy.deepcopy(over)
+
+
 with open(SCHEMA_PATH, encoding="utf-8") as f:
     SCHEMA = json.load(f)
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
@@ -157,6 +167,21 @@ class Accepts(unittest.TestCase):
         doc = load_spec(block)
         self.assertEqual(errors(doc), [])
         self.assertEqual(doc["fcc"], 1)
+
+    def test_reference_examples_validate(self):
+        # Every YAML example in spec/README.md, deep-merged over the example spec
+        # the way an environment overlay is, must still validate.
+        with open(os.path.join(ROOT, "spec", "README.md"), encoding="utf-8") as f:
+            blocks = [b.split("```", 1)[0] for b in f.read().split("```yaml\n")[1:]]
+        checked = 0
+        for block in blocks:
+            frag = load_spec(block)
+            if not isinstance(frag, dict) or "jobs" in frag:
+                continue  # the editor modeline and the GitHub workflow
+            doc = deep_merge(example(), frag)
+            self.assertEqual([e.message for e in errors(doc)], [], block)
+            checked += 1
+        self.assertGreaterEqual(checked, 12)
 
     def test_interpolated_bucket_is_checked_loosely(self):
         doc = mutate(lambda d: d["artifacts"].update(bucket="${var.bucket}"))
