@@ -410,7 +410,6 @@ def build():
     d["overlay"] = overlay
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "fcc.schema.json",
         "title": "fcc project spec, language v1",
         "description": "A project.spec: one SageMaker MLOps organization template that trains "
                        "with Amazon Forecast. Reference: spec/README.md. Strings with "
