@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "base/alloc.h"
@@ -733,11 +734,14 @@ static void check_bucket(ck *c, const spec_str *v, const char *path)
 		diag_error(c->d, v->span, "%s '%s' must not contain '..'", path, s);
 	else if (is_ipv4(s))
 		diag_error(c->d, v->span, "%s '%s' must not look like an IP address", path, s);
-	else if (strncmp(s, "xn--", 4) == 0 || strncmp(s, "sthree-", 7) == 0)
+	else if (strncmp(s, "xn--", 4) == 0 || strncmp(s, "sthree-", 7) == 0 ||
+		 strncmp(s, "amzn-s3-demo-", 13) == 0)
 		diag_error(c->d, v->span, "%s '%s' uses a prefix S3 reserves", path, s);
 	else if ((len > 8 && strcmp(s + len - 8, "-s3alias") == 0) ||
 		 (len > 7 && strcmp(s + len - 7, "--ol-s3") == 0) ||
-		 (len > 7 && strcmp(s + len - 7, ".mrap") == 0))
+		 (len > 5 && strcmp(s + len - 5, ".mrap") == 0) ||
+		 (len > 6 && strcmp(s + len - 6, "--x-s3") == 0) ||
+		 (len > 10 && strcmp(s + len - 10, "--table-s3") == 0))
 		diag_error(c->d, v->span, "%s '%s' uses a suffix S3 reserves", path, s);
 }
 
@@ -750,8 +754,13 @@ static void check_tags(ck *c, const spec_node *n, const char *path, spec_tag **o
 	*nout = 0;
 	if (!m)
 		return;
-	if (m->n > 50)
-		diag_error(c->d, m->span, "%s has %zu tags; AWS allows at most 50", path, m->n);
+	/* AWS allows 50 tags per resource; fcc adds fcc:project, fcc:spec-sha256
+	 * and sagemaker:studio-visibility itself. */
+	if (m->n > 47)
+		diag_error(c->d, m->span,
+			   "%s has %zu tags; AWS allows 50 per resource and fcc adds 3 of its own, "
+			   "so at most 47",
+			   path, m->n);
 	*out = fcc_arena_alloc(c->a, (m->n ? m->n : 1) * sizeof **out);
 	if (!*out) {
 		c->oom = 1;
@@ -767,12 +776,12 @@ static void check_tags(ck *c, const spec_node *n, const char *path, spec_tag **o
 			diag_error(c->d, k->span, "tag key '%s' must have 1 to 128 characters", k->str);
 			continue;
 		}
-		if (strncmp(k->str, "aws:", 4) == 0) {
+		if (strncasecmp(k->str, "aws:", 4) == 0) {
 			diag_error(c->d, k->span,
 				   "tag key '%s' uses the 'aws:' prefix, which AWS reserves", k->str);
 			continue;
 		}
-		if (strncmp(k->str, "fcc:", 4) == 0) {
+		if (strncasecmp(k->str, "fcc:", 4) == 0) {
 			diag_error(c->d, k->span,
 				   "tag key '%s' uses the 'fcc:' prefix, which fcc reserves for its own tags",
 				   k->str);
@@ -782,6 +791,13 @@ static void check_tags(ck *c, const spec_node *n, const char *path, spec_tag **o
 		t.key.span = k->span;
 		if (!get_str(c, m->pairs[i].value, kp, &t.value))
 			continue;
+		if (t.value.s[0] == '\0') {
+			diag_error(c->d, t.value.span,
+				   "tag '%s' has an empty value; Service Catalog requires 1 to 256 "
+				   "characters",
+				   k->str);
+			continue;
+		}
 		if (utf8_chars(t.value.s) > 256) {
 			diag_error(c->d, t.value.span, "tag value of '%s' is longer than 256 characters",
 				   k->str);
@@ -1280,6 +1296,15 @@ static void check_pipeline(ck *c, const spec_node *root, fcc_span where)
 	    get_enum(c, n, "pipeline.timestamp_format", TS_FORMATS, &v))
 		mo->pipeline.timestamp_format = v;
 
+	/* Forecast reads sub-daily data only with a time of day in the stamp. */
+	if (mo->pipeline.frequency.s && strchr("YMWD", mo->pipeline.frequency.s[0]) == NULL &&
+	    strcmp(mo->pipeline.timestamp_format.s, "yyyy-MM-dd") == 0)
+		diag_error(c->d,
+			   mo->pipeline.timestamp_format.span.src ? mo->pipeline.timestamp_format.span
+								  : mo->pipeline.frequency.span,
+			   "frequency %s needs timestamp_format 'yyyy-MM-dd HH:mm:ss'; 'yyyy-MM-dd' "
+			   "only suits Y, M, W and D",
+			   mo->pipeline.frequency.s);
 	mo->pipeline.metric = dflt("WAPE");
 	if ((sub = as_map(c, need(c, m, "evaluation", "pipeline", where), "pipeline.evaluation"))) {
 		fcc_span ew = key_span(m, "evaluation", where);
