@@ -83,19 +83,28 @@ $(OUT)/tests/unit/%.o: tests/unit/%.c
 $(UNIT_BIN): $(UNIT_OBJ) $(LIBFCC)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $(UNIT_OBJ) $(LIBFCC) $(CHECK_LIBS) $(LDLIBS_ALL)
 
+# Corpus replay: each harness linked with a plain main(), run by tests/run.sh.
+FUZZ_HARNESS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+REPLAY_BINS := $(FUZZ_HARNESS:tests/fuzz/%.c=$(OUT)/replay/%)
+
+$(OUT)/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(LIBFCC)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(LIBFCC) $(LDLIBS_ALL)
+
 deps:
 	@sh tools/deps.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(REPLAY_BINS)
 	@sh tests/run.sh $(OUT)
 
 check-asan: deps
-	@$(MAKE) --no-print-directory OUT=out/asan SAN=1 CFLAGS="-O1 -g" out/asan/fcc out/asan/unit-tests
+	@$(MAKE) --no-print-directory OUT=out/asan SAN=1 CFLAGS="-O1 -g" out/asan/fcc out/asan/unit-tests \
+		$(FUZZ_HARNESS:tests/fuzz/%.c=out/asan/replay/%)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		sh tests/run.sh out/asan
 
-test: all $(UNIT_BIN)
+test: all $(UNIT_BIN) $(REPLAY_BINS)
 	@sh tests/run.sh $(OUT)
 
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))

@@ -36,16 +36,42 @@ if [ -f "$ROOT/tests/aws/endpoint.sh" ]; then
 fi
 
 fail=0
-echo "== unit (Check)"
-"$ROOT/$OUT/unit-tests" || fail=1
+LOG="$STATE/log"
+: > "$LOG"
+# run NAME CMD...: run one suite, keep its output for the final count.
+run() {
+	echo "== $1"
+	shift
+	"$@" > "$STATE/one" 2>&1
+	rc=$?
+	cat "$STATE/one"
+	cat "$STATE/one" >> "$LOG"
+	[ $rc = 0 ] || fail=1
+}
 
-for t in $(ls "$ROOT"/tests/*/run_*.py 2>/dev/null | sort); do
-	echo "== $(basename "$(dirname "$t")")/$(basename "$t")"
-	python3 "$t" || fail=1
+run "unit (Check)" "$ROOT/$OUT/unit-tests"
+
+for r in "$ROOT/$OUT"/replay/fuzz_*; do
+	[ -x "$r" ] || continue
+	n=$(basename "$r")
+	run "fuzz corpus replay: $n" "$r" "$ROOT/tests/fuzz/corpus/$n"
 done
 
-if [ "$fail" != 0 ]; then
-	echo "tests: FAILED"
+for t in $(ls "$ROOT"/tests/*/run_*.py 2>/dev/null | sort); do
+	run "$(basename "$(dirname "$t")")/$(basename "$t")" python3 "$t"
+done
+
+# One closing line over every suite: Check's "Checks: N, Failures: F, Errors: E"
+# and the other runners' "N passed, N failed".
+total=$(awk '
+	/^[0-9]+%: Checks: / { gsub(",", ""); p += $3 - $5 - $7; f += $5 + $7 }
+	/^[0-9]+ passed, [0-9]+ failed$/ { p += $1; f += $3 }
+	END { printf "%d %d", p, f }' "$LOG")
+passed=${total% *}
+failed=${total#* }
+if [ "$fail" != 0 ] || [ "$failed" != 0 ] || [ "$passed" = 0 ]; then
+	[ "$failed" = 0 ] && failed=1
+	echo "tests: $passed passed, $failed failed"
 	exit 1
 fi
-echo "tests: all suites passed"
+echo "tests: $passed passed, 0 failed"
