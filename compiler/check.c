@@ -1554,27 +1554,25 @@ static void check_instances(ck *c, const spec_node *root)
 	}
 }
 
-/* ${var.NAME} inside template strings; returns a new tree only where needed. */
+/* ${var.NAME} inside template strings; returns a new tree only where needed:
+ * a node is copied lazily, on its first changed child, so a template with
+ * no fcc variables costs one walk and no allocation. */
 static const spec_node *template_interp(ck *c, const spec_node *n, int depth)
 {
-	spec_node *copy;
+	spec_node *copy = NULL;
 	size_t i;
-	int changed = 0;
 
+	if (n->tag && !is_core_tag(n->tag) && !is_cfn_tag(n->tag))
+		diag_error(c->d, n->span, "unknown YAML tag %s in template", n->tag);
 	if (depth > SPEC_MAX_DEPTH)
 		return n;
 	if (n->kind == SPEC_SCALAR) {
 		const char *s;
-		if (n->tag && !is_core_tag(n->tag) && !is_cfn_tag(n->tag))
-			diag_error(c->d, n->span, "unknown YAML tag %s in template", n->tag);
 		if (!strstr(n->str, "${var."))
 			return n;
 		s = interp(c, n, 1, 0);
-		if (!s || s == n->str)
-			return n;
-		copy = fcc_arena_alloc(c->a, sizeof *copy);
-		if (!copy) {
-			c->oom = 1;
+		if (!s || s == n->str || !(copy = fcc_arena_alloc(c->a, sizeof *copy))) {
+			c->oom |= s && s != n->str;
 			return n;
 		}
 		*copy = *n;
@@ -1582,38 +1580,36 @@ static const spec_node *template_interp(ck *c, const spec_node *n, int depth)
 		copy->len = strlen(s);
 		return copy;
 	}
-	if (n->tag && !is_core_tag(n->tag) && !is_cfn_tag(n->tag))
-		diag_error(c->d, n->span, "unknown YAML tag %s in template", n->tag);
-	copy = fcc_arena_alloc(c->a, sizeof *copy);
-	if (!copy) {
-		c->oom = 1;
-		return n;
+	for (i = 0; i < n->n; i++) {
+		const spec_node *old = n->kind == SPEC_MAP ? n->pairs[i].value : n->items[i];
+		const spec_node *now = template_interp(c, old, depth + 1);
+		if (now == old)
+			continue;
+		if (!copy) {
+			size_t sz = n->kind == SPEC_MAP ? sizeof *n->pairs : sizeof *n->items;
+			copy = fcc_arena_alloc(c->a, sizeof *copy);
+			if (copy) {
+				*copy = *n;
+				if (n->kind == SPEC_MAP)
+					copy->pairs = fcc_arena_alloc(c->a, n->n * sz);
+				else
+					copy->items = fcc_arena_alloc(c->a, n->n * sz);
+			}
+			if (!copy || !(n->kind == SPEC_MAP ? (void *)copy->pairs : (void *)copy->items)) {
+				c->oom = 1;
+				return n;
+			}
+			if (n->kind == SPEC_MAP)
+				memcpy(copy->pairs, n->pairs, n->n * sz);
+			else
+				memcpy(copy->items, n->items, n->n * sz);
+		}
+		if (n->kind == SPEC_MAP)
+			copy->pairs[i].value = (spec_node *)now;
+		else
+			copy->items[i] = (spec_node *)now;
 	}
-	*copy = *n;
-	if (n->kind == SPEC_MAP) {
-		copy->pairs = fcc_arena_alloc(c->a, (n->n ? n->n : 1) * sizeof *copy->pairs);
-		if (!copy->pairs) {
-			c->oom = 1;
-			return n;
-		}
-		for (i = 0; i < n->n; i++) {
-			copy->pairs[i].key = n->pairs[i].key;
-			copy->pairs[i].value = (spec_node *)template_interp(c, n->pairs[i].value,
-									     depth + 1);
-			changed |= copy->pairs[i].value != n->pairs[i].value;
-		}
-	} else {
-		copy->items = fcc_arena_alloc(c->a, (n->n ? n->n : 1) * sizeof *copy->items);
-		if (!copy->items) {
-			c->oom = 1;
-			return n;
-		}
-		for (i = 0; i < n->n; i++) {
-			copy->items[i] = (spec_node *)template_interp(c, n->items[i], depth + 1);
-			changed |= copy->items[i] != n->items[i];
-		}
-	}
-	return changed ? copy : n;
+	return copy ? copy : n;
 }
 
 static void check_template(ck *c, const spec_node *root)
