@@ -1405,10 +1405,9 @@ const char *creds_chain_notes(const creds_chain *c)
 	return fcc_buf_cstr(&c->notes);
 }
 
-int creds_chain_region(char **out, const char **source_out, const creds_chain *c,
-		       const char *fallback, fcc_err *e)
+int creds_chain_region(char **out, const char **source_out, creds_chain *c, const char *fallback,
+		       fcc_err *e)
 {
-	creds_chain *mc = (creds_chain *)c; /* only region_source is written */
 	const char *r = NULL, *src = NULL;
 
 	*out = NULL;
@@ -1420,8 +1419,8 @@ int creds_chain_region(char **out, const char **source_out, const creds_chain *c
 	} else if ((r = env(c, "AWS_DEFAULT_REGION"))) {
 		src = "env:AWS_DEFAULT_REGION";
 	} else if ((r = prof(c, c->profile, "region"))) {
-		snprintf(mc->region_source, sizeof mc->region_source, "profile:%s", c->profile);
-		src = mc->region_source;
+		snprintf(c->region_source, sizeof c->region_source, "profile:%s", c->profile);
+		src = c->region_source;
 	} else if (fallback && *fallback) {
 		r = fallback;
 		src = "fallback";

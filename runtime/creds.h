@@ -113,7 +113,8 @@ typedef struct creds_options {
 	void *sts_payload;
 	long refresh_margin_s;      /* 0: CREDS_REFRESH_MARGIN_DEFAULT */
 	long metadata_timeout_ms;   /* 0: CREDS_METADATA_TIMEOUT_MS */
-	long process_timeout_ms;    /* 0: CREDS_PROCESS_TIMEOUT_MS */
+	long process_timeout_ms;    /* 0: CREDS_PROCESS_TIMEOUT_MS; credential_process runs with
+				     * the real process environment, not the getenv callback's */
 } creds_options;
 
 typedef struct creds_chain creds_chain;
@@ -158,12 +159,13 @@ const char *creds_chain_notes(const creds_chain *c);
  * The region: `opts->region`, then AWS_REGION, then AWS_DEFAULT_REGION, then
  * the profile's `region` in the config file, then `fallback` (the spec's
  * region; may be NULL). *out is owned by the caller (fcc_free); *source_out
- * (may be NULL) receives a static name of the winner: "option",
- * "env:AWS_REGION", "env:AWS_DEFAULT_REGION", "profile", "fallback".
- * Returns FCC_OK, FCC_ENOTFOUND when none gave a region, FCC_ENOMEM.
+ * (may be NULL) receives the winner's name, borrowed from `c` until the next
+ * call: "option", "env:AWS_REGION", "env:AWS_DEFAULT_REGION", "profile:NAME",
+ * "fallback". Returns FCC_OK, FCC_ENOTFOUND when none gave a region,
+ * FCC_ENOMEM; *out is NULL on failure.
  */
-int creds_chain_region(char **out, const char **source_out, const creds_chain *c,
-		       const char *fallback, fcc_err *e);
+int creds_chain_region(char **out, const char **source_out, creds_chain *c, const char *fallback,
+		       fcc_err *e);
 
 /* The libcurl implementation of creds_http_fn (creds_http.c); `payload` is
  * unused. */

@@ -12,11 +12,14 @@
  * Settings: no redirects (a redirect could carry the Authorization token
  * elsewhere), http/https only, TLS verification on, no proxy (a proxy cannot
  * reach a link-local address, and the token must not pass through one), no
- * signals (safe in threaded programs).
+ * signals (safe in threaded programs). curl_easy_init() runs
+ * curl_global_init() itself when nobody has, which is not thread-safe: the
+ * program should call curl_global_init() once at start-up (libcurl's rule).
  */
 #include "runtime/creds.h"
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <string.h>
 
 typedef struct sink {
@@ -98,6 +101,9 @@ int creds_http_default(void *payload, const char *method, const char *url,
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status_out);
 out:
+	/* the list holds copies of the Authorization / metadata token headers */
+	for (grown = list; grown; grown = grown->next)
+		OPENSSL_cleanse(grown->data, strlen(grown->data));
 	curl_slist_free_all(list);
 	curl_easy_cleanup(h);
 	return rc;
