@@ -49,6 +49,7 @@ struct http_client {
 	CURLM *multi;
 	http_options opt;
 	char *user_agent;
+	char *ca_file;
 	CURL **pool;       /* idle easy handles */
 	size_t npool;
 	size_t pool_cap;
@@ -448,6 +449,8 @@ static int setup_easy(http_client *c, xfer *x, CURL *h)
 	SETOPT(h, CURLOPT_HEADERDATA, x);
 	SETOPT(h, CURLOPT_ERRORBUFFER, x->errbuf);
 	SETOPT(h, CURLOPT_PRIVATE, x);
+	if (c->ca_file)
+		SETOPT(h, CURLOPT_CAINFO, c->ca_file);
 	if (strcmp(x->method, "HEAD") == 0) {
 		SETOPT(h, CURLOPT_NOBODY, 1L);
 	} else if (strcmp(x->method, "GET") == 0 && q->body_len == 0) {
@@ -540,7 +543,10 @@ int http_client_new(http_client **out, const http_options *opt, fcc_err *e)
 	if (!c->opt.debug_body_max)
 		c->opt.debug_body_max = 2048;
 	c->user_agent = fcc_strdup(c->opt.user_agent ? c->opt.user_agent : "fcc/" FCC_VERSION);
-	c->opt.user_agent = NULL; /* the caller's string is not kept */
+	c->opt.user_agent = NULL; /* the caller's strings are not kept */
+	if (c->opt.ca_file && !(c->ca_file = fcc_strdup(c->opt.ca_file)))
+		goto out;
+	c->opt.ca_file = NULL;
 	c->pool_cap = c->opt.max_in_flight;
 	c->pool = fcc_calloc(c->pool_cap, sizeof *c->pool);
 	c->active = fcc_calloc(c->opt.max_in_flight, sizeof *c->active);
@@ -590,6 +596,7 @@ void http_client_free(http_client *c)
 	fcc_free(c->pool);
 	fcc_free(c->active);
 	fcc_free(c->user_agent);
+	fcc_free(c->ca_file);
 	fcc_free(c);
 }
 
@@ -758,6 +765,10 @@ int http_do(http_client *c, const http_request *req, http_response *out, fcc_err
 	int rc;
 
 	http_response_init(out);
+	/* refuse before queueing: a request left queued would later write
+	 * into *out, which may be gone by then */
+	if (c->running)
+		return fcc_err_set(e, FCC_ERROR, "http_do called from a callback");
 	if ((rc = http_submit(c, req, 0, do_done, out, e)) != 0)
 		return rc;
 	return http_run(c, e);

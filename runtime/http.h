@@ -85,6 +85,9 @@ typedef struct http_options {
 	unsigned max_host_connections; /* CURLMOPT_MAX_HOST_CONNECTIONS; 0 → max_in_flight */
 	size_t max_body;           /* response body cap in bytes; 0 → FCC_BUF_DEFAULT_MAX */
 	const char *user_agent;    /* NULL → "fcc/" FCC_VERSION; copied */
+	/* PEM bundle to trust instead of the system store (the SDKs'
+	 * AWS_CA_BUNDLE); verification stays on either way. NULL = system. Copied. */
+	const char *ca_file;
 	/* Receives one line at a time (request line, headers, body excerpts,
 	 * status, errors), secrets already redacted. NULL = no debug output. */
 	void (*debug)(void *payload, const char *line);
@@ -123,7 +126,8 @@ int http_submit(http_client *c, const http_request *req, long delay_ms, http_don
  * terr HTTP_TE_OTHER). Must not be called from a callback. */
 int http_run(http_client *c, fcc_err *e);
 
-/* Perform one request synchronously. On FCC_OK *out holds the response, which
+/* Perform one request synchronously (other queued requests run too, since
+ * this is http_submit() + http_run()). Not from a callback. On FCC_OK *out holds the response, which
  * may still carry a transport error (out->terr) or any HTTP status — that is
  * the caller's to judge. On failure (FCC_ENOMEM, FCC_ERROR) *out is empty.
  * Either way the caller disposes *out with http_response_dispose(). */

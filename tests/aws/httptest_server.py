@@ -7,7 +7,7 @@ serves until SIGTERM. Python 3.11 stdlib only.
 
 Paths (any method):
   /echo          200, body = request body; X-Echo-Method, X-Echo-Length,
-                 X-Echo-User-Agent, and every request header X-Test-<n> back
+                 X-Echo-User-Agent, X-Echo-Content-Type, X-Echo-Expect, and every request header X-Test-<n> back
                  as X-Echo-<n>
   /status/NNN    answers with status NNN and body "status NNN"
   /sleep/MS      sleeps MS milliseconds, then 200 "slept"
@@ -16,12 +16,14 @@ Paths (any method):
   /big/N         200 with an N-byte body
   /__stats       JSON {"connections", "requests", "max_concurrent"}; not
                  itself counted as a request
-Keep-alive is on (HTTP/1.1, every answer carries Content-Length), so the
+With --tls CERT KEY it serves HTTPS instead (tests/aws/testdata has a
+self-signed pair for 127.0.0.1). Keep-alive is on (HTTP/1.1, every answer carries Content-Length), so the
 connection count tells the tests whether the client reused its connection.
 """
 import json
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -78,7 +80,9 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/echo":
             hdrs = [("X-Echo-Method", self.command),
                     ("X-Echo-Length", str(len(body))),
-                    ("X-Echo-User-Agent", self.headers.get("User-Agent", ""))]
+                    ("X-Echo-User-Agent", self.headers.get("User-Agent", "")),
+                    ("X-Echo-Content-Type", self.headers.get("Content-Type", "(none)")),
+                    ("X-Echo-Expect", self.headers.get("Expect", "(none)"))]
             for k, v in self.headers.items():
                 if k.lower().startswith("x-test-"):
                     hdrs.append(("X-Echo-" + k[7:], v))
@@ -111,6 +115,10 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
+    if len(sys.argv) == 4 and sys.argv[1] == "--tls":
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 
     def stop(signum, frame):
         raise SystemExit(0)

@@ -13,6 +13,7 @@
 #include "compiler/base/alloc.h"
 #include "compiler/base/version.h"
 #include "runtime/http.h"
+#include "testutil.h"
 #include "tu_server.h"
 
 #define SERVER "tests/aws/httptest_server.py"
@@ -60,6 +61,7 @@ START_TEST(test_http_methods_round_trip)
 	static const char bin[] = "line1\nline2\0after-nul\xff";
 	http_header h[] = {{"X-Test-Color", "blue"}, {"Content-Type", "application/octet-stream"}};
 	char ua[64];
+	char *big;
 
 	start_server(&s);
 	c = new_client(NULL);
@@ -86,15 +88,33 @@ START_TEST(test_http_methods_round_trip)
 	call(c, "PUT", s.base, "/echo", h, 2, bin, sizeof bin - 1, &r);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(http_response_header(&r, "x-echo-method"), "PUT");
+	ck_assert_str_eq(http_response_header(&r, "x-echo-content-type"),
+			 "application/octet-stream");
 	ck_assert_uint_eq(r.body.len, sizeof bin - 1);
 	ck_assert_int_eq(memcmp(r.body.data, bin, sizeof bin - 1), 0);
 	http_response_dispose(&r);
 
-	/* an empty PUT still sends Content-Length: 0 */
+	/* an empty PUT still sends Content-Length: 0, and curl's default form
+	 * Content-Type is not invented (it would break S3 signatures) */
 	call(c, "PUT", s.base, "/echo", NULL, 0, NULL, 0, &r);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(http_response_header(&r, "x-echo-length"), "0");
+	ck_assert_str_eq(http_response_header(&r, "x-echo-content-type"), "(none)");
 	http_response_dispose(&r);
+
+	/* a 2 MiB body goes without "Expect: 100-continue" and comes back whole */
+	big = malloc(2u << 20);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'b', 2u << 20);
+	big[12345] = 'X';
+	call(c, "POST", s.base, "/echo", NULL, 0, big, 2u << 20, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(http_response_header(&r, "x-echo-expect"), "(none)");
+	ck_assert_str_eq(http_response_header(&r, "x-echo-content-type"), "(none)");
+	ck_assert_uint_eq(r.body.len, 2u << 20);
+	ck_assert_int_eq(memcmp(r.body.data, big, 2u << 20), 0);
+	http_response_dispose(&r);
+	free(big);
 
 	call(c, "HEAD", s.base, "/echo", NULL, 0, NULL, 0, &r);
 	ck_assert_int_eq(r.terr, HTTP_TE_NONE);
@@ -399,6 +419,104 @@ START_TEST(test_http_submit_oom)
 }
 END_TEST
 
+START_TEST(test_http_max_in_flight_limit)
+{
+	tu_server s;
+	http_client *c;
+	http_options o = {.max_in_flight = 2};
+	http_request q = {.method = "GET"};
+	counter k = {0};
+	char url[128];
+	fcc_err e;
+	int i;
+
+	start_server(&s);
+	c = new_client(&o);
+	snprintf(url, sizeof url, "%s/sleep/150", s.base);
+	q.url = url;
+	for (i = 0; i < 6; i++)
+		ck_assert_int_eq(http_submit(c, &q, 0, count_done, &k, &e), FCC_OK);
+	ck_assert_int_eq(http_run(c, &e), FCC_OK);
+	ck_assert_int_eq(k.ok, 6);
+	ck_assert_int_le(stat_of(c, s.base, "max_concurrent"), 2);
+	ck_assert_int_le(stat_of(c, s.base, "connections"), 2);
+	http_client_free(c);
+	tu_server_stop(&s);
+}
+END_TEST
+
+START_TEST(test_http_tls_verification)
+{
+	tu_server s, plain;
+	http_client *c;
+	http_response r;
+	char cert[4096], key[4096], base[64];
+	const char *args[4];
+	http_options o = {0};
+
+	setenv("no_proxy", "127.0.0.1,localhost", 1);
+	snprintf(cert, sizeof cert, "%s", tu_path("tests/aws/testdata/loopback-cert.pem"));
+	snprintf(key, sizeof key, "%s", tu_path("tests/aws/testdata/loopback-key.pem"));
+	args[0] = "--tls";
+	args[1] = cert;
+	args[2] = key;
+	args[3] = NULL;
+	ck_assert_int_eq(tu_server_start(&s, SERVER, args), 0);
+	snprintf(base, sizeof base, "https://127.0.0.1:%d", s.port);
+
+	/* a self-signed server is refused: verification is on by default */
+	c = new_client(NULL);
+	call(c, "GET", base, "/echo", NULL, 0, NULL, 0, &r);
+	ck_assert_int_eq(r.terr, HTTP_TE_TLS);
+	ck_assert_int_eq(r.status, 0);
+	http_response_dispose(&r);
+	http_client_free(c);
+
+	/* trusting its certificate explicitly makes the same request succeed */
+	o.ca_file = cert;
+	c = new_client(&o);
+	call(c, "GET", base, "/echo", NULL, 0, NULL, 0, &r);
+	ck_assert_int_eq(r.terr, HTTP_TE_NONE);
+	ck_assert_int_eq(r.status, 200);
+	http_response_dispose(&r);
+
+	/* TLS spoken to a plain-HTTP port is a TLS error too */
+	start_server(&plain);
+	snprintf(base, sizeof base, "https://127.0.0.1:%d", plain.port);
+	call(c, "GET", base, "/echo", NULL, 0, NULL, 0, &r);
+	ck_assert_int_eq(r.terr, HTTP_TE_TLS);
+	http_response_dispose(&r);
+	http_client_free(c);
+	tu_server_stop(&plain);
+	tu_server_stop(&s);
+}
+END_TEST
+
+START_TEST(test_http_client_new_oom)
+{
+	http_client *c;
+	http_options o = {.user_agent = "ua/1", .ca_file = "/nonexistent.pem"};
+	fcc_err e;
+	long n;
+	int rc, failures = 0;
+
+	for (n = 1; n < 12; n++) {
+		c = (http_client *)&e; /* must be reset to NULL on failure */
+		fcc_alloc_fail_after(n, 0);
+		rc = http_client_new(&c, &o, &e);
+		fcc_alloc_fail_after(0, 0);
+		if (rc == FCC_ENOMEM) {
+			failures++;
+			ck_assert_ptr_null(c);
+		} else {
+			ck_assert_int_eq(rc, FCC_OK);
+		}
+		http_client_free(c);
+	}
+	ck_assert_int_ge(failures, 4);
+}
+END_TEST
+
 /* ---- redaction ---- */
 
 static char *redact(int (*fn)(fcc_buf *, const char *, const char *), const char *a,
@@ -593,7 +711,10 @@ Suite *suite_http(void)
 	tcase_add_test(t, test_http_timeout);
 	tcase_add_test(t, test_http_dropped);
 	tcase_add_test(t, test_http_parallel_in_flight);
+	tcase_add_test(t, test_http_max_in_flight_limit);
 	tcase_add_test(t, test_http_keepalive_reuse);
+	tcase_add_test(t, test_http_tls_verification);
+	tcase_add_test(t, test_http_client_new_oom);
 	tcase_add_test(t, test_http_submit_from_callback);
 	tcase_add_test(t, test_http_submit_oom);
 	tcase_add_test(t, test_http_redact_headers);
