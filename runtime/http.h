@@ -133,7 +133,10 @@ int http_run(http_client *c, fcc_err *e);
  * Either way the caller disposes *out with http_response_dispose(). */
 int http_do(http_client *c, const http_request *req, http_response *out, fcc_err *e);
 
+/* An empty response (status 0, no headers, empty body with the default cap).
+ * Allocates nothing. */
 void http_response_init(http_response *r);
+/* Free headers and body; `r` is then empty and may be reused. NULL is ignored. */
 void http_response_dispose(http_response *r);
 /* Move `src` into `dst` (which must be disposed or fresh); `src` is left
  * initialised and empty. */
@@ -141,7 +144,9 @@ void http_response_move(http_response *dst, http_response *src);
 /* Value of the first header named `name` (any case), or NULL. Borrowed. */
 const char *http_response_header(const http_response *r, const char *name);
 
+/* An empty list; allocates nothing. */
 void http_headers_init(http_headers *h);
+/* Free every name and value; the list is then empty. NULL is ignored. */
 void http_headers_dispose(http_headers *h);
 /* Append a copy of name/value. FCC_OK or FCC_ENOMEM (list unchanged). */
 int http_headers_add(http_headers *h, const char *name, const char *value);

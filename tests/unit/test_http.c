@@ -358,8 +358,14 @@ static void chain_done(void *payload, const http_request *req, http_response *re
 
 	(void)req;
 	ch->statuses[ch->calls < 2 ? ch->calls : 1] = resp->status;
-	if (ch->calls++ == 0)
+	if (ch->calls++ == 0) {
+		http_response r;
 		ck_assert_int_eq(http_submit(ch->c, &ch->next, 50, chain_done, ch, &e), FCC_OK);
+		/* the synchronous call cannot nest inside the event loop */
+		ck_assert_int_eq(http_do(ch->c, &ch->next, &r, &e), FCC_ERROR);
+		http_response_dispose(&r);
+		ck_assert_int_eq(http_run(ch->c, &e), FCC_ERROR);
+	}
 }
 
 START_TEST(test_http_submit_from_callback)
