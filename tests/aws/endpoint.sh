@@ -16,9 +16,18 @@ usage() {
 	exit 2
 }
 
+# alive PID: the process exists and is not a zombie. Once start has returned, the server's
+# parent is init, which may take a while to reap it; a zombie has already stopped.
+alive() {
+	kill -0 "$1" 2>/dev/null || return 1
+	[ -r "/proc/$1/stat" ] || return 0
+	state=$(sed 's/^.*) \([A-Za-z]\).*$/\1/' "/proc/$1/stat" 2>/dev/null)
+	[ "$state" != Z ]
+}
+
 # is_ours PID: the PID is alive and is our server.py (guards against a recycled PID).
 is_ours() {
-	kill -0 "$1" 2>/dev/null || return 1
+	alive "$1" || return 1
 	[ -r "/proc/$1/cmdline" ] || return 0
 	tr '\0' ' ' <"/proc/$1/cmdline" | grep -q "tests/aws/server.py\|/server.py --port-file"
 }
@@ -34,7 +43,7 @@ start() {
 	# one HTTP round trip proves the app answers.
 	i=0
 	while [ "$i" -lt 300 ]; do
-		if ! kill -0 "$pid" 2>/dev/null; then
+		if ! alive "$pid"; then
 			echo "endpoint: server exited early; see $dir/server.log:" >&2
 			tail -n 20 "$dir/server.log" >&2
 			exit 1
@@ -63,11 +72,11 @@ stop() {
 	is_ours "$pid" || return 0
 	kill -TERM "$pid" 2>/dev/null
 	i=0
-	while [ "$i" -lt 50 ] && kill -0 "$pid" 2>/dev/null; do
+	while [ "$i" -lt 50 ] && alive "$pid"; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	if kill -0 "$pid" 2>/dev/null; then
+	if alive "$pid"; then
 		kill -KILL "$pid" 2>/dev/null
 	fi
 	return 0

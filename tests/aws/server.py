@@ -16,8 +16,12 @@ import argparse
 import os
 import signal
 import sys
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# fcc attaches AWS managed policies (AmazonSageMakerFullAccess...); moto knows them only when
+# asked to load its copy of the managed-policy list, before moto.iam is imported.
+os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
 from werkzeug.serving import make_server  # noqa: E402
 
@@ -32,10 +36,6 @@ def build_app():
     return ExtensionApp(DomainDispatcherApplication(create_backend_app))
 
 
-def _stop(signum, frame):
-    raise SystemExit(0)
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--host", default="127.0.0.1")
@@ -43,21 +43,27 @@ def main(argv=None):
     ap.add_argument("--port-file")
     args = ap.parse_args(argv)
 
+    # Block TERM/INT in every thread (new threads inherit the mask) and wait for them in the
+    # main thread with sigwait: the stop is then immediate, whichever thread the kernel picks.
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
     server = make_server(args.host, args.port, build_app(), threaded=True)
     port = server.server_address[1]
+    worker = threading.Thread(target=server.serve_forever, name="serve", daemon=True)
+    worker.start()
     if args.port_file:
         tmp = f"{args.port_file}.tmp.{os.getpid()}"
         with open(tmp, "w") as f:
             f.write(f"{port}\n")
         os.replace(tmp, args.port_file)
     print(f"fcc test endpoint: http://{args.host}:{port}", flush=True)
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    try:
-        server.serve_forever()
-    finally:
-        server.server_close()
-    return 0
+    signal.sigwait(stop_signals)
+    server.server_close()
+    # Tearing down moto's module state (thousands of IAM managed policies...) at interpreter
+    # exit takes seconds and nothing in it needs saving: leave at once.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -41,7 +41,11 @@ def _stack(be, name):
 
 def _resources(stack):
     """(logical id, type, physical id, properties) for each resource of the stack's template."""
-    template = stack.template_dict if isinstance(stack.template_dict, dict) else {}
+    # A stack created by a change set starts empty and is updated on execution: moto then
+    # keeps the live template on its resource map, not in stack.template_dict.
+    template = getattr(stack.resource_map, "_template", None)
+    if not isinstance(template, dict) or not template.get("Resources"):
+        template = stack.template_dict if isinstance(stack.template_dict, dict) else {}
     out = []
     for logical, body in (template.get("Resources") or {}).items():
         res = stack.resource_map._parsed_resources.get(logical)

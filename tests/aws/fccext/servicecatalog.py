@@ -298,9 +298,9 @@ def create_product(req):
     p = req.params
     pid = st.tokens.lookup("CreateProduct", p["IdempotencyToken"], p, INVALID)
     if pid is None or pid not in be.products:
+        # ProvisioningArtifactParameters is optional (the model does not require it): a
+        # product may start with no artifact and get one from CreateProvisioningArtifact.
         pap = p.get("ProvisioningArtifactParameters")
-        if p["ProductType"] == "CLOUD_FORMATION_TEMPLATE" and not pap:
-            raise ApiError(INVALID, "ProvisioningArtifactParameters is required for CLOUD_FORMATION_TEMPLATE products")
         # moto's own create_product stores the product; we then give it an AWS-style id.
         prod = be.create_product(
             name=p["Name"],
