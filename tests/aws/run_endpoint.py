@@ -12,10 +12,11 @@ tests/aws/endpoint.sh and stops it at the end. Prints `N passed, N failed` last 
 non-zero on any failure.
 """
 
+import contextlib
 import datetime
+import io
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -625,6 +626,21 @@ class test_sm_pipeline(EndpointTest):
         self.assertEqual([s["StepName"] for s in rest["PipelineExecutionSteps"]], ["CheckAccuracy"])
         self.assertNotIn("NextToken", rest)
 
+    def test_client_request_token_idempotency(self):
+        name, tok = uniq("pipe-"), uuid.uuid4().hex
+        kw = dict(PipelineName=name, PipelineDefinition=PIPELINE_DEFINITION, RoleArn=ROLE_ARN, ClientRequestToken=tok)
+        a = self.sm().create_pipeline(**kw)["PipelineArn"]
+        self.assertEqual(self.sm().create_pipeline(**kw)["PipelineArn"], a)
+        self.assertError("ValidationException", self.sm().create_pipeline, **dict(kw, ClientRequestToken=uuid.uuid4().hex))
+        etok = uuid.uuid4().hex
+        e1 = self.sm().start_pipeline_execution(PipelineName=name, ClientRequestToken=etok)["PipelineExecutionArn"]
+        e2 = self.sm().start_pipeline_execution(PipelineName=name, ClientRequestToken=etok)["PipelineExecutionArn"]
+        self.assertEqual(e1, e2)
+        e3 = self.sm().start_pipeline_execution(PipelineName=name, ClientRequestToken=uuid.uuid4().hex)["PipelineExecutionArn"]
+        self.assertNotEqual(e1, e3)
+        self.assertError("ValidationException", self.sm().start_pipeline_execution, PipelineName=uniq("none-"),
+                         ClientRequestToken=uuid.uuid4().hex)
+
     def test_unknown_execution(self):
         bad = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:pipeline/nope/execution/abc123"
         self.assertError("ResourceNotFound", self.sm().list_pipeline_execution_steps, PipelineExecutionArn=bad)
@@ -896,7 +912,7 @@ class test_core_shapes(unittest.TestCase):
             status = []
             env = {"REQUEST_METHOD": "POST", "PATH_INFO": "/", "HTTP_X_AMZ_TARGET": target,
                    "CONTENT_TYPE": "application/x-amz-json-1.1", "CONTENT_LENGTH": str(len(body)),
-                   "wsgi.input": __import__("io").BytesIO(body)}
+                   "wsgi.input": io.BytesIO(body)}
             out = b"".join(app(env, lambda s, h: status.append(s)))
             return status[0], json.loads(out)
 
@@ -906,7 +922,9 @@ class test_core_shapes(unittest.TestCase):
         saved = self.core._registry[key]
         self.core._registry[key] = lambda req: {"Status": "READY"}
         try:
-            status, body = call("AWS242ServiceCatalogService.DescribeConstraint", b'{"Id": "cons-x"}')
+            with contextlib.redirect_stderr(io.StringIO()) as err:  # the server logs the traceback
+                status, body = call("AWS242ServiceCatalogService.DescribeConstraint", b'{"Id": "cons-x"}')
+            self.assertIn("breaks the model", err.getvalue())
         finally:
             self.core._registry[key] = saved
         self.assertTrue(status.startswith("500"))
@@ -941,7 +959,10 @@ def main():
         t0 = time.time()
         suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
         result = unittest.TextTestRunner(verbosity=1 if not os.environ.get("V") else 2).run(suite)
-        failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
+        # A test with failing subTests is reported once per subTest; count tests, not reports.
+        bad = {getattr(t, "test_case", t).id() for t, _ in result.failures + result.errors}
+        bad |= {t.id() for t in result.unexpectedSuccesses}
+        failed = len(bad)
         passed = result.testsRun - failed - len(result.skipped)
         print(f"(endpoint suite took {time.time() - t0:.1f}s)")
     finally:

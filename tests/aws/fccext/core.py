@@ -18,6 +18,7 @@ import random
 import re
 import string
 import threading
+import traceback
 import urllib.parse
 import uuid
 from xml.sax.saxutils import escape as xml_escape
@@ -486,10 +487,16 @@ def _headers(environ):
 
 def _read_body(environ):
     try:
-        n = int(environ.get("CONTENT_LENGTH") or 0)
+        n = int(environ.get("CONTENT_LENGTH") or -1)
     except ValueError:
-        n = 0
-    body = environ["wsgi.input"].read(n) if n > 0 else b""
+        n = -1
+    if n >= 0:
+        body = environ["wsgi.input"].read(n)
+    elif environ.get("wsgi.input_terminated"):  # chunked: werkzeug ends the stream for us
+        body = environ["wsgi.input"].read()
+        environ["CONTENT_LENGTH"] = str(len(body))
+    else:
+        body = b""
     environ["wsgi.input"] = io.BytesIO(body)  # moto reads it again when we pass through
     return body
 
@@ -548,8 +555,9 @@ class ExtensionApp:
             status = e.status
             payload = {"__type": e.code, "message": e.message}
             extra = [("x-amzn-ErrorType", e.code)]
-        except AssertionError as e:
-            status, payload = 500, {"__type": "InternalFailure", "message": str(e)}
+        except Exception as e:  # a bug here: say so as AWS would, and log it
+            traceback.print_exc()
+            status, payload = 500, {"__type": "InternalFailure", "message": f"{type(e).__name__}: {e}"}
             extra = [("x-amzn-ErrorType", "InternalFailure")]
         data = json.dumps(payload).encode()
         start_response(
@@ -574,8 +582,9 @@ class ExtensionApp:
             status, data = 200, query_response(service, op, self._call(service, op, params, headers), request_id)
         except ApiError as e:
             status, data = e.status, query_error(e, request_id)
-        except AssertionError as e:
-            status, data = 500, query_error(ApiError("InternalFailure", str(e), 500), request_id)
+        except Exception as e:
+            traceback.print_exc()
+            status, data = 500, query_error(ApiError("InternalFailure", f"{type(e).__name__}: {e}", 500), request_id)
         start_response(
             f"{status} {'OK' if status == 200 else 'Error'}",
             [("Content-Type", "text/xml"), ("Content-Length", str(len(data))), ("x-amzn-RequestId", request_id)],

@@ -13,10 +13,11 @@ Succeeded step per top-level step of the execution's pipeline definition.
 import json
 import re
 
+from moto.core.exceptions import ServiceException
 from moto.sagemaker.models import sagemaker_backends
 
 from . import servicecatalog
-from .core import ApiError, ext_state, new_id, now, paginate, register
+from .core import ApiError, TokenStore, ext_state, new_id, now, paginate, register
 
 SVC = "sagemaker"
 VALIDATION = "ValidationException"
@@ -122,6 +123,63 @@ def delete_project(req):
     _project(st, req.params["ProjectName"])
     del st[req.params["ProjectName"]]
     return {}
+
+
+# ---------------------------------------------------------------- pipeline idempotency
+# moto 5.2.1 ignores ClientRequestToken (moto/sagemaker/models.py create_pipeline,
+# start_pipeline_execution): a retried CreatePipeline fails with "names must be unique" and a
+# retried StartPipelineExecution starts a second execution. SageMaker completes an
+# idempotent call no more than once, so the retry gets the first answer back.
+
+
+def _moto_call(fn, **kwargs):
+    try:
+        return fn(**kwargs)
+    except ServiceException as e:
+        raise ApiError(e.code, getattr(e, "message", str(e)))
+
+
+@register(SVC, "CreatePipeline")
+def create_pipeline(req):
+    be, _ = _ctx(req)
+    tokens = ext_state(be, "tokens", TokenStore)
+    p = req.params
+    arn = tokens.lookup("CreatePipeline", p["ClientRequestToken"], p, VALIDATION)
+    if arn is None:
+        pipe = _moto_call(
+            be.create_pipeline,
+            pipeline_name=p["PipelineName"],
+            pipeline_display_name=p.get("PipelineDisplayName"),
+            pipeline_definition=p.get("PipelineDefinition"),
+            pipeline_definition_s3_location=p.get("PipelineDefinitionS3Location"),
+            pipeline_description=p.get("PipelineDescription"),
+            role_arn=p["RoleArn"],
+            tags=p.get("Tags"),
+            parallelism_configuration=p.get("ParallelismConfiguration"),
+        )
+        arn = pipe.arn
+        tokens.store("CreatePipeline", p["ClientRequestToken"], p, arn)
+    return {"PipelineArn": arn}
+
+
+@register(SVC, "StartPipelineExecution")
+def start_pipeline_execution(req):
+    be, _ = _ctx(req)
+    tokens = ext_state(be, "tokens", TokenStore)
+    p = req.params
+    arn = tokens.lookup("StartPipelineExecution", p["ClientRequestToken"], p, VALIDATION)
+    if arn is None:
+        arn = _moto_call(
+            be.start_pipeline_execution,
+            pipeline_name=p["PipelineName"],
+            pipeline_execution_display_name=p.get("PipelineExecutionDisplayName"),
+            pipeline_parameters=p.get("PipelineParameters"),
+            pipeline_execution_description=p.get("PipelineExecutionDescription"),
+            parallelism_configuration=p.get("ParallelismConfiguration"),
+            client_request_token=p["ClientRequestToken"],
+        )["PipelineExecutionArn"]
+        tokens.store("StartPipelineExecution", p["ClientRequestToken"], p, arn)
+    return {"PipelineExecutionArn": arn}
 
 
 # ---------------------------------------------------------------- pipeline execution steps
