@@ -849,6 +849,67 @@ class test_s3_iam_sts(EndpointTest):
         self.assertIsInstance(r["Credentials"]["Expiration"], datetime.datetime)
 
 
+# ======================================================================= the endpoint itself
+
+
+def _running(pid):
+    """True while `pid` exists and is not a zombie (a stopped server may await reaping)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+class test_endpoint_script(unittest.TestCase):
+    def test_start_answers_then_stop_leaves_nothing(self):
+        with tempfile.TemporaryDirectory(prefix="fcc-ep-") as state:
+            script = os.path.join(HERE, "endpoint.sh")
+            out = subprocess.run(["sh", script, "start", state], capture_output=True, text=True, timeout=60)
+            pid = int(open(os.path.join(state, "server.pid")).read())
+            try:
+                self.assertEqual(out.returncode, 0, out.stderr)
+                url = out.stdout.strip()
+                self.assertRegex(url, r"^http://127\.0\.0\.1:\d+$")
+                self.assertEqual(out.stdout.count("\n"), 1)
+                sts = boto3.client("sts", endpoint_url=url, region_name=REGION,
+                                   aws_access_key_id="testing", aws_secret_access_key="testing")
+                self.assertEqual(sts.get_caller_identity()["Account"], ACCOUNT)
+            finally:
+                stop = subprocess.run(["sh", script, "stop", state], capture_output=True, text=True, timeout=30)
+            self.assertEqual(stop.returncode, 0, stop.stderr)
+            self.assertFalse(_running(pid))
+            self.assertEqual(sorted(os.listdir(state)), ["port", "server.log", "server.pid"])
+            # A second stop (stale PID file) is harmless.
+            self.assertEqual(subprocess.run(["sh", script, "stop", state], timeout=30).returncode, 0)
+
+    def test_concurrent_idempotent_create(self):
+        import concurrent.futures
+
+        tok = uniq("tok")
+        sc = client("servicecatalog")
+
+        def create(_):
+            return sc.create_portfolio(DisplayName="race", ProviderName="fcc", IdempotencyToken=tok)["PortfolioDetail"]["Id"]
+
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            ids = set(pool.map(create, range(16)))
+        self.assertEqual(len(ids), 1)
+
+    def test_query_protocol_unknown_parameter(self):
+        body = "Action=DetectStackDrift&Version=2010-05-15&StackName=x&Bogus=1".encode()
+        req = urllib.request.Request(ENDPOINT + "/", data=body, method="POST", headers={
+            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/cloudformation/aws4_request, "
+                             "SignedHeaders=host, Signature=0"})
+        with self.assertRaises(urllib.error.HTTPError) as cm:
+            urllib.request.urlopen(req, timeout=10)
+        text = cm.exception.read().decode()
+        self.assertEqual(cm.exception.code, 400)
+        self.assertIn("<Code>ValidationError</Code>", text)
+        self.assertIn("Bogus", text)
+
+
 # ======================================================================= fccext internals (in-process)
 
 
