@@ -949,7 +949,7 @@ static int escapes(const char *f)
 }
 
 /* data[].file: exists, regular, and inside the spec's tree unless allowed. */
-static void check_data_file(ck *c, spec_data *dd)
+static void check_data_file(ck *c, spec_data *dd, const char *what)
 {
 	const char *f = dd->file.s;
 	char *joined, *real = NULL, *base = NULL;
@@ -958,16 +958,16 @@ static void check_data_file(ck *c, spec_data *dd)
 
 	if (f[0] == '/' && !dd->allow_outside) {
 		diag_error(c->d, dd->file.span,
-			   "data file '%s' is an absolute path; use a path relative to the spec "
+			   "%s '%s' is an absolute path; use a path relative to the spec "
 			   "(or set allow_outside: true)",
-			   f);
+			   what, f);
 		return;
 	}
 	if (f[0] != '/' && !dd->allow_outside && escapes(f)) {
 		diag_error(c->d, dd->file.span,
-			   "data file '%s' is outside the spec's directory (set allow_outside: true "
+			   "%s '%s' is outside the spec's directory (set allow_outside: true "
 			   "to allow it)",
-			   f);
+			   what, f);
 		return;
 	}
 	joined = f[0] == '/' ? fcc_arena_strdup(c->a, f)
@@ -977,11 +977,11 @@ static void check_data_file(ck *c, spec_data *dd)
 		return;
 	}
 	if (stat(joined, &st) != 0) {
-		diag_error(c->d, dd->file.span, "data file '%s' does not exist", f);
+		diag_error(c->d, dd->file.span, "%s '%s' does not exist", what, f);
 		return;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		diag_error(c->d, dd->file.span, "data file '%s' is not a regular file", f);
+		diag_error(c->d, dd->file.span, "%s '%s' is not a regular file", what, f);
 		return;
 	}
 	dd->path = joined;
@@ -996,9 +996,9 @@ static void check_data_file(ck *c, spec_data *dd)
 	bl = strlen(base);
 	if (!(strncmp(real, base, bl) == 0 && (real[bl] == '/' || (bl == 1 && base[0] == '/'))))
 		diag_error(c->d, dd->file.span,
-			   "data file '%s' is outside the spec's directory (set allow_outside: true "
+			   "%s '%s' is outside the spec's directory (set allow_outside: true "
 			   "to allow it)",
-			   f);
+			   what, f);
 out:
 	free(real);
 	free(base);
@@ -1037,7 +1037,7 @@ static void check_data(ck *c, const spec_node *root)
 		if (!get_str_len(c, need(c, m, "file", path, m->span), path_join(c, path, "file"),
 				 &dd.file, 1, 4096))
 			continue;
-		check_data_file(c, &dd);
+		check_data_file(c, &dd, "data file");
 		if ((n = opt(m, "key"))) {
 			if (!get_str_len(c, n, path_join(c, path, "key"), &dd.key, 1, 512))
 				continue;
@@ -1219,11 +1219,103 @@ static void require_attr(ck *c, const spec_schema *s, const spec_node *at, const
 	}
 }
 
+/* Seed paths fcc generates itself; an extra file may not replace them. */
+static int seed_path_reserved(const spec_model *m, const char *p)
+{
+	static const char *const fixed[] = {"README.md", "codebuild-buildspec.yml",
+					    "run_pipeline.sh", "pipelines/__init__.py", NULL};
+	const char *mod = m->pipeline.module.s;
+	size_t i, ml;
+
+	for (i = 0; fixed[i]; i++)
+		if (strcmp(p, fixed[i]) == 0)
+			return 1;
+	if (!mod)
+		return 0;
+	ml = strlen(mod);
+	return strncmp(p, "pipelines/", 10) == 0 && strncmp(p + 10, mod, ml) == 0 &&
+	       p[10 + ml] == '/' && strchr(p + 11 + ml, '/') == NULL;
+}
+
+static int seed_path_ok(const char *p)
+{
+	const char *s = p;
+
+	if (!*p || *p == '/' || strchr(p, '\\'))
+		return 0;
+	while (*s) {
+		const char *e = strchr(s, '/');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+		if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+			return 0;
+		s += n;
+		if (*s == '/' && !*++s)
+			return 0;
+	}
+	return 1;
+}
+
+static void check_extra_files(ck *c, const spec_node *n)
+{
+	static const char *const keys[] = {"file", "path", NULL};
+	const spec_node *seq = as_seq(c, n, "pipeline.extra_files");
+	spec_model *mo = c->m;
+	size_t i, j;
+
+	if (!seq)
+		return;
+	mo->pipeline.extra_files =
+		fcc_arena_alloc(c->a, (seq->n ? seq->n : 1) * sizeof *mo->pipeline.extra_files);
+	if (!mo->pipeline.extra_files) {
+		c->oom = 1;
+		return;
+	}
+	for (i = 0; i < seq->n; i++) {
+		const char *path = path_index(c, "pipeline.extra_files", i);
+		const spec_node *m = as_map(c, seq->items[i], path);
+		spec_extra_file x;
+		spec_data probe;
+
+		if (!m)
+			continue;
+		memset(&x, 0, sizeof x);
+		check_keys(c, m, path, keys);
+		if (!get_str_len(c, need(c, m, "file", path, m->span), path_join(c, path, "file"),
+				 &x.file, 1, 4096) |
+		    !get_str_len(c, need(c, m, "path", path, m->span), path_join(c, path, "path"),
+				 &x.dest, 1, 1024))
+			continue;
+		memset(&probe, 0, sizeof probe);
+		probe.file = x.file;
+		check_data_file(c, &probe, "seed file");
+		x.path = probe.path;
+		if (!seed_path_ok(x.dest.s)) {
+			diag_error(c->d, x.dest.span,
+				   "seed path '%s' must be relative, without '.', '..' or empty parts",
+				   x.dest.s);
+			continue;
+		}
+		if (seed_path_reserved(mo, x.dest.s)) {
+			diag_error(c->d, x.dest.span,
+				   "seed path '%s' is one fcc generates; choose another path", x.dest.s);
+			continue;
+		}
+		for (j = 0; j < mo->pipeline.nextra_files; j++)
+			if (strcmp(mo->pipeline.extra_files[j].dest.s, x.dest.s) == 0) {
+				diag_error(c->d, x.dest.span, "seed path '%s' is used twice", x.dest.s);
+				diag_note(c->d, mo->pipeline.extra_files[j].dest.span, "first used here");
+				break;
+			}
+		if (j == mo->pipeline.nextra_files && x.path)
+			mo->pipeline.extra_files[mo->pipeline.nextra_files++] = x;
+	}
+}
+
 static void check_pipeline(ck *c, const spec_node *root, fcc_span where)
 {
 	static const char *const keys[] = {"module", "branch", "train_data", "frequency", "horizon",
 					   "algorithm", "backtest_windows", "timestamp_format",
-					   "evaluation", "schema", "instances", NULL};
+					   "evaluation", "schema", "instances", "extra_files", NULL};
 	static const char *const ekeys[] = {"metric", "max_score", NULL};
 	static const char *const skeys[] = {"target", "related", "metadata", NULL};
 	static const char *const ikeys[] = {"processing", "processing_count", "training", NULL};
@@ -1354,6 +1446,8 @@ static void check_pipeline(ck *c, const spec_node *root, fcc_span where)
 			}
 		}
 	}
+	if ((n = opt(m, "extra_files")))
+		check_extra_files(c, n);
 	mo->pipeline.processing_instance = dflt("ml.m5.large");
 	mo->pipeline.training_instance = dflt("ml.m5.large");
 	mo->pipeline.processing_count = 1;

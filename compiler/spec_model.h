@@ -30,6 +30,12 @@ typedef struct spec_data {
 	int allow_outside;
 } spec_data;
 
+typedef struct spec_extra_file {
+	spec_str file;     /* as written, relative to the spec's directory */
+	char *path;        /* resolved path fcc reads */
+	spec_str dest;     /* path inside the seed repository */
+} spec_extra_file;
+
 typedef struct spec_role {
 	spec_str name;     /* role name or role ARN */
 	spec_str *policies;
@@ -76,6 +82,8 @@ typedef struct spec_model {
 		spec_schema target, related, metadata;
 		spec_str processing_instance, training_instance;
 		long processing_count;
+		spec_extra_file *extra_files;
+		size_t nextra_files;
 	} pipeline;
 	struct {
 		struct {

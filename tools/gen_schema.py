@@ -276,6 +276,13 @@ def sections():
                           "type": "number", "exclusiveMinimum": 0},
         }, required=["max_score"]),
         "schema": schema,
+        "extra_files": array("More files for the seed repository, copied verbatim.", obj(
+            "A file from the spec's directory and where it goes in the seed code.", {
+                "file": text("Path relative to the spec's directory, inside its tree.",
+                             min_len=1, max_len=4096),
+                "path": text("Destination in the seed repository, relative, no '..'.",
+                             min_len=1, max_len=1024),
+            }, required=["file", "path"])),
         "instances": obj("Instance types of the pipeline steps.", {
             "processing": {"$ref": "#/$defs/instance_type"},
             "processing_count": integer("Processing instances.", 1, 100, default=1),
