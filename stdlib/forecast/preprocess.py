@@ -136,6 +136,15 @@ def next_bin(t, frequency):
     return t + datetime.timedelta(minutes=FIXED_MINUTES[frequency])
 
 
+def parse_timestamp(text, formats):
+    for fmt in formats:
+        try:
+            return datetime.datetime.strptime(text, fmt)
+        except ValueError:
+            pass
+    return None
+
+
 def read_series(path, ts_format, target_column):
     """(timestamps, values, column name) from the CSV, sorted by time."""
     import pandas as pd  # only here: the unit tests of the helpers need no pandas
@@ -157,15 +166,17 @@ def read_series(path, ts_format, target_column):
         col = next(c for c in cols if c != ts_col)
     if len(df) == 0:
         raise PreprocessError("%s has no data rows" % path)
-    fmt = TS_FORMATS[ts_format]
+    # The configured format first; the data may also carry times when the output
+    # is date-only (15-minute readings aggregated to days).
+    formats = [TS_FORMATS[ts_format]] + [f for k, f in sorted(TS_FORMATS.items()) if k != ts_format]
     stamps, values = [], []
     seen = set()
     for i, (ts, v) in enumerate(zip(df[ts_col], df[col])):
         line = i + 2  # 1-based, after the header
-        try:
-            t = datetime.datetime.strptime(ts.strip(), fmt)
-        except ValueError:
-            raise PreprocessError("%s:%d: timestamp '%s' does not match '%s'" % (path, line, ts, ts_format))
+        t = parse_timestamp(ts.strip(), formats)
+        if t is None:
+            raise PreprocessError("%s:%d: timestamp '%s' is neither %s" % (
+                path, line, ts, " nor ".join("'%s'" % k for k in sorted(TS_FORMATS, reverse=True))))
         if t in seen:
             raise PreprocessError("%s:%d: duplicate timestamp '%s'" % (path, line, ts))
         seen.add(t)
