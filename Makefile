@@ -124,6 +124,7 @@ fuzz: deps
 # Rewrite the expected diagnostics of tests/specs/bad for review (git diff).
 golden-update: all $(UNIT_BIN)
 	FCC_SRCDIR=$(CURDIR) FCC_GOLDEN_UPDATE=1 CK_RUN_SUITE=spec $(UNIT_BIN)
+	FCC_SRCDIR=$(CURDIR) FCC_BIN=$(CURDIR)/$(FCC_BIN) FCC_GOLDEN_UPDATE=1 python3 tests/build/run_build.py
 
 bench: all
 	@sh bench/check.sh

@@ -133,7 +133,7 @@ int emit_manifest(fcc_buf *out, const emit_manifest_input *in, fcc_err *e)
 		sprintf(key, "%s/%s", m->artifacts.prefix.s, in->data[i].key);
 		json_array_append_new(data, json_pack("{s:s, s:s, s:s, s:I}", "file",
 						      in->data[i].file, "key", key, "sha256",
-						      in->data[i].sha256,
+						      in->data[i].sha256, "size",
 						      (json_int_t)in->data[i].size));
 		fcc_free(key);
 	}

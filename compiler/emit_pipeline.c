@@ -173,7 +173,10 @@ static int dump(fcc_buf *out, json_t *root, fcc_err *e)
 
 	if (!root)
 		return fcc_err_set(e, FCC_ENOMEM, "out of memory");
-	text = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	/* 15 significant digits print what the user wrote (0.3, not
+	 * 0.29999999999999999) for any decimal of up to 15 digits. */
+	text = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2) | JSON_ENSURE_ASCII |
+					JSON_REAL_PRECISION(15));
 	json_decref(root);
 	if (!text || fcc_buf_puts(out, text) || fcc_buf_putc(out, '\n'))
 		rc = fcc_err_set(e, FCC_ENOMEM, "out of memory");

@@ -19,6 +19,7 @@ typedef struct cli_command {
 
 /* Only commands that work are listed. */
 static const cli_command commands[] = {
+	{"build", "compile a spec into the template, seed code, seed-code.zip and manifest", cmd_build},
 	{"check", "load and check a spec, reporting every mistake with file:line:col", cmd_check},
 	{"sign", "sign a raw HTTP request with SigV4 and show every step", cmd_sign},
 };
