@@ -202,7 +202,8 @@ static char *path_join2(const char *a, const char *b)
 }
 
 /* Copy the stdlib pieces and add the generated ones. */
-static int collect_seed(seed_set *s, const spec_model *m, const build_options *opt, fcc_err *e)
+static int collect_seed(seed_set *s, const spec_model *m, const build_options *opt, diag_sink *d,
+			fcc_err *e)
 {
 	const char *module = m->pipeline.module.s;
 	char dest[512];
@@ -243,7 +244,17 @@ static int collect_seed(seed_set *s, const spec_model *m, const build_options *o
 	if ((rc = seed_put(s, dest, &b, 0, e)))
 		return rc;
 
-	if ((rc = emit_pipeline_image(&image, opt->stdlib_dir, m->project.region.s, e)))
+	rc = emit_pipeline_image(&image, opt->stdlib_dir, m->project.region.s, e);
+	if (rc == FCC_ENOTFOUND) {
+		/* stdlib/images.json has no scikit-learn image there (AWS publishes
+		 * none); it is the spec's region that has to change. */
+		diag_error(d, m->project.region.span,
+			   "no SageMaker scikit-learn image is published in %s; the pipeline "
+			   "cannot run there",
+			   m->project.region.s);
+		return FCC_ECHECK;
+	}
+	if (rc)
 		return rc;
 	fcc_buf_init(&b, 0);
 	rc = emit_pipeline_definition(&b, m, image, e);
@@ -428,7 +439,7 @@ int build_compile(build_result *out, fcc_source **src_out, const char *spec_path
 	if (rc)
 		return rc;
 	out->model = m;
-	if ((rc = collect_seed(&seed, m, opt, e)))
+	if ((rc = collect_seed(&seed, m, opt, d, e)))
 		goto out;
 	if ((rc = add_seed_outputs(out, &seed, opt, e)))
 		goto out;

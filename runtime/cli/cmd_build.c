@@ -222,7 +222,8 @@ int cmd_build(int argc, char **argv)
 	if (d.n)
 		cli_print_diagnostics(&d, fmt, color);
 	if (rc) {
-		if (e.code && e.msg[0])
+		/* FCC_ECHECK: the diagnostics above already say everything */
+		if (rc != FCC_ECHECK && e.code && e.msg[0])
 			fprintf(stderr, "fcc: error: %s\n", e.msg);
 		goto out;
 	}

@@ -346,6 +346,18 @@ class Driver(unittest.TestCase):
                 self.assertEqual(f.read(), "keep")
             self.assertEqual([n for n in os.listdir(self.tmp) if "fcc-tmp" in n], [])
 
+    def test_region_without_image(self):
+        spec = os.path.join(self.src, "project.spec")
+        with open(spec) as f:
+            text = f.read()
+        with open(spec, "w") as f:
+            f.write(text.replace("  region: ${region}", "  region: mx-central-1"))
+        r = fcc("build", cwd=self.src)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("project.spec:17:11: error: no SageMaker scikit-learn image is published in "
+                      "mx-central-1; the pipeline cannot run there", r.stderr)
+        self.assertTrue(r.stderr.endswith("fcc: 1 error, 1 warning\n"), r.stderr)
+
     def test_template_json(self):
         r = fcc("build", "--template-format", "json", cwd=self.src)
         self.assertEqual(r.returncode, 0, r.stderr)
