@@ -24,6 +24,7 @@ import tempfile
 import unittest
 import zipfile
 
+import jsonschema
 import yaml
 
 ROOT = os.environ.get("FCC_SRCDIR") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -108,6 +109,8 @@ class Golden(unittest.TestCase):
                     with open(os.path.join(STDLIB, VERBATIM[name]), "rb") as f:
                         self.assertEqual(b, f.read(), case + ": " + p + " is not the stdlib copy")
             manifest = json.loads(got["manifest.json"])
+            with open(os.path.join(ROOT, "spec", "manifest.schema.json")) as f:
+                jsonschema.Draft202012Validator(json.load(f)).validate(manifest)
             for entry in manifest["files"]:
                 self.assertEqual(hashlib.sha256(got[entry["path"]]).hexdigest(), entry["sha256"])
                 self.assertEqual(len(got[entry["path"]]), entry["size"])
