@@ -678,7 +678,8 @@ static json_t *conv(bld *b, const spec_node *n)
 	return o;
 }
 
-/* Convert and keep a reference in b->keep (see emit_cfn_int.h). */
+/* Convert, and keep a second reference in b->keep (see emit_cfn_int.h);
+ * the caller owns the returned one. */
 static json_t *conv_keep(bld *b, const spec_node *n)
 {
 	json_t *j = conv(b, n);
@@ -744,7 +745,7 @@ static void add_section(bld *b, json_t *root, const spec_node *tmpl, size_t whic
 				   section_names[which][2], k->str, which == 0 ? "resource" : "parameter");
 			continue;
 		}
-		set(b, dst, k->str, json_incref(conv_keep(b, sp->value->pairs[i].value)));
+		set(b, dst, k->str, conv_keep(b, sp->value->pairs[i].value));
 	}
 }
 
@@ -819,7 +820,7 @@ static void merge_into(bld *b, json_t *dst, const spec_node *over, const char *p
 				   sub, kind_name(cur));
 			continue;
 		}
-		set(b, dst, k->str, json_incref(conv_keep(b, v)));
+		set(b, dst, k->str, conv_keep(b, v));
 	}
 }
 

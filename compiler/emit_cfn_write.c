@@ -86,7 +86,7 @@ static int scalar(wr *w, const char *tag, const char *text, size_t len, int plai
 	yaml_event_t ev;
 
 	if (!yaml_scalar_event_initialize(&ev, NULL, (yaml_char_t *)tag, (yaml_char_t *)text, (int)len,
-					  tag ? 0 : plain_ok, tag ? 0 : !plain_ok, style))
+					  tag ? 0 : plain_ok, tag ? 0 : 1, style))
 		return fcc_err_set(w->e, FCC_ENOMEM, "out of memory writing YAML");
 	return emit_ev(w, &ev);
 }
