@@ -15,7 +15,8 @@
 #   SAGEMAKER_PIPELINE_ROLE_ARN     role the pipeline runs as (and Forecast assumes)
 #   AWS_REGION                      region of the pipeline
 #   FCC_PIPELINE_MODULE             pipelines/<module>/ to run
-#   FCC_PIPELINE_NAME               optional; default sagemaker-<project name>-<project id>
+#   SAGEMAKER_PIPELINE_NAME         set by fcc's template: sagemaker-<project name>
+#   FCC_PIPELINE_NAME               optional override; without either, sagemaker-<project name>-<project id>
 #   FCC_PIPELINE_TIMEOUT_SECONDS    optional; default 7200 (2 hours)
 #   FCC_POLL_SECONDS                optional; default 30
 #   CODEBUILD_RESOLVED_SOURCE_VERSION  set by CodeBuild: the commit; names the code upload
@@ -43,7 +44,7 @@ MODULE_DIR="pipelines/$FCC_PIPELINE_MODULE"
 DEFINITION="$MODULE_DIR/pipeline.json"
 [ -f "$DEFINITION" ] || die "$DEFINITION does not exist (is FCC_PIPELINE_MODULE right?)"
 
-PIPELINE_NAME=${FCC_PIPELINE_NAME:-sagemaker-$SAGEMAKER_PROJECT_NAME-$SAGEMAKER_PROJECT_ID}
+PIPELINE_NAME=${FCC_PIPELINE_NAME:-${SAGEMAKER_PIPELINE_NAME:-sagemaker-$SAGEMAKER_PROJECT_NAME-$SAGEMAKER_PROJECT_ID}}
 # SageMaker: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$
 [ ${#PIPELINE_NAME} -le 256 ] || die "pipeline name '$PIPELINE_NAME' is longer than 256 characters"
 TIMEOUT=${FCC_PIPELINE_TIMEOUT_SECONDS:-7200}
