@@ -21,6 +21,7 @@ typedef struct cli_command {
 static const cli_command commands[] = {
 	{"check", "load and check a spec, reporting every mistake with file:line:col", cmd_check},
 	{"sign", "sign a raw HTTP request with SigV4 and show every step", cmd_sign},
+	{"whoami", "show the AWS account, identity, region and credential source in use", cmd_whoami},
 };
 
 static void usage(FILE *f)
