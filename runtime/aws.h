@@ -193,6 +193,16 @@ char *aws_pool_strdup(aws_pool *p, const char *s);   /* NULL for NULL s */
 char *aws_pool_strndup(aws_pool *p, const char *s, size_t n);
 /* Free everything; the pool is empty and reusable. NULL is ignored. */
 void aws_pool_dispose(aws_pool *p);
+/* Make the pool array `arr` (NULL or from this pool) hold at least `need`
+ * elements of `elem` bytes, growing *cap; new elements are zeroed. Returns
+ * the (maybe moved) array, or NULL with oom set. Use through AWS_PUSH. */
+void *aws_pool_array(aws_pool *p, void *arr, size_t *cap, size_t need, size_t elem);
+/* Append a zeroed element to pool array `arr` of `n` elements (capacity
+ * `cap`): evaluates to a pointer to it, or NULL (oom set) on failure. */
+#define AWS_PUSH(pool, arr, n, cap)                                                       \
+	(((arr) = aws_pool_array((pool), (arr), &(cap), (n) + 1, sizeof *(arr))) != NULL   \
+		 ? &(arr)[(n)++]                                                           \
+		 : NULL)
 
 typedef struct aws_tag {
 	const char *key;
@@ -233,6 +243,13 @@ void aws_query_request(aws_request *req, const aws_service *svc, const char *act
 int aws_query_call(xmlDoc **out, aws_ctx *ctx, const aws_service *svc, const char *action,
 		   const aws_query *q, unsigned flags, aws_error *ae);
 
+/* Pagination cap of every list call: a service that keeps answering with a
+ * next token past this many pages is treated as a bug (FCC_ERROR). */
+#define AWS_MAX_PAGES 1000
+
+/* The `<action>Result` element of a query answer (NULL when absent). */
+const xmlNode *aws_query_result(const xmlDoc *doc, const char *action);
+
 /* ---- XML helpers (libxml2; no network, no entity expansion) ---- */
 
 /* Parse `len` bytes. FCC_OK or FCC_EPARSE; *out is NULL on failure. */
@@ -250,6 +267,8 @@ size_t aws_xml_count(const xmlNode *parent, const char *name);
 const char *aws_xml_str(aws_pool *p, const xmlNode *from, const char *path);
 /* Text at `path` as an ISO 8601 time (epoch seconds); 0 when absent or bad. */
 long long aws_xml_time(const xmlNode *from, const char *path);
+/* A [member{Key, Value}] list element (e.g. "Tags") into the pool. */
+int aws_xml_tags(aws_tag **out, size_t *n, aws_pool *p, const xmlNode *list);
 /* Text at `path` is "true". */
 int aws_xml_bool(const xmlNode *from, const char *path);
 

@@ -116,3 +116,11 @@ out:
 	http_response_dispose(&r);
 	return rc;
 }
+
+const xmlNode *aws_query_result(const xmlDoc *doc, const char *action)
+{
+	char name[128];
+
+	snprintf(name, sizeof name, "%sResult", action);
+	return doc ? aws_xml_find(xmlDocGetRootElement((xmlDoc *)doc), name) : NULL;
+}

@@ -95,3 +95,19 @@ int aws_uuid4(char out[37], fcc_err *e)
 		 b[14], b[15]);
 	return FCC_OK;
 }
+
+void *aws_pool_array(aws_pool *p, void *arr, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap;
+	void *na;
+
+	if (arr && need <= *cap)
+		return arr;
+	ncap = *cap ? *cap : 4;
+	while (ncap < need)
+		ncap *= 2;
+	if (!(na = aws_pool_grow(p, arr, arr ? *cap * elem : 0, ncap * elem)))
+		return NULL;
+	*cap = ncap;
+	return na;
+}

@@ -147,3 +147,20 @@ int aws_xml_bool(const xmlNode *from, const char *path)
 	xmlFree(t);
 	return v;
 }
+
+int aws_xml_tags(aws_tag **out, size_t *n, aws_pool *p, const xmlNode *list)
+{
+	const xmlNode *m;
+	size_t cap = 0;
+	aws_tag *t;
+
+	*out = NULL;
+	*n = 0;
+	for (m = aws_xml_find(list, "member"); m; m = aws_xml_next(m)) {
+		if (!(t = AWS_PUSH(p, *out, *n, cap)))
+			return FCC_ENOMEM;
+		t->key = aws_xml_str(p, m, "Key");
+		t->value = aws_xml_str(p, m, "Value");
+	}
+	return p->oom ? FCC_ENOMEM : FCC_OK;
+}
