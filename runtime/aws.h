@@ -279,6 +279,13 @@ int aws_xml_bool(const xmlNode *from, const char *path);
  * FCC_ENOMEM (in ae). */
 int aws_json_call(json_t **out, aws_ctx *ctx, const aws_service *svc, const char *op,
 		  const json_t *in, aws_error *ae);
+/* Call `op` page after page: each page's input is `in` (modified: the
+ * member `token_in` is set to the previous answer's `token_out`), and
+ * `each` sees every answer (borrowed; its own FCC_* code stops the loop).
+ * Stops when the answer has no token; FCC_ERROR past AWS_MAX_PAGES. */
+int aws_json_pages(aws_ctx *ctx, const aws_service *svc, const char *op, json_t *in,
+		   const char *token_in, const char *token_out,
+		   int (*each)(void *payload, const json_t *page), void *payload, aws_error *ae);
 /* Fill `req` for a JSON call; `body` (the serialised input) is borrowed. */
 void aws_json_request(aws_request *req, const aws_service *svc, const char *op, const char *body);
 /* String member `key` of `obj` copied into the pool; NULL when absent or

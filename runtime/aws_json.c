@@ -113,3 +113,35 @@ json_t *aws_json_tag_array(const aws_tag *tags, size_t n)
 		}
 	return a;
 }
+
+int aws_json_pages(aws_ctx *ctx, const aws_service *svc, const char *op, json_t *in,
+		   const char *token_in, const char *token_out,
+		   int (*each)(void *payload, const json_t *page), void *payload, aws_error *ae)
+{
+	unsigned page;
+	int rc;
+
+	for (page = 0; page < AWS_MAX_PAGES; page++) {
+		json_t *resp = NULL, *tok;
+		if ((rc = aws_json_call(&resp, ctx, svc, op, in, ae)))
+			return rc;
+		if ((rc = each(payload, resp))) {
+			json_decref(resp);
+			if (!ae->err.code)
+				fcc_err_set(&ae->err, rc, "%s %s: %s", svc->name, op, fcc_err_name(rc));
+			return rc;
+		}
+		tok = json_object_get(resp, token_out);
+		if (!json_is_string(tok) || !json_string_length(tok)) {
+			json_decref(resp);
+			return FCC_OK;
+		}
+		if (json_object_set(in, token_in, tok)) {
+			json_decref(resp);
+			return fcc_err_set(&ae->err, FCC_ENOMEM, "%s %s: out of memory", svc->name, op);
+		}
+		json_decref(resp);
+	}
+	return fcc_err_set(&ae->err, FCC_ERROR, "%s %s: more than %d pages", svc->name, op,
+			   AWS_MAX_PAGES);
+}
