@@ -356,8 +356,11 @@ static int is_not_found(const aws_error *ae)
 		if (strcmp(ae->code, codes[i]) == 0)
 			return 1;
 	/* CloudFormation answers a missing stack or change set with a generic
-	 * ValidationError ("Stack with id X does not exist") */
-	if (strcmp(ae->code, "ValidationError") == 0 && strstr(ae->message, "does not exist"))
+	 * ValidationError ("Stack with id X does not exist"). Not for
+	 * ValidateTemplate: moto 5.2.1 wraps template errors in the same
+	 * "Stack with id … does not exist" text. */
+	if (strcmp(ae->code, "ValidationError") == 0 && strstr(ae->message, "does not exist") &&
+	    strcmp(ae->operation, "ValidateTemplate") != 0)
 		return 1;
 	return ae->status == 404 && !ae->code[0];
 }
