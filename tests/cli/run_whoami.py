@@ -79,6 +79,7 @@ class Whoami(unittest.TestCase):
         finally:
             proxy.terminate()
             proxy.wait(10)
+            proxy.stdout.close()
         self.assertEqual(r.returncode, 1)
         self.assertIn("fcc whoami: STS GetCallerIdentity: InternalFailure (HTTP 500): injected "
                       "internal error [request id fcc-faultproxy-0000] (2 attempts, ", r.stderr)
