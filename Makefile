@@ -43,7 +43,7 @@ LIBFCC := $(OUT)/libfcc.a
 FCC_BIN := $(OUT)/fcc
 UNIT_BIN := $(OUT)/unit-tests
 
-.PHONY: all check check-asan test deps fuzz bench clean lint golden-update
+.PHONY: all check check-asan test deps fuzz bench bench-calls clean lint golden-update
 
 all: fcc
 
@@ -129,6 +129,15 @@ golden-update: all $(UNIT_BIN)
 
 bench: all
 	@sh bench/check.sh
+
+# The AWS calls benchmark (bench/calls.sh): fcc's runtime vs the AWS CLI
+# against a local moto, and parallel calls under latency. Not part of check.
+$(OUT)/bench/calls: bench/calls.c $(LIBFCC)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ bench/calls.c $(LIBFCC) $(LDLIBS_ALL)
+
+bench-calls: all $(OUT)/bench/calls
+	@sh bench/calls.sh
 
 lint:
 	@clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC)

@@ -14,6 +14,7 @@
 #include "compiler/base/alloc.h"
 #include "compiler/base/buf.h"
 #include "compiler/base/err.h"
+#include "runtime/aws.h"
 #include "runtime/sigv4.h"
 #include "runtime/sigv4_raw.h"
 
@@ -51,27 +52,31 @@ static void help(FILE *f)
 		"                     replaced with '" REDACTED "'\n"
 		"  -h, --help         show this help\n"
 		"\n"
-		"credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and optional\n"
-		"AWS_SESSION_TOKEN from the environment. The secret key is never printed.\n"
+		"credentials: the AWS SDK chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/\n"
+		"AWS_SESSION_TOKEN, AWS_PROFILE and the shared files, web identity, container,\n"
+		"IMDS). The secret key is never printed.\n"
 		"\n"
 		"exit status: 0 signed, 1 error (unreadable or malformed request, missing\n"
 		"credentials), 2 usage error.\n");
 }
 
-/* Credentials for signing. For now only the environment variables; the
- * full SDK credential chain (runtime/creds, being written separately) will
- * replace this function. Returns 0 when both key id and secret are set. */
-static int sign_credentials(sigv4_credentials *out)
+/* Credentials for signing, from the SDK credential chain (environment,
+ * profiles, web identity, container, IMDS; runtime/creds.h) through an AWS
+ * context so profiles that assume a role can reach STS. *out is freed by
+ * the caller with creds_credentials_free (which wipes the secret). */
+static int sign_credentials(creds_credentials **out, const char *region, fcc_err *e)
 {
-	const char *tok = getenv("AWS_SESSION_TOKEN");
+	aws_options o;
+	aws_ctx *ctx = NULL;
+	int rc;
 
-	out->access_key_id = getenv("AWS_ACCESS_KEY_ID");
-	out->secret_access_key = getenv("AWS_SECRET_ACCESS_KEY");
-	out->session_token = tok && *tok ? tok : NULL;
-	if (!out->access_key_id || !*out->access_key_id || !out->secret_access_key ||
-	    !*out->secret_access_key)
-		return -1;
-	return 0;
+	memset(&o, 0, sizeof o);
+	o.region = region;
+	if ((rc = aws_ctx_new(&ctx, &o, e)))
+		return rc;
+	rc = creds_get(out, aws_ctx_creds(ctx), e);
+	aws_ctx_free(ctx);
+	return rc;
 }
 
 static int read_input(fcc_buf *b, const char *file, fcc_err *e)
@@ -169,6 +174,7 @@ int cmd_sign(int argc, char **argv)
 	const char *file = NULL, *service = NULL, *region = NULL, *date = NULL, *v;
 	int s3 = 0, print_req = 0, unsigned_token = 0, show = 0, i, rc, status = CLI_FAIL;
 	sigv4_credentials cr;
+	creds_credentials *cc = NULL;
 	sigv4_params pa;
 	sigv4_request rq;
 	sigv4_raw raw;
@@ -215,11 +221,13 @@ int cmd_sign(int argc, char **argv)
 		return cli_usage_error("sign", "--region is required");
 	if (date && !sigv4_date_valid(date))
 		return cli_usage_error("sign", "--date must be YYYYMMDDTHHMMSSZ, got '%s'", date);
-	if (sign_credentials(&cr)) {
-		fprintf(stderr, "fcc sign: no credentials: set AWS_ACCESS_KEY_ID and "
-				"AWS_SECRET_ACCESS_KEY\n");
+	if (sign_credentials(&cc, region, &e)) {
+		fprintf(stderr, "fcc sign: no credentials: %s\n", e.msg);
 		return CLI_FAIL;
 	}
+	cr.access_key_id = cc->access_key_id;
+	cr.secret_access_key = cc->secret_access_key;
+	cr.session_token = cc->session_token && *cc->session_token ? cc->session_token : NULL;
 
 	if ((rc = read_input(&in, file, &e)) ||
 	    (rc = sigv4_raw_parse(&raw, in.data ? in.data : "", in.len, &e))) {
@@ -258,6 +266,7 @@ int cmd_sign(int argc, char **argv)
 	}
 	status = CLI_OK;
 out:
+	creds_credentials_free(cc);
 	sigv4_result_dispose(&res);
 	sigv4_raw_dispose(&raw);
 	fcc_buf_dispose(&in);

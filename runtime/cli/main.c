@@ -22,6 +22,7 @@ static const cli_command commands[] = {
 	{"build", "compile a spec into the template, seed code, seed-code.zip and manifest", cmd_build},
 	{"check", "load and check a spec, reporting every mistake with file:line:col", cmd_check},
 	{"sign", "sign a raw HTTP request with SigV4 and show every step", cmd_sign},
+	{"whoami", "show the AWS account, identity, region and credential source in use", cmd_whoami},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,166 @@
+/*
+ * s3.c — Amazon S3 typed client (see s3.h).
+ */
+#define _XOPEN_SOURCE 700 /* strptime, for Last-Modified */
+#include "runtime/aws/s3.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "compiler/base/alloc.h"
+
+static int key_path(fcc_buf *path, const char *key, const char *op, aws_error *ae)
+{
+	fcc_buf_init(path, 64 * 1024);
+	if (!key || !*key)
+		return fcc_err_set(&ae->err, FCC_EUSAGE, "S3 %s: no key", op);
+	if (aws_s3_key_path(path, key))
+		return fcc_err_set(&ae->err, FCC_ENOMEM, "S3 %s: out of memory", op);
+	return FCC_OK;
+}
+
+static void read_info(s3_object_info *out, const http_response *r)
+{
+	aws_pool *p = &out->pool;
+	const char *v;
+	size_t i;
+
+	if ((v = http_response_header(r, "Content-Length")))
+		out->content_length = strtoll(v, NULL, 10);
+	out->etag = aws_pool_strdup(p, http_response_header(r, "ETag"));
+	out->content_type = aws_pool_strdup(p, http_response_header(r, "Content-Type"));
+	out->version_id = aws_pool_strdup(p, http_response_header(r, "x-amz-version-id"));
+	if ((v = http_response_header(r, "Last-Modified"))) {
+		struct tm tm;
+		memset(&tm, 0, sizeof tm);
+		if (strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm))
+			out->last_modified = (long long)timegm(&tm);
+	}
+	for (i = 0; i < r->headers.n; i++) {
+		const http_header *h = &r->headers.items[i];
+		aws_tag *t;
+		if (strncasecmp(h->name, "x-amz-meta-", 11) != 0)
+			continue;
+		if (!(t = AWS_PUSH(p, out->metadata, out->nmetadata, out->mcap)))
+			return;
+		t->key = aws_pool_strdup(p, h->name + 11);
+		t->value = aws_pool_strdup(p, h->value);
+	}
+}
+
+int s3_put_object(s3_object_info *out, aws_ctx *ctx, const s3_put_input *in, aws_error *ae)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	char md5[32], (*names)[160] = NULL;
+	http_header *h = NULL;
+	aws_request req;
+	http_response r;
+	fcc_buf path;
+	size_t i, nh = 0;
+	int rc;
+
+	if (out)
+		memset(out, 0, sizeof *out);
+	aws_error_clear(ae);
+	http_response_init(&r);
+	if ((rc = key_path(&path, in->key, "PutObject", ae)))
+		goto out;
+	if (!EVP_Digest(in->body ? in->body : "", in->len, md, &mdlen, EVP_md5(), NULL)) {
+		rc = fcc_err_set(&ae->err, FCC_ERROR, "S3 PutObject: MD5 failed");
+		goto out;
+	}
+	EVP_EncodeBlock((unsigned char *)md5, md, (int)mdlen);
+	if (!(h = fcc_calloc(in->nmetadata + 2, sizeof *h)) ||
+	    !(names = fcc_calloc(in->nmetadata + 1, sizeof *names))) {
+		rc = fcc_err_set(&ae->err, FCC_ENOMEM, "S3 PutObject: out of memory");
+		goto out;
+	}
+	h[nh].name = "Content-MD5";
+	h[nh++].value = md5;
+	h[nh].name = "Content-Type";
+	h[nh++].value = (char *)(in->content_type ? in->content_type : "binary/octet-stream");
+	for (i = 0; i < in->nmetadata; i++) {
+		snprintf(names[i], sizeof names[i], "x-amz-meta-%s", in->metadata[i].key);
+		h[nh].name = names[i];
+		h[nh++].value = (char *)(in->metadata[i].value ? in->metadata[i].value : "");
+	}
+	memset(&req, 0, sizeof req);
+	req.svc = &aws_svc_s3;
+	req.operation = "PutObject";
+	req.method = "PUT";
+	req.path = path.data;
+	req.bucket = in->bucket;
+	req.headers = h;
+	req.nheaders = nh;
+	req.body = in->body;
+	req.body_len = in->len;
+	if ((rc = aws_call(ctx, &req, &r, ae)))
+		goto out;
+	if (out) {
+		out->etag = aws_pool_strdup(&out->pool, http_response_header(&r, "ETag"));
+		out->content_length = (long long)in->len;
+		if (out->pool.oom) {
+			aws_pool_dispose(&out->pool);
+			rc = fcc_err_set(&ae->err, FCC_ENOMEM, "S3 PutObject: out of memory");
+		}
+	}
+out:
+	fcc_free(h);
+	fcc_free(names);
+	fcc_buf_dispose(&path);
+	http_response_dispose(&r);
+	return rc;
+}
+
+static int head_or_get(s3_object_info *out, aws_ctx *ctx, const char *method, const char *op,
+		       const char *bucket, const char *key, aws_error *ae)
+{
+	aws_request req;
+	http_response r;
+	fcc_buf path;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	aws_error_clear(ae);
+	http_response_init(&r);
+	if ((rc = key_path(&path, key, op, ae)))
+		goto out;
+	memset(&req, 0, sizeof req);
+	req.svc = &aws_svc_s3;
+	req.operation = op;
+	req.method = method;
+	req.path = path.data;
+	req.bucket = bucket;
+	if ((rc = aws_call(ctx, &req, &r, ae)))
+		goto out;
+	read_info(out, &r);
+	if (strcmp(method, "GET") == 0) {
+		out->body = aws_pool_strndup(&out->pool, r.body.data ? r.body.data : "", r.body.len);
+		out->content_length = (long long)r.body.len;
+	}
+	if (out->pool.oom) {
+		aws_pool_dispose(&out->pool);
+		rc = fcc_err_set(&ae->err, FCC_ENOMEM, "S3 %s: out of memory", op);
+	}
+out:
+	fcc_buf_dispose(&path);
+	http_response_dispose(&r);
+	return rc;
+}
+
+int s3_head_object(s3_object_info *out, aws_ctx *ctx, const char *bucket, const char *key,
+		   aws_error *ae)
+{
+	return head_or_get(out, ctx, "HEAD", "HeadObject", bucket, key, ae);
+}
+
+int s3_get_object(s3_object_info *out, aws_ctx *ctx, const char *bucket, const char *key,
+		  aws_error *ae)
+{
+	return head_or_get(out, ctx, "GET", "GetObject", bucket, key, ae);
+}

@@ -1,0 +1,41 @@
+/*
+ * s3.h — typed client for Amazon S3 (rest-xml): the three object calls fcc
+ * needs to upload content-addressed artifacts and check them. Keys are
+ * percent-encoded per segment; custom endpoints use path-style addressing.
+ * Outputs: aws_pool_dispose(&out->pool). A missing object is FCC_ENOTFOUND.
+ */
+#ifndef FCC_AWS_S3_H
+#define FCC_AWS_S3_H
+
+#include "runtime/aws.h"
+
+typedef struct s3_put_input {
+	const char *bucket, *key;   /* required */
+	const void *body;
+	size_t len;
+	const char *content_type;   /* NULL: binary/octet-stream */
+	const aws_tag *metadata;    /* x-amz-meta-<key>: value */
+	size_t nmetadata;
+} s3_put_input;
+
+typedef struct s3_object_info {
+	aws_pool pool;
+	long long content_length;
+	const char *etag, *content_type, *version_id;
+	long long last_modified;
+	aws_tag *metadata;          /* x-amz-meta-* headers, prefix removed */
+	size_t nmetadata, mcap;
+	const void *body;           /* GetObject only; NUL-terminated, `content_length` bytes */
+} s3_object_info;
+
+/* PutObject, with Content-MD5 (S3 checks it) and the signed
+ * x-amz-content-sha256. `out` may be NULL; else it gets the ETag. */
+int s3_put_object(s3_object_info *out, aws_ctx *ctx, const s3_put_input *in, aws_error *ae);
+/* HeadObject: its errors have no body, so a missing object is known by the
+ * 404 status alone. */
+int s3_head_object(s3_object_info *out, aws_ctx *ctx, const char *bucket, const char *key,
+		   aws_error *ae);
+int s3_get_object(s3_object_info *out, aws_ctx *ctx, const char *bucket, const char *key,
+		  aws_error *ae);
+
+#endif
