@@ -31,16 +31,22 @@ TEST_CFLAGS = $(filter-out -Wmissing-prototypes,$(ALL_CFLAGS)) $(CHECK_CFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lm
 
 LIB_SRC := $(sort $(wildcard compiler/base/*.c compiler/*.c runtime/*.c runtime/aws/*.c))
+# runtime/cli/*.c: the compiler commands, in both binaries; runtime/cli/aws/*.c:
+# the AWS commands, in fcc-runtime only (see runtime/cli/main.c).
 CLI_SRC := $(sort $(wildcard runtime/cli/*.c))
+AWS_CLI_SRC := $(sort $(wildcard runtime/cli/aws/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 UNIT_TESTS := $(sort $(wildcard tests/unit/test_*.c))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(OUT)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(OUT)/%.o)
+AWS_CLI_OBJ := $(AWS_CLI_SRC:%.c=$(OUT)/%.o)
+FRONT_OBJ := $(filter-out $(OUT)/runtime/cli/main.o,$(CLI_OBJ)) $(OUT)/runtime/cli/main-front.o
 UNIT_OBJ := $(UNIT_SRC:%.c=$(OUT)/%.o)
 
 LIBFCC := $(OUT)/libfcc.a
 FCC_BIN := $(OUT)/fcc
+RT_BIN := $(OUT)/fcc-runtime
 UNIT_BIN := $(OUT)/unit-tests
 
 .PHONY: all check check-asan test deps fuzz bench bench-calls clean lint golden-update
@@ -48,8 +54,10 @@ UNIT_BIN := $(OUT)/unit-tests
 all: fcc
 
 # ./fcc is the default build; variants keep their binary in $(OUT).
-fcc: $(FCC_BIN)
-	@if [ "$(OUT)" = "out/default" ]; then cp $(FCC_BIN) fcc.tmp && mv fcc.tmp fcc; fi
+fcc: $(FCC_BIN) $(RT_BIN)
+	@if [ "$(OUT)" = "out/default" ]; then \
+		cp $(RT_BIN) fcc-runtime.tmp && mv fcc-runtime.tmp fcc-runtime && \
+		cp $(FCC_BIN) fcc.tmp && mv fcc.tmp fcc; fi
 
 $(OUT)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -59,8 +67,16 @@ $(LIBFCC): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(FCC_BIN): $(CLI_OBJ) $(LIBFCC)
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $(CLI_OBJ) $(LIBFCC) $(LDLIBS_ALL)
+$(OUT)/runtime/cli/main-front.o: runtime/cli/main.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DFCC_FRONT -c $< -o $@
+
+# --as-needed keeps libcurl and libxml2 out of fcc, which never calls them.
+$(FCC_BIN): $(FRONT_OBJ) $(LIBFCC)
+	$(CC) $(CFLAGS) $(SANFLAGS) -Wl,--as-needed -o $@ $(FRONT_OBJ) $(LIBFCC) $(LDLIBS_ALL)
+
+$(RT_BIN): $(CLI_OBJ) $(AWS_CLI_OBJ) $(LIBFCC)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $(CLI_OBJ) $(AWS_CLI_OBJ) $(LIBFCC) $(LDLIBS_ALL)
 
 # The unit runner collects one suite per tests/unit/test_<module>.c, each
 # defining `Suite *suite_<module>(void)`.
@@ -99,7 +115,8 @@ check: deps
 	@sh tests/run.sh $(OUT)
 
 check-asan: deps
-	@$(MAKE) --no-print-directory OUT=out/asan SAN=1 CFLAGS="-O1 -g" out/asan/fcc out/asan/unit-tests \
+	@$(MAKE) --no-print-directory OUT=out/asan SAN=1 CFLAGS="-O1 -g" out/asan/fcc out/asan/fcc-runtime \
+		out/asan/unit-tests \
 		$(FUZZ_HARNESS:tests/fuzz/%.c=out/asan/replay/%)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		sh tests/run.sh out/asan
@@ -143,6 +160,7 @@ lint:
 	@clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC)
 
 clean:
-	rm -rf out fcc
+	rm -rf out fcc fcc-runtime
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(AWS_CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) \
+	$(OUT)/runtime/cli/main-front.d

@@ -2,7 +2,7 @@
  * aws_opts.c — parsing of the shared AWS options and opening the runtime
  * context for a command (see aws_opts.h).
  */
-#include "runtime/cli/aws_opts.h"
+#include "runtime/cli/aws/aws_opts.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "runtime/aws/sts.h"
-#include "runtime/cli/aws_opts.h"
+#include "runtime/cli/aws/aws_opts.h"
 #include "runtime/cli/cli.h"
 
 static void help(FILE *f)

@@ -10,7 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "cli.h"
+#include "runtime/cli/cli.h"
 #include "compiler/base/alloc.h"
 #include "compiler/base/buf.h"
 #include "compiler/base/err.h"
