@@ -609,6 +609,39 @@ static int get_str_list(ck *c, const spec_node *n, const char *path, spec_str **
 	return 1;
 }
 
+/* A list section: the sequence at `n` (reported when it is not one) and an
+ * arena array of `count` elements of `size` bytes in *arr. NULL when absent,
+ * mistyped or out of memory. */
+static const spec_node *list_of(ck *c, const spec_node *n, const char *path, void **arr,
+				size_t size)
+{
+	const spec_node *seq = n ? as_seq(c, n, path) : NULL;
+
+	*arr = NULL;
+	if (!seq)
+		return NULL;
+	*arr = fcc_arena_alloc(c->a, (seq->n ? seq->n : 1) * size);
+	if (!*arr) {
+		c->oom = 1;
+		return NULL;
+	}
+	return seq;
+}
+
+/* Item `i` of a list of mappings, its path ("roles[2]") in *path, its keys
+ * checked against `keys`; NULL (reported) when it is not a mapping. */
+static const spec_node *list_item(ck *c, const spec_node *seq, size_t i, const char *list_path,
+				  const char *const *keys, const char **path)
+{
+	const spec_node *m;
+
+	*path = path_index(c, list_path, i);
+	m = as_map(c, seq->items[i], *path);
+	if (m)
+		check_keys(c, m, *path, keys);
+	return m;
+}
+
 /* ------------------------------------------------------------ domain rules */
 
 static const char *const REGIONS[] = {
@@ -1011,27 +1044,17 @@ static void check_data(ck *c, const spec_node *root)
 	spec_model *mo = c->m;
 	size_t i, j;
 
-	c->data_bad = 0;
-	if (!seq)
+	c->data_bad = seq && seq->kind != SPEC_SEQ;
+	if (!(seq = list_of(c, seq, "data", (void **)&mo->data, sizeof *mo->data)))
 		return;
-	if (!(seq = as_seq(c, seq, "data"))) {
-		c->data_bad = 1;
-		return;
-	}
-	mo->data = fcc_arena_alloc(c->a, (seq->n ? seq->n : 1) * sizeof *mo->data);
-	if (!mo->data) {
-		c->oom = 1;
-		return;
-	}
 	for (i = 0; i < seq->n; i++) {
-		const char *path = path_index(c, "data", i);
-		const spec_node *m = as_map(c, seq->items[i], path), *n;
+		const char *path;
+		const spec_node *m = list_item(c, seq, i, "data", keys, &path), *n;
 		spec_data dd;
 
 		if (!m)
 			continue;
 		memset(&dd, 0, sizeof dd);
-		check_keys(c, m, path, keys);
 		if ((n = opt(m, "allow_outside")))
 			get_bool(c, n, path_join(c, path, "allow_outside"), &dd.allow_outside);
 		if (!get_str_len(c, need(c, m, "file", path, m->span), path_join(c, path, "file"),
@@ -1078,22 +1101,16 @@ static void check_roles(ck *c, const spec_node *root)
 	spec_model *mo = c->m;
 	size_t i, k;
 
-	if (!seq || !(seq = as_seq(c, seq, "roles")))
+	if (!(seq = list_of(c, seq, "roles", (void **)&mo->roles, sizeof *mo->roles)))
 		return;
-	mo->roles = fcc_arena_alloc(c->a, (seq->n ? seq->n : 1) * sizeof *mo->roles);
-	if (!mo->roles) {
-		c->oom = 1;
-		return;
-	}
 	for (i = 0; i < seq->n; i++) {
-		const char *path = path_index(c, "roles", i);
-		const spec_node *m = as_map(c, seq->items[i], path), *n;
+		const char *path;
+		const spec_node *m = list_item(c, seq, i, "roles", keys, &path), *n;
 		spec_role r;
 
 		if (!m)
 			continue;
 		memset(&r, 0, sizeof r);
-		check_keys(c, m, path, keys);
 		if (get_str(c, need(c, m, "name", path, m->span), path_join(c, path, "name"), &r.name)) {
 			if (strncmp(r.name.s, "arn:", 4) == 0 ? !rx_match(c, RX_ROLE_ARN, r.name.s)
 							      : !rx_match(c, RX_ROLE_NAME, r.name.s))
@@ -1138,28 +1155,22 @@ static void check_schema_list(ck *c, const spec_node *n, const char *path, spec_
 			      const char *kind)
 {
 	static const char *const keys[] = {"name", "type", NULL};
-	const spec_node *seq = as_seq(c, n, path);
+	const spec_node *seq = list_of(c, n, path, (void **)&out->attrs, sizeof *out->attrs);
 	size_t i, j;
 
 	if (!seq)
 		return;
 	out->present = 1;
-	out->attrs = fcc_arena_alloc(c->a, (seq->n ? seq->n : 1) * sizeof *out->attrs);
-	if (!out->attrs) {
-		c->oom = 1;
-		return;
-	}
 	if (seq->n == 0)
 		diag_error(c->d, seq->span, "%s must list at least one attribute", path);
 	for (i = 0; i < seq->n; i++) {
-		const char *ip = path_index(c, path, i);
-		const spec_node *m = as_map(c, seq->items[i], ip);
+		const char *ip;
+		const spec_node *m = list_item(c, seq, i, path, keys, &ip);
 		spec_attr a;
 
 		if (!m)
 			continue;
 		memset(&a, 0, sizeof a);
-		check_keys(c, m, ip, keys);
 		if (!get_str(c, need(c, m, "name", ip, m->span), path_join(c, ip, "name"), &a.name))
 			continue;
 		/* A bad type is reported, and the attribute still counts as present so
@@ -1258,28 +1269,23 @@ static int seed_path_ok(const char *p)
 static void check_extra_files(ck *c, const spec_node *n)
 {
 	static const char *const keys[] = {"file", "path", NULL};
-	const spec_node *seq = as_seq(c, n, "pipeline.extra_files");
 	spec_model *mo = c->m;
+	const spec_node *seq = list_of(c, n, "pipeline.extra_files",
+				       (void **)&mo->pipeline.extra_files,
+				       sizeof *mo->pipeline.extra_files);
 	size_t i, j;
 
 	if (!seq)
 		return;
-	mo->pipeline.extra_files =
-		fcc_arena_alloc(c->a, (seq->n ? seq->n : 1) * sizeof *mo->pipeline.extra_files);
-	if (!mo->pipeline.extra_files) {
-		c->oom = 1;
-		return;
-	}
 	for (i = 0; i < seq->n; i++) {
-		const char *path = path_index(c, "pipeline.extra_files", i);
-		const spec_node *m = as_map(c, seq->items[i], path);
+		const char *path;
+		const spec_node *m = list_item(c, seq, i, "pipeline.extra_files", keys, &path);
 		spec_extra_file x;
 		spec_data probe;
 
 		if (!m)
 			continue;
 		memset(&x, 0, sizeof x);
-		check_keys(c, m, path, keys);
 		if (!get_str_len(c, need(c, m, "file", path, m->span), path_join(c, path, "file"),
 				 &x.file, 1, 4096) |
 		    !get_str_len(c, need(c, m, "path", path, m->span), path_join(c, path, "path"),
@@ -1612,22 +1618,16 @@ static void check_instances(ck *c, const spec_node *root)
 	spec_model *mo = c->m;
 	size_t i, j;
 
-	if (!seq || !(seq = as_seq(c, seq, "instances")))
+	if (!(seq = list_of(c, seq, "instances", (void **)&mo->instances, sizeof *mo->instances)))
 		return;
-	mo->instances = fcc_arena_alloc(c->a, (seq->n ? seq->n : 1) * sizeof *mo->instances);
-	if (!mo->instances) {
-		c->oom = 1;
-		return;
-	}
 	for (i = 0; i < seq->n; i++) {
-		const char *path = path_index(c, "instances", i);
-		const spec_node *m = as_map(c, seq->items[i], path), *n;
+		const char *path;
+		const spec_node *m = list_item(c, seq, i, "instances", keys, &path), *n;
 		spec_instance in;
 
 		if (!m)
 			continue;
 		memset(&in, 0, sizeof in);
-		check_keys(c, m, path, keys);
 		if (!get_str(c, need(c, m, "name", path, m->span), path_join(c, path, "name"),
 			     &in.name))
 			continue;
