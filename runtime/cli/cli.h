@@ -25,6 +25,12 @@ struct diag_sink;
 /* Sort and print diagnostics: text to stderr, json to stdout, plus GitHub
  * annotations under GITHUB_ACTIONS=true. Returns 0 or FCC_ENOMEM. */
 int cli_print_diagnostics(struct diag_sink *d, int fmt, int color);
+/* getopt_long's '?' for command `cmd`: "option needs a value" or "unknown
+ * option", naming what the user typed. Returns CLI_USAGE. */
+int cli_getopt_error(const char *cmd, char **argv);
+/* --diagnostics-format FMT: 0 and *out set, or -1 for an unknown FMT. */
+int cli_parse_diag_format(const char *fmt, int *out);
+
 /* --color WHEN → *out for stream `f`; -1 for an unknown WHEN. */
 int cli_parse_color(const char *when, FILE *f, int *out);
 

@@ -140,7 +140,7 @@ int cmd_build(int argc, char **argv)
 	diag_sink d;
 	fcc_err e;
 	int ch, rc, color, check = 0, status = CLI_FAIL;
-	diag_format fmt = DIAG_FORMAT_TEXT;
+	int fmt = DIAG_FORMAT_TEXT;
 
 	memset(&opt, 0, sizeof opt);
 	optind = 1;
@@ -166,12 +166,9 @@ int cmd_build(int argc, char **argv)
 			check = 1;
 			break;
 		case 'f':
-			if (strcmp(optarg, "text") == 0)
-				fmt = DIAG_FORMAT_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				fmt = DIAG_FORMAT_JSON;
-			else
-				return cli_usage_error("build", "unknown diagnostics format '%s'", optarg);
+			if (cli_parse_diag_format(optarg, &fmt))
+				return cli_usage_error("build", "unknown diagnostics format '%s' "
+								"(text or json)", optarg);
 			break;
 		case 'c':
 			color_when = optarg;
@@ -180,10 +177,7 @@ int cmd_build(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return CLI_OK;
 		default:
-			if (optopt)
-				return cli_usage_error("build", "option '%s' needs a value",
-						       argv[optind - 1]);
-			return cli_usage_error("build", "unknown option '%s'", argv[optind - 1]);
+			return cli_getopt_error("build", argv);
 		}
 	}
 	if (optind < argc)

@@ -30,44 +30,6 @@ static const char usage_text[] =
 	"Under GITHUB_ACTIONS=true, errors are also printed as ::error annotations.\n"
 	"exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage error\n";
 
-/* Render the sink to stderr (text) or stdout (json), plus GitHub annotations. */
-int cli_print_diagnostics(diag_sink *d, int fmt_in, int color)
-{
-	diag_format fmt = (diag_format)fmt_in;
-	fcc_buf out;
-	const char *gha = getenv("GITHUB_ACTIONS");
-	int rc;
-
-	diag_sort(d);
-	fcc_buf_init(&out, 0);
-	rc = diag_render(d, fmt, color, &out);
-	if (!rc)
-		fputs(fcc_buf_cstr(&out), fmt == DIAG_FORMAT_JSON ? stdout : stderr);
-	if (!rc && gha && strcmp(gha, "true") == 0 && fmt == DIAG_FORMAT_TEXT) {
-		fcc_buf_reset(&out);
-		rc = diag_render(d, DIAG_FORMAT_GITHUB, 0, &out);
-		if (!rc)
-			fputs(fcc_buf_cstr(&out), stdout);
-	}
-	fcc_buf_dispose(&out);
-	if (rc)
-		fprintf(stderr, "fcc: out of memory while printing diagnostics\n");
-	return rc;
-}
-
-int cli_parse_color(const char *when, FILE *f, int *out)
-{
-	if (!when || strcmp(when, "auto") == 0)
-		*out = cli_use_color(f);
-	else if (strcmp(when, "always") == 0)
-		*out = 1;
-	else if (strcmp(when, "never") == 0)
-		*out = 0;
-	else
-		return -1;
-	return 0;
-}
-
 int cmd_check(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -78,7 +40,7 @@ int cmd_check(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *spec = "project.spec", *env = NULL, *color_when = NULL;
-	diag_format fmt = DIAG_FORMAT_TEXT;
+	int fmt = DIAG_FORMAT_TEXT;
 	chk_options opt = {0};
 	spec_model *model = NULL;
 	fcc_source *src = NULL;
@@ -95,11 +57,7 @@ int cmd_check(int argc, char **argv)
 			env = optarg;
 			break;
 		case 'f':
-			if (strcmp(optarg, "text") == 0)
-				fmt = DIAG_FORMAT_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				fmt = DIAG_FORMAT_JSON;
-			else
+			if (cli_parse_diag_format(optarg, &fmt))
 				return cli_usage_error("check", "unknown diagnostics format '%s' "
 								"(text or json)", optarg);
 			break;
@@ -110,10 +68,7 @@ int cmd_check(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return CLI_OK;
 		default:
-			if (optopt)
-				return cli_usage_error("check", "option '%s' needs a value",
-						       argv[optind - 1]);
-			return cli_usage_error("check", "unknown option '%s'", argv[optind - 1]);
+			return cli_getopt_error("check", argv);
 		}
 	}
 	if (optind < argc)
