@@ -5,6 +5,7 @@
 #   make check-asan   the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz         libFuzzer harnesses (clang), 60 s each from the seed corpus
 #   make deps         install the Debian packages fcc and its tests need
+#   make bench-build  time fcc build against cdk synth (bench/build.sh)
 #
 # Each variant builds in its own directory under out/ so objects never mix.
 
@@ -49,7 +50,7 @@ FCC_BIN := $(OUT)/fcc
 RT_BIN := $(OUT)/fcc-runtime
 UNIT_BIN := $(OUT)/unit-tests
 
-.PHONY: all check check-asan test deps fuzz bench bench-calls clean lint golden-update
+.PHONY: all check check-asan test deps fuzz bench bench-calls bench-build clean lint golden-update
 
 all: fcc
 
@@ -155,6 +156,10 @@ $(OUT)/bench/calls: bench/calls.c $(LIBFCC)
 
 bench-calls: all $(OUT)/bench/calls
 	@sh bench/calls.sh
+
+# fcc build against cdk synth of the same template (needs node and npm; not part of check).
+bench-build: all
+	@sh bench/build.sh
 
 lint:
 	@clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC)
