@@ -500,11 +500,6 @@ static int write_one(const char *root, const build_file *f, fcc_err *e)
 		}
 		off += (size_t)w;
 	}
-	if (fsync(fd) != 0) {
-		rc = fcc_err_set(e, FCC_EIO, "%s: %s", path, strerror(errno));
-		close(fd);
-		return rc;
-	}
 	if (close(fd) != 0)
 		return fcc_err_set(e, FCC_EIO, "%s: %s", path, strerror(errno));
 	return FCC_OK;
@@ -536,6 +531,19 @@ static void remove_tree(const char *path)
 	rmdir(path);
 }
 
+static int sync_tree(const char *dir, fcc_err *e)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	int rc = FCC_OK;
+
+	if (fd < 0)
+		return fcc_err_set(e, FCC_EIO, "%s: %s", dir, strerror(errno));
+	if (syncfs(fd) != 0)
+		rc = fcc_err_set(e, FCC_EIO, "%s: sync: %s", dir, strerror(errno));
+	close(fd);
+	return rc;
+}
+
 int build_write(const build_result *r, const char *dir, fcc_err *e)
 {
 	char tmp[4096];
@@ -551,6 +559,12 @@ int build_write(const build_result *r, const char *dir, fcc_err *e)
 	for (i = 0; i < r->n && !rc; i++)
 		rc = write_one(tmp, &r->files[i], e);
 	if (rc)
+		goto fail;
+	/* The new tree must be on disk before it replaces the old one, or a crash
+	 * could leave empty files where a good build was. One syncfs() on the
+	 * new tree's filesystem costs one journal flush where an fsync() per
+	 * file cost one each (13 for the example: 5 ms of a 15 ms build). */
+	if ((rc = sync_tree(tmp, e)))
 		goto fail;
 	exists = stat(dir, &st) == 0;
 	if (exists && !S_ISDIR(st.st_mode)) {
