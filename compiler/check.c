@@ -1282,14 +1282,17 @@ static void check_extra_files(ck *c, const spec_node *n)
 		const spec_node *m = list_item(c, seq, i, "pipeline.extra_files", keys, &path);
 		spec_extra_file x;
 		spec_data probe;
+		int ok;
 
 		if (!m)
 			continue;
 		memset(&x, 0, sizeof x);
-		if (!get_str_len(c, need(c, m, "file", path, m->span), path_join(c, path, "file"),
-				 &x.file, 1, 4096) |
-		    !get_str_len(c, need(c, m, "path", path, m->span), path_join(c, path, "path"),
-				 &x.dest, 1, 1024))
+		/* both keys are checked, so one run reports both problems */
+		ok = get_str_len(c, need(c, m, "file", path, m->span), path_join(c, path, "file"),
+				 &x.file, 1, 4096);
+		ok &= get_str_len(c, need(c, m, "path", path, m->span), path_join(c, path, "path"),
+				  &x.dest, 1, 1024);
+		if (!ok)
 			continue;
 		memset(&probe, 0, sizeof probe);
 		probe.file = x.file;

@@ -294,8 +294,7 @@ static void set_text(char *dst, size_t cap, const xmlNode *n)
 	xmlFree(t);
 }
 
-/* The service's error code, message and request id from a failed response. */
-static void parse_error_body(aws_error *ae, const http_response *r)
+void aws_error_parse_response(aws_error *ae, const http_response *r)
 {
 	const char *rid = http_response_header(r, "x-amzn-RequestId"), *type;
 	const char *b = r->body.data;
@@ -670,7 +669,7 @@ static void on_done(void *payload, const http_request *req, http_response *resp)
 	if (resp->terr != HTTP_TE_NONE)
 		snprintf(ae.transport, sizeof ae.transport, "%s", resp->errmsg);
 	else
-		parse_error_body(&ae, resp);
+		aws_error_parse_response(&ae, resp);
 
 	memset(&o, 0, sizeof o);
 	o.no_response = resp->terr != HTTP_TE_NONE && http_transport_error_retryable(resp->terr);

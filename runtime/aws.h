@@ -134,6 +134,13 @@ int aws_error_is(const aws_error *ae, const char *code);
  * into out[n]: the part after the last '#' and before any ':'. */
 void aws_error_code_from_type(char *out, size_t n, const char *type);
 
+/* The service's error code, message and request id from a failed response
+ * `r` into `ae` (fields already set stay unless the response names them):
+ * query/S3 XML <Code>/<Message>/<RequestId>, JSON __type/code/message,
+ * x-amzn-ErrorType and request-id headers, and a code named after the status
+ * for bodiless HEAD errors. Never fails; unparsable bodies leave fields empty. */
+void aws_error_parse_response(aws_error *ae, const http_response *r);
+
 /* ---- requests ---- */
 
 enum {
