@@ -103,8 +103,9 @@ int desired_from_json(desired *out, const char *text, size_t len, fcc_err *e);
 int desired_set_pipeline(desired *d, const char *text, size_t len, fcc_err *e);
 
 /* Read `build_dir`/manifest.json and the pipeline definition it names
- * (relative to build_dir). I/O wrapper over the two calls above; FCC_EIO when
- * a file cannot be read, otherwise their codes. On failure `out` holds nothing
+ * (relative to build_dir). I/O wrapper over the two calls above;
+ * FCC_ENOTFOUND when a file does not exist, FCC_EIO when it cannot be read,
+ * otherwise their codes. On failure `out` holds nothing
  * to dispose. */
 int desired_load(desired *out, const char *build_dir, fcc_err *e);
 
