@@ -442,6 +442,11 @@ static int objects(ctx *c)
 		if (!have || !have->present || have->size != o->size) {
 			NEED(size = json_integer(o->size));
 			json_t *old = have && have->present ? json_integer(have->size) : NULL;
+			if (have && have->present && !old) {
+				json_decref(size);
+				rc = FCC_ENOMEM;
+				goto out;
+			}
 			rc = plan_step_change(st, "size", old, size);
 			json_decref(old);
 			json_decref(size);
@@ -461,7 +466,7 @@ static int roles(ctx *c)
 		const desired_role *r = &c->d->roles[i];
 		const state_role *have = state_find_role(c->s, r->name);
 		kv_strs attach = {0}, added = {0};
-		json_t *merged = NULL, *before = NULL, *after = NULL;
+		json_t *merged = NULL;
 		char *address = addr(c, "iam-role:%s", r->name);
 		plan_step *st;
 		fcc_buf what;
@@ -504,12 +509,9 @@ static int roles(ctx *c)
 		}
 		for (j = 0; j < added.n; j++)
 			TRY(fcc_buf_printf(&what, "%strusts %s", what.len ? "; " : "", added.v[j]));
-		NEED(after = kv_strs_to_json(&attach));
-		TRY(plan_step_attr(st, "attach_policies", after));
-		after = NULL;
-		NEED(before = kv_strs_to_json(&added));
-		TRY(plan_step_attr(st, "trust_services_added", before));
-		before = NULL;
+		/* plan_step_attr takes the reference, on failure too */
+		TRY(plan_step_attr(st, "attach_policies", kv_strs_to_json(&attach)));
+		TRY(plan_step_attr(st, "trust_services_added", kv_strs_to_json(&added)));
 		if (st->n_changes) {
 			st->action = PLAN_UPDATE;
 			if (added.n && attach.n)
@@ -532,8 +534,6 @@ static int roles(ctx *c)
 		continue;
 	out:
 		json_decref(merged);
-		json_decref(before);
-		json_decref(after);
 		kv_strs_dispose(&attach);
 		kv_strs_dispose(&added);
 		fcc_buf_dispose(&what);

@@ -392,6 +392,7 @@ START_TEST(test_diff_state_round_trip)
 		ck_assert_str_eq(a.v[i].id, b.v[i].id);
 		ck_assert_str_eq(a.v[i].fingerprint, b.v[i].fingerprint);
 	}
+	state_dispose(&t);
 	{
 		const char *bad = "{\"format\":\"fcc-state/1\",\"roles\":[{\"name\":1}]}";
 		ck_assert_int_eq(state_from_text(&t, bad, strlen(bad), &e), FCC_EPARSE);
