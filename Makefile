@@ -139,10 +139,12 @@ fuzz: deps
 		out/fuzz/bin/$$n -max_total_time=$(FUZZ_TIME) -max_len=65536 \
 			out/fuzz/corpus/$$n tests/fuzz/corpus/$$n || exit 1; done
 
-# Rewrite the expected diagnostics of tests/specs/bad and tests/specs/template for review (git diff).
+# Rewrite the expected diagnostics of tests/specs/bad and tests/specs/template, and the plan
+# scenarios' expected renderings under tests/plan/fixtures, for review (git diff).
 golden-update: all $(UNIT_BIN)
 	FCC_SRCDIR=$(CURDIR) FCC_GOLDEN_UPDATE=1 CK_RUN_SUITE=spec $(UNIT_BIN)
 	FCC_SRCDIR=$(CURDIR) FCC_GOLDEN_UPDATE=1 CK_RUN_SUITE=emit_cfn CK_RUN_CASE=cases $(UNIT_BIN)
+	FCC_SRCDIR=$(CURDIR) FCC_GOLDEN_UPDATE=1 CK_RUN_SUITE=plan CK_RUN_CASE=scenarios $(UNIT_BIN)
 	FCC_SRCDIR=$(CURDIR) FCC_BIN=$(CURDIR)/$(FCC_BIN) FCC_GOLDEN_UPDATE=1 python3 tests/build/run_build.py
 
 bench: all

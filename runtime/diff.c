@@ -1,0 +1,1083 @@
+/*
+ * diff.c — desired state vs. state snapshot → plan (see diff.h).
+ *
+ * What fcc owns and how it recognises it:
+ *   - S3 objects by key (content-addressed), content by the user metadata
+ *     x-amz-meta-fcc-sha256 fcc writes on upload;
+ *   - on existing IAM roles, only the policies the spec attaches and one
+ *     trust statement (Sid DIFF_TRUST_SID) for the services the spec trusts
+ *     that no other statement already trusts; nothing else is touched;
+ *   - the portfolio and product by name, tagged fcc:project;
+ *   - product versions by DIFF_ARTIFACT_MARKER<sha256> in the artifact's
+ *     Description: one version per template sha256. Older fcc versions are
+ *     deprecated, never deleted; versions without the marker are not fcc's;
+ *   - principals and shares the spec lists. Extra ones are reported and left
+ *     alone, unless diff_opts.own_principals says the spec owns the list.
+ * Nothing here deletes anything else.
+ */
+#include "runtime/diff.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/base/alloc.h"
+#include "compiler/base/buf.h"
+
+#define TRY(x)                                                                                     \
+	do {                                                                                       \
+		if ((rc = (x)) < 0)                                                                \
+			goto out;                                                                  \
+	} while (0)
+#define NEED(p)                                                                                    \
+	do {                                                                                       \
+		if (!(p)) {                                                                        \
+			rc = FCC_ENOMEM;                                                           \
+			goto out;                                                                  \
+		}                                                                                  \
+	} while (0)
+
+/* ---- canonical JSON ----------------------------------------------------- */
+
+int diff_json_equal(const json_t *a, const json_t *b)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (!a || !b)
+		return a == b;
+	if (json_is_number(a) && json_is_number(b)) {
+		if (json_is_integer(a) && json_is_integer(b))
+			return json_integer_value(a) == json_integer_value(b);
+		return json_number_value(a) == json_number_value(b);
+	}
+	if (json_typeof(a) != json_typeof(b))
+		return 0;
+	switch (json_typeof(a)) {
+	case JSON_OBJECT:
+		if (json_object_size(a) != json_object_size(b))
+			return 0;
+		json_object_foreach((json_t *)a, k, v)
+			if (!diff_json_equal(v, json_object_get(b, k)))
+				return 0;
+		return 1;
+	case JSON_ARRAY:
+		if (json_array_size(a) != json_array_size(b))
+			return 0;
+		for (i = 0; i < json_array_size(a); i++)
+			if (!diff_json_equal(json_array_get(a, i), json_array_get(b, i)))
+				return 0;
+		return 1;
+	case JSON_STRING:
+		return json_string_length(a) == json_string_length(b) &&
+		       memcmp(json_string_value(a), json_string_value(b), json_string_length(a)) == 0;
+	default:
+		return 1; /* true, false, null */
+	}
+}
+
+static int is_ident(const char *k)
+{
+	size_t i;
+
+	if (!*k || (k[0] >= '0' && k[0] <= '9'))
+		return 0;
+	for (i = 0; k[i]; i++)
+		if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= 'A' && k[i] <= 'Z') ||
+		      (k[i] >= '0' && k[i] <= '9') || k[i] == '_'))
+			return 0;
+	return 1;
+}
+
+/* Append `key` to the path in `b`: .key, or ["key"] when it is not an identifier. */
+static int path_key(fcc_buf *b, const char *key)
+{
+	int rc = FCC_OK;
+	const char *p;
+
+	if (is_ident(key))
+		return b->len ? fcc_buf_printf(b, ".%s", key) : fcc_buf_puts(b, key);
+	rc = fcc_buf_puts(b, "[\"");
+	for (p = key; rc == FCC_OK && *p; p++)
+		rc = (*p == '"' || *p == '\\') ? fcc_buf_printf(b, "\\%c", *p) : fcc_buf_putc(b, *p);
+	return rc == FCC_OK ? fcc_buf_puts(b, "\"]") : rc;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int walk(plan_step *st, fcc_buf *path, const json_t *a, const json_t *b)
+{
+	size_t mark = path->len, i, n = 0, count = 0;
+	const char **keys = NULL, *k;
+	json_t *v;
+	int rc = 0;
+
+	if (diff_json_equal(a, b))
+		return 0;
+	if (json_is_object(a) && json_is_object(b)) {
+		keys = fcc_calloc(json_object_size(a) + json_object_size(b) + 1, sizeof *keys);
+		if (!keys)
+			return FCC_ENOMEM;
+		json_object_foreach((json_t *)a, k, v)
+			keys[n++] = k;
+		json_object_foreach((json_t *)b, k, v)
+			if (!json_object_get(a, k))
+				keys[n++] = k;
+		qsort(keys, n, sizeof *keys, cmp_cstr);
+		for (i = 0; i < n && rc >= 0; i++) {
+			if (path_key(path, keys[i]) != FCC_OK)
+				rc = FCC_ENOMEM;
+			else if ((rc = walk(st, path, json_object_get(a, keys[i]),
+					    json_object_get(b, keys[i]))) >= 0)
+				count += (size_t)rc;
+			path->len = mark;
+			if (path->data)
+				path->data[mark] = '\0';
+		}
+		fcc_free(keys);
+		return rc < 0 ? rc : (int)count;
+	}
+	if (json_is_array(a) && json_is_array(b)) {
+		n = json_array_size(a) > json_array_size(b) ? json_array_size(a) : json_array_size(b);
+		for (i = 0; i < n && rc >= 0; i++) {
+			if (fcc_buf_printf(path, "[%zu]", i) != FCC_OK)
+				rc = FCC_ENOMEM;
+			else if ((rc = walk(st, path, json_array_get(a, i), json_array_get(b, i))) >= 0)
+				count += (size_t)rc;
+			path->len = mark;
+			if (path->data)
+				path->data[mark] = '\0';
+		}
+		return rc < 0 ? rc : (int)count;
+	}
+	if (plan_step_change(st, fcc_buf_cstr(path), (json_t *)a, (json_t *)b) != FCC_OK)
+		return FCC_ENOMEM;
+	return 1;
+}
+
+int diff_json_changes(plan_step *step, const char *prefix, const json_t *before,
+		      const json_t *after)
+{
+	fcc_buf path;
+	int rc;
+
+	fcc_buf_init(&path, 1 << 16);
+	if (fcc_buf_puts(&path, prefix) != FCC_OK) {
+		fcc_buf_dispose(&path);
+		return FCC_ENOMEM;
+	}
+	rc = walk(step, &path, before, after);
+	fcc_buf_dispose(&path);
+	return rc;
+}
+
+/* ---- IAM trust policies ------------------------------------------------- */
+
+static int has_value(const json_t *v, const char *s)
+{
+	size_t i;
+
+	if (json_is_string(v))
+		return strcmp(json_string_value(v), s) == 0;
+	if (json_is_array(v))
+		for (i = 0; i < json_array_size(v); i++)
+			if (has_value(json_array_get(v, i), s))
+				return 1;
+	return 0;
+}
+
+static int is_fcc_statement(const json_t *st)
+{
+	return has_value(json_object_get(st, "Sid"), DIFF_TRUST_SID) &&
+	       json_is_string(json_object_get(st, "Sid"));
+}
+
+/* Does statement `st` let `service` assume the role? */
+static int statement_trusts(const json_t *st, const char *service)
+{
+	json_t *action = json_object_get(st, "Action");
+
+	if (!has_value(json_object_get(st, "Effect"), "Allow"))
+		return 0;
+	if (!has_value(action, "sts:AssumeRole") && !has_value(action, "sts:*") &&
+	    !has_value(action, "*"))
+		return 0;
+	return has_value(json_object_get(json_object_get(st, "Principal"), "Service"), service);
+}
+
+int diff_trust_merge(json_t **out, const json_t *current, const kv_strs *services,
+		     kv_strs *added)
+{
+	json_t *doc = NULL, *stmts, *want = NULL, *svc = NULL, *old_fcc = NULL;
+	kv_strs missing = {0};
+	size_t i, j, fcc_at = (size_t)-1, nst;
+	int rc = FCC_OK, other, any;
+
+	*out = NULL;
+	stmts = current ? json_object_get(current, "Statement") : NULL;
+	nst = json_is_array(stmts) ? json_array_size(stmts) : json_is_object(stmts) ? 1 : 0;
+	for (i = 0; i < nst; i++) {
+		json_t *st = json_is_array(stmts) ? json_array_get(stmts, i) : stmts;
+		if (is_fcc_statement(st)) {
+			fcc_at = i;
+			old_fcc = st;
+		}
+	}
+	for (j = 0; j < services->n; j++) {
+		other = any = 0;
+		for (i = 0; i < nst; i++) {
+			json_t *st = json_is_array(stmts) ? json_array_get(stmts, i) : stmts;
+			if (statement_trusts(st, services->v[j])) {
+				any = 1;
+				if (i != fcc_at)
+					other = 1;
+			}
+		}
+		if (!other)
+			TRY(kv_strs_push(&missing, services->v[j]));
+		if (!any && added && !kv_strs_has(added, services->v[j]))
+			TRY(kv_strs_push(added, services->v[j]));
+	}
+	if (missing.n) {
+		qsort(missing.v, missing.n, sizeof *missing.v, cmp_cstr);
+		/* IAM hands a one-element list back as a plain string: write it that
+		 * way so the next plan compares equal. */
+		if (missing.n == 1)
+			NEED(svc = json_string(missing.v[0]));
+		else
+			NEED(svc = kv_strs_to_json(&missing));
+		NEED(want = json_pack("{s:s, s:s, s:{s:O}, s:s}", "Sid", DIFF_TRUST_SID, "Effect",
+				      "Allow", "Principal", "Service", svc, "Action",
+				      "sts:AssumeRole"));
+	}
+	if (diff_json_equal(old_fcc, want)) {
+		NEED(doc = current ? json_deep_copy(current) : json_null());
+		goto out;
+	}
+	NEED(doc = current && json_is_object(current) ? json_deep_copy(current) : json_object());
+	if (!json_object_get(doc, "Version"))
+		TRY(json_object_set_new(doc, "Version", json_string("2012-10-17")) ? FCC_ENOMEM : 0);
+	if (!json_is_array(json_object_get(doc, "Statement"))) {
+		json_t *arr = json_array();
+		NEED(arr);
+		if (json_is_object(json_object_get(doc, "Statement")) &&
+		    json_array_append(arr, json_object_get(doc, "Statement")) != 0) {
+			json_decref(arr);
+			rc = FCC_ENOMEM;
+			goto out;
+		}
+		TRY(json_object_set_new(doc, "Statement", arr) ? FCC_ENOMEM : 0);
+	}
+	stmts = json_object_get(doc, "Statement");
+	if (fcc_at != (size_t)-1 && want)
+		TRY(json_array_set(stmts, fcc_at, want) ? FCC_ENOMEM : 0);
+	else if (fcc_at != (size_t)-1)
+		TRY(json_array_remove(stmts, fcc_at) ? FCC_ENOMEM : 0);
+	else
+		TRY(json_array_append(stmts, want) ? FCC_ENOMEM : 0);
+out:
+	json_decref(svc);
+	json_decref(want);
+	kv_strs_dispose(&missing);
+	if (rc < 0) {
+		json_decref(doc);
+		return FCC_ENOMEM;
+	}
+	*out = doc;
+	return FCC_OK;
+}
+
+/* ---- the diff ----------------------------------------------------------- */
+
+static int streq(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+static json_t *jstr(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/* A change between two strings (NULL = unset); returns 1 added, 0 equal, <0. */
+static int str_change(plan_step *st, const char *path, const char *before, const char *after)
+{
+	json_t *a, *b;
+	int rc;
+
+	if (streq(before, after))
+		return 0;
+	a = before ? json_string(before) : NULL;
+	b = after ? json_string(after) : NULL;
+	if ((before && !a) || (after && !b))
+		rc = FCC_ENOMEM;
+	else
+		rc = plan_step_change(st, path, a, b) == FCC_OK ? 1 : FCC_ENOMEM;
+	json_decref(a);
+	json_decref(b);
+	return rc;
+}
+
+/* One change per tag the spec sets to another value (or that is missing),
+ * and per fcc-owned tag (fcc:*, sagemaker:studio-visibility) the spec no
+ * longer sets. Tags anyone else added are left alone. Returns the count or
+ * FCC_ENOMEM; `remove` (may be NULL) collects keys to remove. */
+static int tag_changes(plan_step *st, const kv_tags *have, const kv_tags *want, kv_strs *remove)
+{
+	char path[512];
+	size_t i;
+	int n = 0, rc;
+
+	for (i = 0; i < want->n; i++) {
+		snprintf(path, sizeof path, "tags[\"%s\"]", want->v[i].key);
+		if ((rc = str_change(st, path, kv_tags_get(have, want->v[i].key), want->v[i].value)) < 0)
+			return rc;
+		n += rc;
+	}
+	for (i = 0; i < have->n; i++) {
+		const char *k = have->v[i].key;
+		if (kv_tags_get(want, k))
+			continue;
+		if (strncmp(k, "fcc:", 4) != 0 && strcmp(k, "sagemaker:studio-visibility") != 0)
+			continue;
+		snprintf(path, sizeof path, "tags[\"%s\"]", k);
+		if ((rc = str_change(st, path, have->v[i].value, NULL)) < 0)
+			return rc;
+		if (remove && kv_strs_push(remove, k) != FCC_OK)
+			return FCC_ENOMEM;
+		n += rc;
+	}
+	return n;
+}
+
+typedef struct ctx {
+	plan *p;
+	const desired *d;
+	const state_snapshot *s;
+	diff_opts o;
+	fcc_buf a; /* scratch for addresses */
+	char *seed_addr, *template_addr, *portfolio_addr, *product_addr, *artifact_addr,
+		*assoc_addr, *constraint_addr;
+	const char *artifact_id; /* the existing fcc version of this template, or NULL */
+} ctx;
+
+static char *addr(ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static char *addr(ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	fcc_buf_reset(&c->a);
+	va_start(ap, fmt);
+	rc = fcc_buf_vprintf(&c->a, fmt, ap);
+	va_end(ap);
+	return rc == FCC_OK ? fcc_strdup(fcc_buf_cstr(&c->a)) : NULL;
+}
+
+static int error(ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int error(ctx *c, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return kv_strs_push(&c->p->errors, msg);
+}
+
+static int attr_str(plan_step *st, const char *k, const char *v)
+{
+	json_t *j = jstr(v);
+
+	return j ? plan_step_attr(st, k, j) : FCC_ENOMEM;
+}
+
+static int objects(ctx *c)
+{
+	size_t i;
+	int rc = FCC_OK;
+
+	for (i = 0; i < c->d->n_objects; i++) {
+		const desired_object *o = &c->d->objects[i];
+		const state_object *have = state_find_object(c->s, c->d->bucket, o->key);
+		char *address = addr(c, "s3://%s/%s", c->d->bucket, o->key);
+		plan_step *st;
+		json_t *size = NULL;
+
+		if (!address)
+			return FCC_ENOMEM;
+		st = plan_add_step(c->p, "s3-object", address, o->path, PLAN_NOOP);
+		if (st && strcmp(o->kind, "seed-code") == 0)
+			c->seed_addr = address, address = NULL;
+		else if (st && strcmp(o->kind, "template") == 0)
+			c->template_addr = address, address = NULL;
+		fcc_free(address);
+		NEED(st);
+		TRY(attr_str(st, "bucket", c->d->bucket));
+		TRY(attr_str(st, "key", o->key));
+		TRY(attr_str(st, "kind", o->kind));
+		TRY(attr_str(st, "file", o->path));
+		TRY(attr_str(st, "sha256", o->sha256));
+		TRY(plan_step_attr(st, "size", json_integer(o->size)));
+		if (!have || !have->present) {
+			st->action = PLAN_CREATE;
+			TRY(plan_step_reason(st, "not in the bucket"));
+		} else if (!have->sha256) {
+			st->action = PLAN_UPDATE;
+			TRY(plan_step_reason(st, "the object has no x-amz-meta-fcc-sha256: its content "
+						 "is unknown, upload it again"));
+		} else if (strcmp(have->sha256, o->sha256) != 0) {
+			st->action = PLAN_UPDATE;
+			TRY(plan_step_reason(st, "the object's content differs from the build"));
+		}
+		if (st->action == PLAN_NOOP)
+			continue;
+		TRY(str_change(st, "sha256", have && have->present ? have->sha256 : NULL, o->sha256));
+		if (!have || !have->present || have->size != o->size) {
+			NEED(size = json_integer(o->size));
+			json_t *old = have && have->present ? json_integer(have->size) : NULL;
+			if (have && have->present && !old) {
+				json_decref(size);
+				rc = FCC_ENOMEM;
+				goto out;
+			}
+			rc = plan_step_change(st, "size", old, size);
+			json_decref(old);
+			json_decref(size);
+			TRY(rc);
+		}
+	}
+out:
+	return rc < 0 ? rc : FCC_OK;
+}
+
+static int roles(ctx *c)
+{
+	size_t i, j;
+	int rc = FCC_OK;
+
+	for (i = 0; i < c->d->n_roles; i++) {
+		const desired_role *r = &c->d->roles[i];
+		const state_role *have = state_find_role(c->s, r->name);
+		kv_strs attach = {0}, added = {0};
+		json_t *merged = NULL;
+		char *address = addr(c, "iam-role:%s", r->name);
+		plan_step *st;
+		fcc_buf what;
+
+		fcc_buf_init(&what, 1 << 16);
+		NEED(address);
+		st = plan_add_step(c->p, "iam-role", address, r->name, PLAN_NOOP);
+		fcc_free(address);
+		NEED(st);
+		TRY(attr_str(st, "role", r->role));
+		if (!have || !have->present) {
+			TRY(plan_step_reason(st, "the role does not exist; fcc only patches existing roles"));
+			TRY(error(c, "iam role %s does not exist: fcc patches existing roles only "
+				     "(SageMaker creates it when projects are enabled in Studio)",
+				  r->name));
+			goto next;
+		}
+		for (j = 0; j < r->attach_policies.n; j++)
+			if (!kv_strs_has(&have->attached_policies, r->attach_policies.v[j]))
+				TRY(kv_strs_push(&attach, r->attach_policies.v[j]));
+		if (attach.n) {
+			qsort(attach.v, attach.n, sizeof *attach.v, cmp_cstr);
+			for (j = 0; j < attach.n; j++) {
+				char path[600];
+				json_t *t = json_string(attach.v[j]);
+				NEED(t);
+				snprintf(path, sizeof path, "attached_policies[\"%s\"]", attach.v[j]);
+				rc = plan_step_change(st, path, NULL, t);
+				json_decref(t);
+				TRY(rc);
+				TRY(fcc_buf_printf(&what, "%sattaches %s", what.len ? "; " : "",
+						   attach.v[j]));
+			}
+		}
+		TRY(diff_trust_merge(&merged, have->trust_policy, &r->trust_services, &added));
+		if (!diff_json_equal(have->trust_policy, json_is_null(merged) ? NULL : merged)) {
+			TRY(diff_json_changes(st, "trust_policy", have->trust_policy, merged));
+			TRY(plan_step_doc(st, "trust_policy", have->trust_policy, merged));
+			TRY(plan_step_attr(st, "trust_policy", json_incref(merged)));
+		}
+		for (j = 0; j < added.n; j++)
+			TRY(fcc_buf_printf(&what, "%strusts %s", what.len ? "; " : "", added.v[j]));
+		/* plan_step_attr takes the reference, on failure too */
+		TRY(plan_step_attr(st, "attach_policies", kv_strs_to_json(&attach)));
+		TRY(plan_step_attr(st, "trust_services_added", kv_strs_to_json(&added)));
+		if (st->n_changes) {
+			st->action = PLAN_UPDATE;
+			if (added.n && attach.n)
+				TRY(plan_step_reason(st, "missing attached policies and trusted services"));
+			else if (attach.n)
+				TRY(plan_step_reason(st, "missing attached policies"));
+			else if (added.n)
+				TRY(plan_step_reason(st, "services the spec trusts are missing from "
+							 "the trust policy"));
+			else
+				TRY(plan_step_reason(st, "fcc's trust statement differs from the spec"));
+		}
+		if (what.len)
+			TRY(plan_step_access(st, "%s", fcc_buf_cstr(&what)));
+	next:
+		json_decref(merged);
+		kv_strs_dispose(&attach);
+		kv_strs_dispose(&added);
+		fcc_buf_dispose(&what);
+		continue;
+	out:
+		json_decref(merged);
+		kv_strs_dispose(&attach);
+		kv_strs_dispose(&added);
+		fcc_buf_dispose(&what);
+		return rc < 0 ? rc : FCC_ENOMEM;
+	}
+	return FCC_OK;
+}
+
+static int portfolio(ctx *c)
+{
+	const state_portfolio *have = &c->s->portfolio;
+	kv_tags want = {0};
+	kv_strs remove = {0};
+	plan_step *st;
+	json_t *t;
+	int rc = FCC_OK;
+
+	NEED(c->portfolio_addr = addr(c, "sc-portfolio:%s", c->d->portfolio.name));
+	NEED(st = plan_add_step(c->p, "sc-portfolio", c->portfolio_addr, c->d->portfolio.name,
+				PLAN_NOOP));
+	TRY(kv_tags_set(&want, "fcc:project", c->d->project));
+	TRY(attr_str(st, "id", have->count == 1 ? have->id : NULL));
+	TRY(attr_str(st, "name", c->d->portfolio.name));
+	TRY(attr_str(st, "owner", c->d->portfolio.owner));
+	TRY(attr_str(st, "description", c->d->portfolio.description));
+	NEED(t = kv_tags_to_json(&want));
+	TRY(plan_step_attr(st, "tags", t));
+	if (have->count == 0) {
+		st->action = PLAN_CREATE;
+		TRY(plan_step_reason(st, "no portfolio named \"%s\"", c->d->portfolio.name));
+		TRY(str_change(st, "name", NULL, c->d->portfolio.name));
+		TRY(str_change(st, "owner", NULL, c->d->portfolio.owner));
+		TRY(str_change(st, "description", NULL, c->d->portfolio.description));
+		TRY(str_change(st, "tags[\"fcc:project\"]", NULL, c->d->project));
+		goto out;
+	}
+	TRY(str_change(st, "owner", have->owner, c->d->portfolio.owner));
+	TRY(str_change(st, "description", have->description, c->d->portfolio.description));
+	TRY(tag_changes(st, &have->tags, &want, &remove));
+	if (st->n_changes) {
+		st->action = PLAN_UPDATE;
+		TRY(plan_step_reason(st, "the portfolio differs from the spec"));
+	}
+out:
+	kv_tags_dispose(&want);
+	kv_strs_dispose(&remove);
+	return rc < 0 ? rc : FCC_OK;
+}
+
+static int product(ctx *c)
+{
+	const state_product *have = &c->s->product;
+	const desired *d = c->d;
+	kv_strs remove = {0};
+	plan_step *st;
+	json_t *t;
+	int rc = FCC_OK;
+
+	NEED(c->product_addr = addr(c, "sc-product:%s", d->product.name));
+	NEED(st = plan_add_step(c->p, "sc-product", c->product_addr, d->product.name, PLAN_NOOP));
+	TRY(attr_str(st, "id", have->present ? have->id : NULL));
+	TRY(attr_str(st, "name", d->product.name));
+	TRY(attr_str(st, "owner", d->product.owner));
+	TRY(attr_str(st, "description", d->product.description));
+	TRY(attr_str(st, "distributor", d->product.distributor));
+	TRY(attr_str(st, "support_email", d->product.support_email));
+	TRY(attr_str(st, "support_url", d->product.support_url));
+	NEED(t = kv_tags_to_json(&d->product.tags));
+	TRY(plan_step_attr(st, "tags", t));
+	if (!have->present) {
+		static const kv_tags none;
+		st->action = PLAN_CREATE;
+		TRY(plan_step_reason(st, "no product named \"%s\"", d->product.name));
+		/* CreateProduct takes the first version, so it needs the template. */
+		TRY(plan_step_depend(st, c->template_addr));
+		TRY(str_change(st, "name", NULL, d->product.name));
+		TRY(str_change(st, "owner", NULL, d->product.owner));
+		TRY(str_change(st, "description", NULL, d->product.description));
+		TRY(str_change(st, "distributor", NULL, d->product.distributor));
+		TRY(str_change(st, "support_email", NULL, d->product.support_email));
+		TRY(str_change(st, "support_url", NULL, d->product.support_url));
+		TRY(tag_changes(st, &none, &d->product.tags, NULL));
+		goto out;
+	}
+	TRY(str_change(st, "owner", have->owner, d->product.owner));
+	TRY(str_change(st, "description", have->description, d->product.description));
+	TRY(str_change(st, "distributor", have->distributor, d->product.distributor));
+	TRY(str_change(st, "support_email", have->support_email, d->product.support_email));
+	TRY(str_change(st, "support_url", have->support_url, d->product.support_url));
+	TRY(tag_changes(st, &have->tags, &d->product.tags, &remove));
+	NEED(t = kv_strs_to_json(&remove));
+	TRY(plan_step_attr(st, "tags_remove", t));
+	if (st->n_changes) {
+		st->action = PLAN_UPDATE;
+		TRY(plan_step_reason(st, "the product differs from the spec"));
+	}
+out:
+	kv_strs_dispose(&remove);
+	return rc < 0 ? rc : FCC_OK;
+}
+
+/* The template sha256 of an fcc artifact (from its Description), or NULL. */
+static const char *artifact_sha(const state_artifact *a, size_t *len)
+{
+	const char *m = a->description ? strstr(a->description, DIFF_ARTIFACT_MARKER) : NULL;
+	size_t n = 0;
+
+	if (!m)
+		return NULL;
+	m += strlen(DIFF_ARTIFACT_MARKER);
+	while ((m[n] >= '0' && m[n] <= '9') || (m[n] >= 'a' && m[n] <= 'f'))
+		n++;
+	if (n != FCC_SHA256_HEX_LEN)
+		return NULL;
+	*len = n;
+	return m;
+}
+
+static int is_deprecated(const state_artifact *a)
+{
+	return a->guidance && strcmp(a->guidance, "DEPRECATED") == 0;
+}
+
+static int artifacts(ctx *c)
+{
+	const desired *d = c->d;
+	const char *want = d->version.template_sha256;
+	const state_artifact *mine = NULL;
+	plan_step *st;
+	char *marker = NULL;
+	size_t i, n;
+	int rc = FCC_OK;
+
+	for (i = 0; i < c->s->n_artifacts; i++) {
+		const char *sha = artifact_sha(&c->s->artifacts[i], &n);
+		if (sha && strncmp(sha, want, n) == 0 && (!mine || (!c->s->artifacts[i].active) <
+								      (!mine->active)))
+			mine = &c->s->artifacts[i];
+	}
+	NEED(marker = addr(c, "%s%s", DIFF_ARTIFACT_MARKER, want));
+	NEED(c->artifact_addr = addr(c, "sc-artifact:%s/%s", d->product.name, want));
+	NEED(st = plan_add_step(c->p, "sc-artifact", c->artifact_addr, d->version.name, PLAN_NOOP));
+	TRY(attr_str(st, "id", mine ? mine->id : NULL));
+	TRY(attr_str(st, "name", d->version.name));
+	TRY(attr_str(st, "description", marker));
+	TRY(attr_str(st, "template_sha256", want));
+	TRY(attr_str(st, "bucket", d->bucket));
+	TRY(attr_str(st, "template_key", d->version.template_key));
+	TRY(attr_str(st, "guidance", "DEFAULT"));
+	TRY(plan_step_depend(st, c->product_addr));
+	TRY(plan_step_depend(st, c->template_addr));
+	c->artifact_id = mine ? mine->id : NULL;
+	if (!mine) {
+		st->action = PLAN_CREATE;
+		TRY(plan_step_reason(st, "no product version of template %.12s", want));
+		TRY(str_change(st, "name", NULL, d->version.name));
+		TRY(str_change(st, "description", NULL, marker));
+		TRY(str_change(st, "template_key", NULL, d->version.template_key));
+	} else {
+		TRY(str_change(st, "name", mine->name, d->version.name));
+		if (!mine->active) {
+			json_t *f = json_false(), *t = json_true();
+			TRY(plan_step_change(st, "active", f, t));
+		}
+		TRY(str_change(st, "guidance", is_deprecated(mine) ? "DEPRECATED" : "DEFAULT",
+			       "DEFAULT"));
+		if (st->n_changes) {
+			st->action = PLAN_UPDATE;
+			TRY(plan_step_reason(st, "fcc's version of this template was renamed, "
+						 "deactivated or deprecated"));
+		}
+	}
+	for (i = 0; i < c->s->n_artifacts; i++) {
+		const state_artifact *a = &c->s->artifacts[i];
+		const char *sha = artifact_sha(a, &n);
+		char *address;
+
+		if (a == mine)
+			continue;
+		if (sha && strncmp(sha, want, n) == 0) /* a duplicate of mine: leave it */
+			continue;
+		address = sha ? addr(c, "sc-artifact:%s/%.*s", d->product.name, (int)n, sha)
+			      : addr(c, "sc-artifact:%s/id:%s", d->product.name, a->id);
+		NEED(address);
+		st = plan_add_step(c->p, "sc-artifact", address, a->name ? a->name : a->id,
+				   PLAN_NOOP);
+		fcc_free(address);
+		NEED(st);
+		TRY(attr_str(st, "id", a->id));
+		if (!sha) {
+			TRY(plan_step_reason(st, "no %s marker: not fcc's version, left alone",
+					     DIFF_ARTIFACT_MARKER));
+			continue;
+		}
+		if (is_deprecated(a))
+			continue;
+		st->action = PLAN_DEPRECATE;
+		TRY(plan_step_reason(st, "an older template (%.12s): deprecated, never deleted", sha));
+		TRY(str_change(st, "guidance", a->guidance ? a->guidance : "DEFAULT", "DEPRECATED"));
+		TRY(attr_str(st, "guidance", "DEPRECATED"));
+		TRY(plan_step_depend(st, c->artifact_addr));
+	}
+out:
+	fcc_free(marker);
+	return rc < 0 ? rc : FCC_OK;
+}
+
+static int association(ctx *c)
+{
+	int present = c->s->portfolio.count == 1 && c->s->product.present && c->s->association;
+	plan_step *st;
+	int rc = FCC_OK;
+
+	NEED(c->assoc_addr = addr(c, "sc-association:%s/%s", c->d->portfolio.name,
+				  c->d->product.name));
+	NEED(st = plan_add_step(c->p, "sc-association", c->assoc_addr, c->d->product.name,
+				present ? PLAN_NOOP : PLAN_CREATE));
+	TRY(plan_step_depend(st, c->portfolio_addr));
+	TRY(plan_step_depend(st, c->product_addr));
+	if (!present)
+		TRY(plan_step_reason(st, "the product is not in the portfolio"));
+out:
+	return rc < 0 ? rc : FCC_OK;
+}
+
+/* Does a LAUNCH constraint's Parameters name the role `role` (name or ARN)? */
+static int names_role(const json_t *params, const char *role)
+{
+	const char *arn = json_string_value(json_object_get(params, "RoleArn"));
+	const char *local = json_string_value(json_object_get(params, "LocalRoleName"));
+	const char *name = strncmp(role, "arn:", 4) == 0 && strrchr(role, '/')
+				   ? strrchr(role, '/') + 1 : role;
+	size_t ln, nn = strlen(name);
+
+	if (local)
+		return strcmp(local, name) == 0;
+	if (!arn)
+		return 0;
+	if (strncmp(role, "arn:", 4) == 0)
+		return strcmp(arn, role) == 0;
+	ln = strlen(arn);
+	return ln > nn && arn[ln - nn - 1] == '/' && strcmp(arn + ln - nn, name) == 0;
+}
+
+static int constraint(ctx *c)
+{
+	const char *role = c->d->launch_role;
+	const state_constraint *have = NULL;
+	json_t *want = NULL;
+	plan_step *st;
+	size_t i;
+	int rc = FCC_OK;
+
+	if (c->s->portfolio.count == 1 && c->s->product.present && c->s->association)
+		for (i = 0; i < c->s->n_constraints; i++)
+			if (strcmp(c->s->constraints[i].type, "LAUNCH") == 0)
+				have = &c->s->constraints[i];
+	NEED(want = strncmp(role, "arn:", 4) == 0 ? json_pack("{s:s}", "RoleArn", role)
+						   : json_pack("{s:s}", "LocalRoleName", role));
+	NEED(c->constraint_addr = addr(c, "sc-constraint:%s/%s/LAUNCH", c->d->portfolio.name,
+				       c->d->product.name));
+	NEED(st = plan_add_step(c->p, "sc-constraint", c->constraint_addr, "LAUNCH", PLAN_NOOP));
+	TRY(plan_step_depend(st, c->assoc_addr));
+	TRY(attr_str(st, "id", have ? have->id : NULL));
+	TRY(attr_str(st, "type", "LAUNCH"));
+	TRY(plan_step_attr(st, "parameters", json_incref(want)));
+	if (!have) {
+		st->action = PLAN_CREATE;
+		TRY(plan_step_reason(st, "no launch constraint on the product"));
+		TRY(diff_json_changes(st, "parameters", NULL, want));
+		TRY(plan_step_access(st, "provisioning runs as %s", role));
+	} else if (!names_role(have->parameters, role)) {
+		st->action = PLAN_UPDATE;
+		TRY(plan_step_reason(st, "the launch constraint uses another role"));
+		TRY(diff_json_changes(st, "parameters", have->parameters, want));
+		TRY(plan_step_access(st, "provisioning runs as %s", role));
+	}
+out:
+	json_decref(want);
+	return rc < 0 ? rc : FCC_OK;
+}
+
+static int principals(ctx *c)
+{
+	const desired *d = c->d;
+	const state_snapshot *s = c->s;
+	plan_step *st;
+	size_t i, j;
+	int rc = FCC_OK;
+
+	for (i = 0; i < d->n_principals; i++) {
+		const state_principal *have = NULL;
+		char *address;
+		for (j = 0; s->portfolio.count == 1 && j < s->n_principals; j++)
+			if (strcmp(s->principals[j].arn, d->principals[i].arn) == 0)
+				have = &s->principals[j];
+		NEED(address = addr(c, "sc-principal:%s/%s", d->portfolio.name, d->principals[i].arn));
+		st = plan_add_step(c->p, "sc-principal", address, d->principals[i].arn, PLAN_NOOP);
+		fcc_free(address);
+		NEED(st);
+		TRY(plan_step_depend(st, c->portfolio_addr));
+		TRY(attr_str(st, "arn", d->principals[i].arn));
+		TRY(attr_str(st, "type", d->principals[i].type));
+		if (!have) {
+			st->action = PLAN_CREATE;
+			TRY(plan_step_reason(st, "not a principal of the portfolio"));
+			TRY(str_change(st, "type", NULL, d->principals[i].type));
+			TRY(plan_step_access(st, "grants %s access to the portfolio",
+					     d->principals[i].arn));
+		} else if (strcmp(have->type, d->principals[i].type) != 0) {
+			st->action = PLAN_REPLACE;
+			TRY(plan_step_reason(st, "the principal's type changes: disassociate and "
+						 "associate again"));
+			TRY(str_change(st, "type", have->type, d->principals[i].type));
+			TRY(plan_step_access(st, "grants %s access to the portfolio as %s",
+					     d->principals[i].arn, d->principals[i].type));
+		}
+	}
+	for (j = 0; s->portfolio.count == 1 && j < s->n_principals; j++) {
+		char *address;
+		int wanted = 0;
+		for (i = 0; i < d->n_principals; i++)
+			wanted |= strcmp(s->principals[j].arn, d->principals[i].arn) == 0;
+		if (wanted)
+			continue;
+		NEED(address = addr(c, "sc-principal:%s/%s", d->portfolio.name, s->principals[j].arn));
+		st = plan_add_step(c->p, "sc-principal", address, s->principals[j].arn,
+				   c->o.own_principals ? PLAN_DELETE : PLAN_NOOP);
+		fcc_free(address);
+		NEED(st);
+		TRY(plan_step_depend(st, c->portfolio_addr));
+		TRY(attr_str(st, "arn", s->principals[j].arn));
+		TRY(attr_str(st, "type", s->principals[j].type));
+		if (c->o.own_principals) {
+			TRY(plan_step_reason(st, "not in the spec, which owns the principal list"));
+			TRY(str_change(st, "type", s->principals[j].type, NULL));
+		} else {
+			TRY(plan_step_reason(st, "added outside fcc: reported and left alone (the "
+						 "spec does not own the principal list)"));
+		}
+	}
+out:
+	return rc < 0 ? rc : FCC_OK;
+}
+
+static int share_step(ctx *c, const char *type, const char *label, const char *value, int present,
+		      int wanted)
+{
+	plan_step *st;
+	char *address;
+	int rc = FCC_OK;
+
+	NEED(address = addr(c, "sc-share:%s/%s:%s", c->d->portfolio.name, label, value));
+	st = plan_add_step(c->p, "sc-share", address, value,
+			   present || !wanted ? PLAN_NOOP : PLAN_CREATE);
+	fcc_free(address);
+	NEED(st);
+	TRY(plan_step_depend(st, c->portfolio_addr));
+	TRY(attr_str(st, "type", type));
+	TRY(attr_str(st, "value", value));
+	if (!wanted) {
+		TRY(plan_step_reason(st, "shared outside fcc: reported and left alone"));
+	} else if (!present) {
+		TRY(plan_step_reason(st, "the portfolio is not shared with this %s", label));
+		TRY(str_change(st, "shared", NULL, value));
+		TRY(plan_step_access(st, "shares the portfolio with %s %s", label, value));
+	}
+out:
+	return rc < 0 ? rc : FCC_OK;
+}
+
+static int shares(ctx *c)
+{
+	const desired *d = c->d;
+	const state_snapshot *s = c->s;
+	int one = s->portfolio.count == 1, rc = FCC_OK, present;
+	size_t i, j;
+
+	for (i = 0; i < d->share_accounts.n; i++)
+		TRY(share_step(c, "ACCOUNT", "account", d->share_accounts.v[i],
+			       one && kv_strs_has(&s->share_accounts, d->share_accounts.v[i]), 1));
+	for (i = 0; one && i < s->share_accounts.n; i++)
+		if (!kv_strs_has(&d->share_accounts, s->share_accounts.v[i]))
+			TRY(share_step(c, "ACCOUNT", "account", s->share_accounts.v[i], 1, 0));
+	for (i = 0; i < d->share_ous.n + (d->share_organization ? 1 : 0); i++) {
+		int org = i == d->share_ous.n;
+		const char *v = org ? d->share_organization : d->share_ous.v[i];
+		const char *type = org ? "ORGANIZATION" : "ORGANIZATIONAL_UNIT";
+		present = 0;
+		for (j = 0; one && j < s->n_share_nodes; j++)
+			present |= strcmp(s->share_nodes[j].type, type) == 0 &&
+				   strcmp(s->share_nodes[j].value, v) == 0;
+		TRY(share_step(c, type, org ? "organization" : "ou", v, present, 1));
+	}
+	for (j = 0; one && j < s->n_share_nodes; j++) {
+		const state_org_node *n = &s->share_nodes[j];
+		int org = strcmp(n->type, "ORGANIZATION") == 0;
+		int wanted = org ? streq(d->share_organization, n->value)
+				 : kv_strs_has(&d->share_ous, n->value);
+		if (!wanted)
+			TRY(share_step(c, n->type, org ? "organization" : "ou", n->value, 1, 0));
+	}
+out:
+	return rc < 0 ? rc : FCC_OK;
+}
+
+static int projects(ctx *c)
+{
+	const desired *d = c->d;
+	size_t i, j;
+	int rc = FCC_OK;
+
+	for (i = 0; i < d->n_instances; i++) {
+		const desired_instance *in = &d->instances[i];
+		const state_project *have = state_find_project(c->s, in->name);
+		char *address;
+		plan_step *st;
+		json_t *t;
+		fcc_buf why;
+
+		fcc_buf_init(&why, 4096);
+		NEED(address = addr(c, "sagemaker-project:%s", in->name));
+		st = plan_add_step(c->p, "sagemaker-project", address, in->name, PLAN_NOOP);
+		fcc_free(address);
+		NEED(st);
+		TRY(attr_str(st, "name", in->name));
+		TRY(attr_str(st, "description", in->description));
+		NEED(t = kv_tags_to_json(&in->tags));
+		TRY(plan_step_attr(st, "tags", t));
+		TRY(attr_str(st, "product_id", c->s->product.present ? c->s->product.id : NULL));
+		TRY(attr_str(st, "artifact_id", c->artifact_id));
+		TRY(attr_str(st, "artifact", c->artifact_addr));
+		TRY(plan_step_depend(st, c->artifact_addr));
+		TRY(plan_step_depend(st, c->assoc_addr));
+		TRY(plan_step_depend(st, c->constraint_addr));
+		TRY(plan_step_depend(st, c->seed_addr));
+		for (j = 0; j < d->n_roles; j++) {
+			char *ra = addr(c, "iam-role:%s", d->roles[j].name);
+			NEED(ra);
+			rc = plan_step_depend(st, ra);
+			fcc_free(ra);
+			TRY(rc);
+		}
+		if (!have || !have->present) {
+			st->action = PLAN_CREATE;
+			TRY(plan_step_reason(st, "no SageMaker project named \"%s\"", in->name));
+			TRY(str_change(st, "provisioning_artifact", NULL,
+				       c->artifact_id ? c->artifact_id : "(new version)"));
+			fcc_buf_dispose(&why);
+			continue;
+		}
+		if (c->s->product.present && have->product_id &&
+		    !streq(have->product_id, c->s->product.id)) {
+			TRY(error(c, "sagemaker project %s was provisioned from product %s, not %s "
+				     "(%s): fcc will not replace it",
+				  in->name, have->product_id, d->product.name, c->s->product.id));
+			fcc_buf_dispose(&why);
+			continue;
+		}
+		if (!c->artifact_id || !streq(have->artifact_id, c->artifact_id)) {
+			TRY(str_change(st, "provisioning_artifact", have->artifact_id,
+				       c->artifact_id ? c->artifact_id : "(new version)"));
+			TRY(fcc_buf_puts(&why, "the project runs another product version"));
+		}
+		if (have->pipeline && d->pipeline.definition &&
+		    !diff_json_equal(have->pipeline, d->pipeline.definition)) {
+			TRY(diff_json_changes(st, "pipeline_definition", have->pipeline,
+					      d->pipeline.definition));
+			TRY(plan_step_doc(st, "pipeline_definition", have->pipeline,
+					  d->pipeline.definition));
+			TRY(fcc_buf_printf(&why, "%sits pipeline definition differs from the "
+						 "compiled %s",
+					   why.len ? "; " : "", d->pipeline.definition_path));
+		}
+		if (st->n_changes) {
+			st->action = PLAN_UPDATE;
+			TRY(plan_step_reason(st, "%s", fcc_buf_cstr(&why)));
+		}
+		fcc_buf_dispose(&why);
+		continue;
+	out:
+		fcc_buf_dispose(&why);
+		return rc < 0 ? rc : FCC_ENOMEM;
+	}
+	return FCC_OK;
+}
+
+int diff_compute(plan *out, const desired *d, const state_snapshot *s, const diff_opts *o,
+		 fcc_err *e)
+{
+	ctx c;
+	int rc = FCC_OK;
+
+	plan_init(out);
+	memset(&c, 0, sizeof c);
+	c.p = out;
+	c.d = d;
+	c.s = s;
+	if (o)
+		c.o = *o;
+	fcc_buf_init(&c.a, 1 << 16);
+	if (s->portfolio.count > 1) {
+		rc = fcc_err_set(e, FCC_ECONFLICT,
+				 "%d portfolios are named \"%s\" and fcc cannot tell which is its "
+				 "own: tag one fcc:project=%s or rename the others",
+				 s->portfolio.count, d->portfolio.name, d->project);
+		goto out;
+	}
+	memcpy(out->manifest_sha256, d->manifest_sha256, sizeof out->manifest_sha256);
+	NEED(out->project = fcc_strdup(d->project));
+	NEED(out->spec_sha256 = fcc_strdup(d->spec_sha256));
+	if (d->environment)
+		NEED(out->environment = fcc_strdup(d->environment));
+	if ((rc = state_observations(&out->observations, s, e)) != FCC_OK)
+		goto out;
+	TRY(objects(&c));
+	TRY(roles(&c));
+	TRY(portfolio(&c));
+	TRY(product(&c));
+	TRY(artifacts(&c));
+	TRY(association(&c));
+	TRY(constraint(&c));
+	TRY(principals(&c));
+	TRY(shares(&c));
+	TRY(projects(&c));
+	if (s->validation.template && !s->validation.ok)
+		TRY(error(&c, "the product template %s fails CloudFormation validation: %s",
+			  d->version.template_path,
+			  s->validation.error ? s->validation.error : "no message"));
+	plan_sort(out);
+out:
+	fcc_buf_dispose(&c.a);
+	fcc_free(c.seed_addr);
+	fcc_free(c.template_addr);
+	fcc_free(c.portfolio_addr);
+	fcc_free(c.product_addr);
+	fcc_free(c.artifact_addr);
+	fcc_free(c.assoc_addr);
+	fcc_free(c.constraint_addr);
+	if (rc < 0) {
+		plan_dispose(out);
+		if (rc == FCC_ENOMEM)
+			fcc_err_set(e, rc, "out of memory");
+		return rc;
+	}
+	return FCC_OK;
+}

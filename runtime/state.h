@@ -1,0 +1,171 @@
+/*
+ * state.h — the state snapshot: what fcc observed in AWS, as plain data.
+ *
+ * The state reader (which calls AWS) fills one of these; the diff (diff.h)
+ * compares it with the desired state without any I/O. Snapshots also read and
+ * write JSON (format fcc-state/1, spec/plan.md), so tests use JSON fixtures.
+ *
+ * Every observation has a stable id and a fingerprint (sha256 of its
+ * canonical JSON). A plan file records the fingerprints it was computed from,
+ * absent things included, so `plan_stale` can tell which observation changed.
+ * Observation ids:
+ *   s3:<bucket>/<key>                      one object (present or not)
+ *   iam-role:<name>                        one role: attached policies, trust policy
+ *   sc-portfolio:<name>                    the portfolio looked up by name (+ count)
+ *   sc-product:<name>                      the product looked up by name
+ *   sc-artifacts:<product>                 its provisioning artifacts
+ *   sc-association:<portfolio>/<product>   product-portfolio association
+ *   sc-constraints:<portfolio>/<product>   constraints on that association
+ *   sc-principals:<portfolio>              principals of the portfolio
+ *   sc-shares:<portfolio>                  account and organization shares
+ *   cfn-validate:<template key>            ValidateTemplate of the product template
+ *   sagemaker-project:<name>               one SageMaker project and its pipeline
+ */
+#ifndef FCC_STATE_H
+#define FCC_STATE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "compiler/base/err.h"
+#include "compiler/base/hash.h"
+#include "runtime/kv.h"
+
+#define STATE_FORMAT "fcc-state/1"
+
+typedef struct state_object {
+	char *bucket;
+	char *key;
+	int present;
+	char *sha256; /* user metadata x-amz-meta-fcc-sha256 (what fcc writes on upload), or NULL */
+	long long size;
+} state_object;
+
+typedef struct state_role {
+	char *name;
+	int present;
+	kv_strs attached_policies; /* policy ARNs */
+	json_t *trust_policy;      /* the decoded AssumeRolePolicyDocument, or NULL */
+} state_role;
+
+typedef struct state_portfolio {
+	char *name;  /* the name looked up; set even when nothing matched */
+	int count;   /* portfolios found by that name (and fcc's tags): 0 absent, >1 ambiguous */
+	char *id, *owner, *description; /* of the match when count == 1 */
+	kv_tags tags;
+} state_portfolio;
+
+typedef struct state_product {
+	char *name; /* the name looked up; set even when absent */
+	int present;
+	char *id, *owner, *description, *distributor, *support_email, *support_url;
+	kv_tags tags;
+} state_product;
+
+typedef struct state_artifact {
+	char *id, *name, *description;
+	int active;
+	char *guidance; /* "DEFAULT" or "DEPRECATED" */
+	char *created;  /* CreatedTime as AWS printed it; informative only */
+} state_artifact;
+
+typedef struct state_constraint {
+	char *id;
+	char *type;         /* "LAUNCH", "TEMPLATE", ... */
+	json_t *parameters; /* decoded Parameters document, or NULL */
+} state_constraint;
+
+typedef struct state_principal {
+	char *arn;
+	char *type; /* "IAM" or "IAM_PATTERN" */
+} state_principal;
+
+typedef struct state_org_node {
+	char *type; /* "ORGANIZATION", "ORGANIZATIONAL_UNIT" or "ACCOUNT" */
+	char *value;
+} state_org_node;
+
+typedef struct state_project {
+	char *name;
+	int present;
+	char *status;              /* ProjectStatus, or NULL */
+	char *product_id;          /* ServiceCatalogProvisioningDetails, or NULL */
+	char *artifact_id;
+	json_t *pipeline;          /* the project's pipeline definition (decoded), or NULL */
+} state_project;
+
+typedef struct state_snapshot {
+	state_object *objects;
+	size_t n_objects;
+	state_role *roles;
+	size_t n_roles;
+	state_portfolio portfolio;
+	state_product product;
+	state_artifact *artifacts;
+	size_t n_artifacts;
+	int association; /* product associated with the portfolio */
+	state_constraint *constraints;
+	size_t n_constraints;
+	state_principal *principals;
+	size_t n_principals;
+	kv_strs share_accounts;
+	state_org_node *share_nodes;
+	size_t n_share_nodes;
+	struct {
+		char *template; /* the template key validated; NULL when not checked */
+		int ok;
+		char *error;    /* CloudFormation's message when !ok */
+	} validation;
+	state_project *projects;
+	size_t n_projects;
+} state_snapshot;
+
+/* One observation's id and fingerprint. */
+typedef struct state_obs {
+	char *id;
+	char fingerprint[FCC_SHA256_HEX_LEN + 1];
+} state_obs;
+
+typedef struct state_obs_list {
+	state_obs *v; /* sorted by id */
+	size_t n;
+} state_obs_list;
+
+/* Zero `s`; state_dispose() frees what was filled in. */
+void state_init(state_snapshot *s);
+void state_dispose(state_snapshot *s);
+
+/* Append a zeroed element to the matching array and return it (owned by the
+ * snapshot; fill its fields with fcc-allocated strings), or NULL on ENOMEM
+ * (snapshot unchanged). The pointer is valid until the next add of that kind. */
+state_object *state_add_object(state_snapshot *s);
+state_role *state_add_role(state_snapshot *s);
+state_artifact *state_add_artifact(state_snapshot *s);
+state_constraint *state_add_constraint(state_snapshot *s);
+state_principal *state_add_principal(state_snapshot *s);
+state_org_node *state_add_share_node(state_snapshot *s);
+state_project *state_add_project(state_snapshot *s);
+
+/* Lookups (borrowed; NULL when not observed). */
+const state_object *state_find_object(const state_snapshot *s, const char *bucket, const char *key);
+const state_role *state_find_role(const state_snapshot *s, const char *name);
+const state_project *state_find_project(const state_snapshot *s, const char *name);
+
+/* Fill `out` (state_init'ed or zeroed) from fcc-state/1 JSON. FCC_EPARSE
+ * names the field at fault ("state: roles[0].trust_policy: expected an object")
+ * and refuses an unknown format; FCC_ENOMEM. On failure `out` is disposed. */
+int state_from_json(state_snapshot *out, const json_t *root, fcc_err *e);
+/* Same from text. */
+int state_from_text(state_snapshot *out, const char *text, size_t len, fcc_err *e);
+
+/* New JSON (fcc-state/1) for `s`; caller decrefs. NULL on ENOMEM. */
+json_t *state_to_json(const state_snapshot *s);
+
+/* Every observation of `s` with its fingerprint, sorted by id, into `out`
+ * (zeroed). Lists inside an observation are fingerprinted in sorted order, so
+ * the order AWS pages them in does not matter. FCC_OK or FCC_ENOMEM (out
+ * empty). */
+int state_observations(state_obs_list *out, const state_snapshot *s, fcc_err *e);
+void state_obs_list_dispose(state_obs_list *l);
+
+#endif

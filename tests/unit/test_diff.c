@@ -1,0 +1,479 @@
+/*
+ * test_diff.c — the diff engine and the desired-state reader: the issue's
+ * scenarios (empty account, everything in place, a trust statement removed
+ * by hand, the seed code changed, a tag changed by hand, an extra principal
+ * added by hand) produce the right actions, reasons, security flags and
+ * dependencies; field paths of the canonical JSON comparison; the trust
+ * policy merge; pipeline drift; plan errors (missing role, invalid template,
+ * foreign project) and hard errors (ambiguous portfolio); manifest errors
+ * name the field (unknown format, wrong type); an out-of-memory sweep over
+ * diff and rendering.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/base/alloc.h"
+#include "plan_fixture.h"
+#include "testutil.h"
+
+#define EXEC_ROLE "iam-role:AmazonSageMakerServiceCatalogProductsExecutionRole"
+#define PORTFOLIO "SageMaker Organization Templates"
+#define PRODUCT "forecast-mlops-template"
+
+static size_t changed(const plan *p, const plan_step **first)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->n_steps; i++)
+		if (p->steps[i].action != PLAN_NOOP) {
+			if (!n && first)
+				*first = &p->steps[i];
+			n++;
+		}
+	return n;
+}
+
+static json_t *parse(const char *text)
+{
+	json_t *j = json_loads(text, 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	return j;
+}
+
+START_TEST(test_diff_empty_account)
+{
+	plan p;
+	size_t i;
+
+	pf_plan(&p, "empty-account", NULL);
+	ck_assert_int_eq(plan_has_changes(&p), 1);
+	ck_assert_int_eq(plan_has_errors(&p), 0);
+	/* roles exist in any account with SageMaker projects: patched, not created */
+	ck_assert_uint_eq(plan_count(&p, PLAN_UPDATE), 2);
+	ck_assert_uint_eq(plan_count(&p, PLAN_CREATE), p.n_steps - 2);
+	for (i = 0; i < p.n_steps; i++)
+		if (strcmp(p.steps[i].kind, "iam-role") != 0)
+			ck_assert_int_eq(p.steps[i].action, PLAN_CREATE);
+	/* the dependency graph the executor needs */
+	ck_assert_int_eq(kv_strs_has(&plan_find(&p, "sc-association:" PORTFOLIO "/" PRODUCT)->depends_on,
+				     "sc-portfolio:" PORTFOLIO), 1);
+	ck_assert_int_eq(kv_strs_has(&plan_find(&p, "sc-association:" PORTFOLIO "/" PRODUCT)->depends_on,
+				     "sc-product:" PRODUCT), 1);
+	ck_assert_int_eq(kv_strs_has(&plan_find(&p, "sc-constraint:" PORTFOLIO "/" PRODUCT "/LAUNCH")
+					      ->depends_on,
+				     "sc-association:" PORTFOLIO "/" PRODUCT), 1);
+	/* 3 objects, 2 roles, 7 catalog observations, the validation, 1 project */
+	ck_assert_uint_eq(p.observations.n, 14);
+	plan_dispose(&p);
+}
+END_TEST
+
+START_TEST(test_diff_in_place)
+{
+	plan p;
+
+	pf_plan(&p, "in-place", NULL);
+	ck_assert_int_eq(plan_has_changes(&p), 0);
+	ck_assert_uint_eq(changed(&p, NULL), 0);
+	ck_assert_uint_eq(p.errors.n, 0);
+	ck_assert_uint_eq(p.n_steps, 12);
+	plan_dispose(&p);
+}
+END_TEST
+
+START_TEST(test_diff_trust_removed)
+{
+	const plan_step *s = NULL;
+	plan p;
+
+	pf_plan(&p, "trust-removed", NULL);
+	ck_assert_uint_eq(changed(&p, &s), 1);
+	ck_assert_str_eq(s->address, EXEC_ROLE);
+	ck_assert_int_eq(s->action, PLAN_UPDATE);
+	ck_assert_ptr_nonnull(s->access_change);
+	ck_assert_str_eq(s->access_change, "trusts forecast.amazonaws.com");
+	ck_assert_uint_eq(s->n_changes, 1);
+	ck_assert_str_eq(s->changes[0].path, "trust_policy.Statement[1]");
+	ck_assert_ptr_null(s->changes[0].before);
+	ck_assert_uint_eq(s->n_docs, 1);
+	/* the hand-written statement is kept as it was */
+	ck_assert_int_eq(diff_json_equal(json_array_get(json_object_get(s->docs[0].before, "Statement"), 0),
+					 json_array_get(json_object_get(s->docs[0].after, "Statement"), 0)),
+			 1);
+	plan_dispose(&p);
+}
+END_TEST
+
+START_TEST(test_diff_seed_changed)
+{
+	const plan_step *s;
+	plan p;
+	size_t i, creates = 0;
+
+	pf_plan(&p, "seed-changed", NULL);
+	ck_assert_uint_eq(plan_count(&p, PLAN_DELETE), 0);
+	ck_assert_uint_eq(plan_count(&p, PLAN_DEPRECATE), 1);
+	s = plan_find(&p, "sc-artifact:" PRODUCT "/65bfed455af1aceff908c827df3f6a89d89d1bc2423ebec826973b5a797f3356");
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(s->action, PLAN_DEPRECATE);
+	ck_assert_str_eq(json_string_value(json_object_get(s->attrs, "id")), "pa-aaaaaaaaaaaaa");
+	s = plan_find(&p, "sc-artifact:" PRODUCT "/7e3f7e3f7e3f7e3f7e3f7e3f7e3f7e3f7e3f7e3f7e3f7e3f7e3f7e3f7e3f7e3f");
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(s->action, PLAN_CREATE);
+	ck_assert_int_eq(kv_strs_has(&s->depends_on, "sc-product:" PRODUCT), 1);
+	for (i = 0; i < p.n_steps; i++)
+		if (strcmp(p.steps[i].kind, "s3-object") == 0 && p.steps[i].action == PLAN_CREATE)
+			creates++;
+	ck_assert_uint_eq(creates, 2); /* the new zip and the new template */
+	s = plan_find(&p, "sagemaker-project:forecast-dev");
+	ck_assert_int_eq(s->action, PLAN_UPDATE);
+	plan_dispose(&p);
+}
+END_TEST
+
+START_TEST(test_diff_tag_changed)
+{
+	const plan_step *s = NULL;
+	plan p;
+
+	pf_plan(&p, "tag-changed", NULL);
+	ck_assert_uint_eq(changed(&p, &s), 1);
+	ck_assert_str_eq(s->address, "sc-product:" PRODUCT);
+	ck_assert_ptr_null(s->access_change);
+	ck_assert_uint_eq(s->n_changes, 1);
+	ck_assert_str_eq(s->changes[0].path, "tags[\"team\"]");
+	ck_assert_str_eq(json_string_value(s->changes[0].before), "data-science");
+	ck_assert_str_eq(json_string_value(s->changes[0].after), "ml-platform");
+	plan_dispose(&p);
+}
+END_TEST
+
+START_TEST(test_diff_extra_principal)
+{
+	diff_opts own = {1};
+	const plan_step *s;
+	plan p;
+
+	pf_plan(&p, "extra-principal", NULL);
+	ck_assert_int_eq(plan_has_changes(&p), 0);
+	s = plan_find(&p, "sc-principal:" PORTFOLIO "/arn:aws:iam::111122223333:role/Admin");
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(s->action, PLAN_NOOP);
+	ck_assert_ptr_nonnull(strstr(s->reason, "left alone"));
+	plan_dispose(&p);
+
+	pf_plan(&p, "extra-principal", &own);
+	ck_assert_uint_eq(changed(&p, &s), 1);
+	ck_assert_int_eq(s->action, PLAN_DELETE);
+	ck_assert_ptr_null(s->access_change);
+	plan_dispose(&p);
+}
+END_TEST
+
+START_TEST(test_diff_json_paths)
+{
+	json_t *a = parse("{\"Steps\":[{\"Name\":\"a\"},{\"Arguments\":{\"HyperParameters\":"
+			  "{\"horizon\":\"24\",\"x\":1}}}],\"tags\":{\"fcc:project\":\"p\"},\"n\":1}");
+	json_t *b = parse("{\"Steps\":[{\"Name\":\"a\"},{\"Arguments\":{\"HyperParameters\":"
+			  "{\"horizon\":\"48\",\"x\":1.0}}},{\"Name\":\"c\"}],\"tags\":{},\"n\":1.0,"
+			  "\"new\":true}");
+	plan p;
+	plan_step *s;
+
+	plan_init(&p);
+	s = plan_add_step(&p, "t", "t", NULL, PLAN_UPDATE);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(diff_json_equal(a, b), 0);
+	ck_assert_int_eq(diff_json_changes(s, "", a, b), 4);
+	ck_assert_str_eq(s->changes[0].path, "Steps[1].Arguments.HyperParameters.horizon");
+	ck_assert_str_eq(s->changes[1].path, "Steps[2]");
+	ck_assert_ptr_null(s->changes[1].before);
+	ck_assert_str_eq(s->changes[2].path, "new");
+	ck_assert_str_eq(s->changes[3].path, "tags[\"fcc:project\"]");
+	ck_assert_ptr_null(s->changes[3].after);
+	ck_assert_int_eq(diff_json_changes(s, "doc", a, a), 0);
+	ck_assert_int_eq(diff_json_equal(json_object_get(a, "n"), json_object_get(b, "n")), 1);
+	plan_dispose(&p);
+	json_decref(a);
+	json_decref(b);
+}
+END_TEST
+
+START_TEST(test_diff_trust_merge)
+{
+	kv_strs svc = {0}, added = {0};
+	json_t *one, *out, *both;
+
+	kv_strs_push(&svc, "forecast.amazonaws.com");
+	/* a single Statement object, already trusting the service: unchanged */
+	one = parse("{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Action\":"
+		    "[\"sts:AssumeRole\"],\"Principal\":{\"Service\":[\"sagemaker.amazonaws.com\","
+		    "\"forecast.amazonaws.com\"]}}}");
+	ck_assert_int_eq(diff_trust_merge(&out, one, &svc, &added), FCC_OK);
+	ck_assert_int_eq(diff_json_equal(out, one), 1);
+	ck_assert_uint_eq(added.n, 0);
+	json_decref(out);
+	json_decref(one);
+
+	/* a Deny statement does not trust; fcc adds its own, keeps the rest */
+	one = parse("{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Deny\",\"Action\":"
+		    "\"sts:AssumeRole\",\"Principal\":{\"Service\":\"forecast.amazonaws.com\"}}}");
+	ck_assert_int_eq(diff_trust_merge(&out, one, &svc, &added), FCC_OK);
+	ck_assert_uint_eq(json_array_size(json_object_get(out, "Statement")), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(
+				 json_array_get(json_object_get(out, "Statement"), 1), "Sid")),
+			 DIFF_TRUST_SID);
+	ck_assert_uint_eq(added.n, 1);
+	json_decref(one);
+
+	/* the spec drops the service: fcc removes only its own statement */
+	kv_strs_dispose(&svc);
+	ck_assert_int_eq(diff_trust_merge(&both, out, &svc, NULL), FCC_OK);
+	ck_assert_uint_eq(json_array_size(json_object_get(both, "Statement")), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(
+				 json_array_get(json_object_get(both, "Statement"), 0), "Effect")),
+			 "Deny");
+	json_decref(both);
+	json_decref(out);
+	kv_strs_dispose(&added);
+}
+END_TEST
+
+START_TEST(test_diff_pipeline_drift)
+{
+	desired d;
+	state_snapshot s;
+	plan p;
+	const plan_step *st = NULL;
+	json_t *par;
+	fcc_err e = {0};
+	size_t i;
+
+	pf_load(&d, &s, "in-place");
+	par = json_object_get(s.projects[0].pipeline, "Parameters");
+	for (i = 0; i < json_array_size(par); i++)
+		if (strcmp(json_string_value(json_object_get(json_array_get(par, i), "Name")),
+			   "ForecastHorizon") == 0)
+			json_object_set_new(json_array_get(par, i), "DefaultValue", json_integer(48));
+	ck_assert_int_eq(diff_compute(&p, &d, &s, NULL, &e), FCC_OK);
+	ck_assert_uint_eq(changed(&p, &st), 1);
+	ck_assert_str_eq(st->address, "sagemaker-project:forecast-dev");
+	ck_assert_uint_eq(st->n_changes, 1);
+	ck_assert_str_eq(st->changes[0].path, "pipeline_definition.Parameters[4].DefaultValue");
+	ck_assert_int_eq(json_integer_value(st->changes[0].before), 48);
+	ck_assert_int_eq(json_integer_value(st->changes[0].after), 24);
+	ck_assert_uint_eq(st->n_docs, 1);
+	plan_dispose(&p);
+	desired_dispose(&d);
+	state_dispose(&s);
+}
+END_TEST
+
+START_TEST(test_diff_plan_errors)
+{
+	desired d;
+	state_snapshot s;
+	plan p;
+	fcc_err e = {0};
+
+	pf_load(&d, &s, "in-place");
+	s.roles[1].present = 0;
+	s.validation.ok = 0;
+	s.validation.error = fcc_strdup("Template format error: Unresolved resource dependencies");
+	fcc_free(s.projects[0].product_id);
+	s.projects[0].product_id = fcc_strdup("prod-someoneelse");
+	ck_assert_int_eq(diff_compute(&p, &d, &s, NULL, &e), FCC_OK);
+	ck_assert_int_eq(plan_has_errors(&p), 1);
+	ck_assert_uint_eq(p.errors.n, 3);
+	ck_assert_ptr_nonnull(strstr(p.errors.v[0], "AmazonSageMakerServiceCatalogProductsUseRole does not exist"));
+	ck_assert_ptr_nonnull(strstr(p.errors.v[1], "prod-someoneelse"));
+	ck_assert_ptr_nonnull(strstr(p.errors.v[2], "Unresolved resource dependencies"));
+	plan_dispose(&p);
+	desired_dispose(&d);
+	state_dispose(&s);
+}
+END_TEST
+
+START_TEST(test_diff_ambiguous_portfolio)
+{
+	desired d;
+	state_snapshot s;
+	plan p;
+	fcc_err e = {0};
+
+	pf_load(&d, &s, "in-place");
+	s.portfolio.count = 2;
+	ck_assert_int_eq(diff_compute(&p, &d, &s, NULL, &e), FCC_ECONFLICT);
+	ck_assert_ptr_nonnull(strstr(e.msg, "2 portfolios are named \"" PORTFOLIO "\""));
+	ck_assert_uint_eq(p.n_steps, 0);
+	desired_dispose(&d);
+	state_dispose(&s);
+}
+END_TEST
+
+static int manifest_error(const char *from, const char *to, fcc_err *e)
+{
+	char *text = tu_read(tu_path("tests/plan/fixtures/build/manifest.json"), NULL), *at, *edited;
+	desired d;
+	int rc;
+
+	ck_assert_ptr_nonnull(text);
+	at = strstr(text, from);
+	ck_assert_ptr_nonnull(at);
+	edited = malloc(strlen(text) + strlen(to) + 1);
+	memcpy(edited, text, (size_t)(at - text));
+	strcpy(edited + (at - text), to);
+	strcat(edited, at + strlen(from));
+	rc = desired_from_json(&d, edited, strlen(edited), e);
+	if (rc == FCC_OK)
+		desired_dispose(&d);
+	free(text);
+	free(edited);
+	return rc;
+}
+
+START_TEST(test_diff_manifest_errors)
+{
+	fcc_err e = {0};
+	desired d;
+
+	ck_assert_int_eq(manifest_error("\"fcc-manifest/1\"", "\"fcc-manifest/2\"", &e), FCC_EPARSE);
+	ck_assert_str_eq(e.msg, "manifest: format: unknown format \"fcc-manifest/2\" (this fcc reads "
+				"fcc-manifest/1)");
+	ck_assert_int_eq(manifest_error("\"studio_visibility\": true", "\"studio_visibility\": 1", &e),
+			 FCC_EPARSE);
+	ck_assert_str_eq(e.msg, "manifest: catalog.studio_visibility: expected a boolean");
+	ck_assert_int_eq(manifest_error("\"cost-center\": \"4711\"", "\"cost-center\": 4711", &e),
+			 FCC_EPARSE);
+	ck_assert_str_eq(e.msg, "manifest: catalog.product.tags.cost-center: expected a string");
+	ck_assert_int_eq(manifest_error("\"horizon\": 24", "\"horizont\": 24", &e), FCC_EPARSE);
+	ck_assert_str_eq(e.msg, "manifest: pipeline.horizon: missing");
+	ck_assert_int_eq(desired_from_json(&d, "[1", 2, &e), FCC_EPARSE);
+	ck_assert_int_eq(desired_load(&d, "/nonexistent-fcc-build", &e), FCC_ENOTFOUND);
+	ck_assert_ptr_nonnull(strstr(e.msg, "/nonexistent-fcc-build/manifest.json"));
+}
+END_TEST
+
+START_TEST(test_diff_pipeline_changed_since_build)
+{
+	desired d;
+	state_snapshot s;
+	fcc_err e = {0};
+
+	pf_load(&d, &s, "in-place");
+	ck_assert_int_eq(desired_set_pipeline(&d, "{}", 2, &e), FCC_ECONFLICT);
+	ck_assert_ptr_nonnull(strstr(e.msg, "changed since the build"));
+	ck_assert_ptr_nonnull(d.pipeline.definition); /* unchanged */
+	desired_dispose(&d);
+	state_dispose(&s);
+}
+END_TEST
+
+START_TEST(test_diff_state_round_trip)
+{
+	desired d;
+	state_snapshot s, t;
+	state_obs_list a, b;
+	json_t *j, *k;
+	fcc_err e = {0};
+	size_t i;
+
+	pf_load(&d, &s, "in-place");
+	j = state_to_json(&s);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(state_from_json(&t, j, &e), FCC_OK);
+	k = state_to_json(&t);
+	ck_assert_int_eq(json_equal(j, k), 1);
+	ck_assert_int_eq(state_observations(&a, &s, &e), FCC_OK);
+	ck_assert_int_eq(state_observations(&b, &t, &e), FCC_OK);
+	ck_assert_uint_eq(a.n, b.n);
+	for (i = 0; i < a.n; i++) {
+		ck_assert_str_eq(a.v[i].id, b.v[i].id);
+		ck_assert_str_eq(a.v[i].fingerprint, b.v[i].fingerprint);
+	}
+	state_dispose(&t);
+	{
+		const char *bad = "{\"format\":\"fcc-state/1\",\"roles\":[{\"name\":1}]}";
+		ck_assert_int_eq(state_from_text(&t, bad, strlen(bad), &e), FCC_EPARSE);
+	}
+	ck_assert_str_eq(e.msg, "state: roles[0].name: expected a string");
+	state_obs_list_dispose(&a);
+	state_obs_list_dispose(&b);
+	json_decref(j);
+	json_decref(k);
+	state_dispose(&t);
+	state_dispose(&s);
+	desired_dispose(&d);
+}
+END_TEST
+
+/* Every allocation in diff_compute and the renderers may fail: each failure
+ * is a clean FCC_ENOMEM (or a completed call), never a crash or a leak. */
+START_TEST(test_diff_oom_sweep)
+{
+	desired d;
+	state_snapshot s;
+	long n;
+	int done = 0;
+
+	json_set_alloc_funcs(fcc_malloc, fcc_free);
+	pf_load(&d, &s, "empty-account");
+	for (n = 1; !done && n < 20000; n++) {
+		plan p;
+		fcc_buf b;
+		fcc_err e = {0};
+		int rc;
+
+		fcc_buf_init(&b, FCC_BUF_DEFAULT_MAX);
+		fcc_alloc_fail_after(n, 0);
+		rc = diff_compute(&p, &d, &s, NULL, &e);
+		if (rc == FCC_OK) {
+			rc = plan_render_text(&b, &p, NULL, &e);
+			if (rc == FCC_OK)
+				rc = plan_render_markdown(&b, &p, PLAN_MARKDOWN_LIMIT, &e);
+			if (rc == FCC_OK)
+				rc = plan_render_json(&b, &p, &e);
+			plan_dispose(&p);
+		}
+		done = !fcc_alloc_failed();
+		fcc_alloc_fail_after(0, 0);
+		ck_assert_msg(rc == FCC_OK || rc == FCC_ENOMEM, "fail at %ld: rc %d", n, rc);
+		if (done)
+			ck_assert_int_eq(rc, FCC_OK);
+		fcc_buf_dispose(&b);
+	}
+	ck_assert_int_eq(done, 1);
+	desired_dispose(&d);
+	state_dispose(&s);
+	json_set_alloc_funcs(malloc, free);
+}
+END_TEST
+
+Suite *suite_diff(void)
+{
+	Suite *s = suite_create("diff");
+	TCase *sc = tcase_create("scenarios"), *core = tcase_create("core"),
+	      *oom = tcase_create("oom");
+
+	tcase_add_test(sc, test_diff_empty_account);
+	tcase_add_test(sc, test_diff_in_place);
+	tcase_add_test(sc, test_diff_trust_removed);
+	tcase_add_test(sc, test_diff_seed_changed);
+	tcase_add_test(sc, test_diff_tag_changed);
+	tcase_add_test(sc, test_diff_extra_principal);
+	tcase_add_test(core, test_diff_json_paths);
+	tcase_add_test(core, test_diff_trust_merge);
+	tcase_add_test(core, test_diff_pipeline_drift);
+	tcase_add_test(core, test_diff_plan_errors);
+	tcase_add_test(core, test_diff_ambiguous_portfolio);
+	tcase_add_test(core, test_diff_manifest_errors);
+	tcase_add_test(core, test_diff_pipeline_changed_since_build);
+	tcase_add_test(core, test_diff_state_round_trip);
+	tcase_add_test(oom, test_diff_oom_sweep);
+	tcase_set_timeout(oom, 300);
+	suite_add_tcase(s, sc);
+	suite_add_tcase(s, core);
+	suite_add_tcase(s, oom);
+	return s;
+}
