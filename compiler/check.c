@@ -674,7 +674,11 @@ static const char *const TS_FORMATS[] = {"yyyy-MM-dd", "yyyy-MM-dd HH:mm:ss", NU
 #define RX_ROLE_ARN "^arn:aws(-cn|-us-gov)?:iam::\\d{12}:role/([\\w+=,.@-]+/)*[\\w+=,.@-]{1,64}$"
 #define RX_POLICY_ARN "^arn:aws(-cn|-us-gov)?:iam::(aws|\\d{12}):policy/([\\w+=,.@-]+/)*[\\w+=,.@-]{1,128}$"
 #define RX_SERVICE "^[a-z0-9][a-z0-9.-]*\\.amazonaws\\.com(\\.cn)?$"
-#define RX_PRINCIPAL "^arn:aws(-cn|-us-gov)?:iam::\\d{12}:(role|user|group)/[\\w+=,.@*/-]{1,512}$"
+#define RX_PRINCIPAL "^arn:aws(-cn|-us-gov)?:iam::\\d{12}:(role|user|group)/[\\w+=,.@/-]{1,512}$"
+/* Service Catalog takes IAM_PATTERN principals without an account
+ * (AssociatePrincipalWithPortfolio: arn:partition:iam:::resource-type/id). */
+#define RX_PRINCIPAL_WITH_ACCOUNT "^arn:aws(-cn|-us-gov)?:iam::\\d{12}:(role|user|group)/"
+#define RX_PRINCIPAL_PATTERN "^arn:aws(-cn|-us-gov)?:iam:::(role|user|group)/[\\w+=,.@*/-]{1,512}$"
 #define RX_MODULE "^[a-z_][a-z0-9_]*$"
 #define RX_ATTR "^[a-zA-Z][a-zA-Z0-9_]*$"
 #define RX_INSTANCE "^ml\\.[a-z0-9]+\\.[a-z0-9]+$"
@@ -1568,14 +1572,21 @@ static void check_catalog(ck *c, const spec_node *root, fcc_span where)
 			 &mo->catalog.nprincipals)) {
 		for (i = 0; i < mo->catalog.nprincipals; i++) {
 			const spec_str *p = &mo->catalog.principals[i];
-			const char *colon = strrchr(p->s, ':');
-			if (!rx_match(c, RX_PRINCIPAL, p->s))
+			const char *colon = strrchr(p->s, ':'), *star = strchr(p->s, '*');
+			if (star && colon && star < colon)
+				diag_error(c->d, p->span, "principal '%s' may use '*' only in the name",
+					   p->s);
+			else if (star && rx_match(c, RX_PRINCIPAL_WITH_ACCOUNT, p->s))
+				diag_error(c->d, p->span,
+					   "principal pattern '%s' must not name an account: Service Catalog "
+					   "matches IAM_PATTERN principals as arn:aws:iam:::role/NAME-*",
+					   p->s);
+			else if (star ? !rx_match(c, RX_PRINCIPAL_PATTERN, p->s)
+				      : !rx_match(c, RX_PRINCIPAL, p->s))
 				diag_error(c->d, p->span,
 					   "principal '%s' is not an IAM role, user or group ARN "
-					   "(arn:aws:iam::123456789012:role/NAME, '*' allowed in NAME)",
-					   p->s);
-			else if (colon && strchr(p->s, '*') && strchr(p->s, '*') < colon)
-				diag_error(c->d, p->span, "principal '%s' may use '*' only in the name",
+					   "(arn:aws:iam::123456789012:role/NAME, or arn:aws:iam:::role/NAME-* "
+					   "for a pattern)",
 					   p->s);
 		}
 	}

@@ -64,6 +64,7 @@ static json_t *catalog(const emit_manifest_input *in, const build_file *tmpl)
 {
 	const spec_model *m = in->model;
 	json_t *product_tags = tags(m->project.tags, m->project.ntags);
+	char version[160];
 	json_t *principals = json_array();
 	json_t *shares;
 	size_t i;
@@ -82,6 +83,9 @@ static json_t *catalog(const emit_manifest_input *in, const build_file *tmpl)
 				      json_pack("{s:s, s:s}", "arn", arn, "type",
 						strchr(arn, '*') ? "IAM_PATTERN" : "IAM"));
 	}
+	/* One provisioning artifact per template, and Service Catalog refuses two
+	 * with one name: the spec's version plus which template it is. */
+	snprintf(version, sizeof version, "%s+%.8s", m->catalog.product.version.s, tmpl->sha256);
 	shares = json_pack("{s:o, s:o, s:o}", "accounts",
 			   strings(m->catalog.share_accounts, m->catalog.nshare_accounts),
 			   "organization", str_or_null(&m->catalog.share_org),
@@ -96,7 +100,7 @@ static json_t *catalog(const emit_manifest_input *in, const build_file *tmpl)
 		str_or_null(&m->catalog.product.distributor), "support_email",
 		str_or_null(&m->catalog.product.support_email), "support_url",
 		str_or_null(&m->catalog.product.support_url), "tags", product_tags,
-		"version", "name", m->catalog.product.version.s, "template_key", in->template_key,
+		"version", "name", version, "template_key", in->template_key,
 		"template_path", tmpl->path, "template_sha256", tmpl->sha256,
 		"launch_role", m->catalog.launch_role.s, "principals", principals, "shares", shares,
 		"studio_visibility", m->catalog.studio_visibility);

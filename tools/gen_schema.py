@@ -36,7 +36,8 @@ NAME_RE = r"^[a-zA-Z](-*[a-zA-Z0-9])*$"
 ROLE_NAME_RE = r"^[\w+=,.@-]{1,64}$"
 ROLE_ARN_RE = r"^arn:aws[-a-z]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$"
 POLICY_ARN_RE = r"^arn:aws[-a-z]*:iam::(aws|\d{12}):policy/[\w+=,.@/-]{1,512}$"
-PRINCIPAL_ARN_RE = r"^arn:aws[-a-z]*:iam::\d{12}:(role|user|group)/[\w+=,.@/*-]{1,512}$"
+PRINCIPAL_ARN_RE = (r"^arn:aws[-a-z]*:iam::(\d{12}:(role|user|group)/[\w+=,.@/-]{1,512}"
+                    r"|:(role|user|group)/[\w+=,.@/*-]{1,512})$")
 SERVICE_RE = r"^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$"
 # S3 general-purpose bucket names. Lookaheads: no "..", not an IPv4 address,
 # no xn-- prefix, no -s3alias / --ol-s3 suffix.
@@ -307,7 +308,8 @@ def sections():
         }, required=["name", "owner", "version"]),
         "launch_role": {"$ref": "#/$defs/role"},
         "principals": array("IAM roles, users or groups given access; * in the resource part "
-                            "makes a pattern (IAM_PATTERN).", text(
+                            "makes a pattern (IAM_PATTERN), written without an account "
+                            "(arn:aws:iam:::role/NAME-*) as Service Catalog requires.", text(
                                 "An IAM role, user or group ARN.", pattern=PRINCIPAL_ARN_RE)),
         "studio_visibility": boolean("Tag the product sagemaker:studio-visibility=true so "
                                      "Studio lists it.", True),
