@@ -29,27 +29,9 @@ static size_t nbad;
 static char *good_cases[MAX_CASES];
 static size_t ngood;
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static size_t list_cases(const char *dir, char **out)
 {
-	DIR *d = opendir(tu_path(dir));
-	struct dirent *e;
-	size_t n = 0;
-
-	if (!d)
-		return 0;
-	while ((e = readdir(d)) && n < MAX_CASES) {
-		size_t l = strlen(e->d_name);
-		if (l > 5 && strcmp(e->d_name + l - 5, ".spec") == 0)
-			out[n++] = strndup(e->d_name, l - 5);
-	}
-	closedir(d);
-	qsort(out, n, sizeof *out, cmp_str);
-	return n;
+	return tu_list_cases(dir, ".spec", out, MAX_CASES);
 }
 
 /* Check case `name` in directory `dir` (relative to the repo); returns the

@@ -3,6 +3,7 @@
  */
 #include "testutil.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,4 +67,27 @@ char *tu_write_temp(const char *name, const char *data, size_t len)
 	fwrite(data, 1, len, f);
 	fclose(f);
 	return path;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t tu_list_cases(const char *rel, const char *suffix, char **out, size_t max)
+{
+	DIR *d = opendir(tu_path(rel));
+	struct dirent *e;
+	size_t n = 0, sl = strlen(suffix);
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) && n < max) {
+		size_t l = strlen(e->d_name);
+		if (l > sl && strcmp(e->d_name + l - sl, suffix) == 0)
+			out[n++] = strndup(e->d_name, l - sl);
+	}
+	closedir(d);
+	qsort(out, n, sizeof *out, cmp_name);
+	return n;
 }

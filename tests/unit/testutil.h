@@ -16,4 +16,9 @@ char *tu_read(const char *path, size_t *len);
  * (caller frees with free()). */
 char *tu_write_temp(const char *name, const char *data, size_t len);
 
+/* Names (without the suffix) of the files in `rel` (a repository path)
+ * ending in `suffix`, sorted, into out[0..max); returns how many. The names
+ * are malloc'd and live for the whole test run. */
+size_t tu_list_cases(const char *rel, const char *suffix, char **out, size_t max);
+
 #endif
