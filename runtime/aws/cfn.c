@@ -171,6 +171,20 @@ int cfn_delete_change_set(aws_ctx *ctx, const char *change_set, const char *stac
 	return simple(ctx, "DeleteChangeSet", change_set, stack_name, NULL, ae);
 }
 
+int cfn_delete_stack(aws_ctx *ctx, const char *stack_name, aws_error *ae)
+{
+	aws_query q;
+	xmlDoc *doc = NULL;
+	int rc;
+
+	aws_query_init(&q, &aws_svc_cloudformation, "DeleteStack");
+	aws_query_add(&q, "StackName", stack_name);
+	rc = call(&doc, NULL, ctx, "DeleteStack", &q, ae);
+	xmlFreeDoc(doc);
+	aws_query_dispose(&q);
+	return rc;
+}
+
 static void read_stack(cfn_stack *s, aws_pool *p, const xmlNode *m)
 {
 	const xmlNode *x;

@@ -72,6 +72,10 @@ int cfn_execute_change_set(aws_ctx *ctx, const char *change_set, const char *sta
 int cfn_delete_change_set(aws_ctx *ctx, const char *change_set, const char *stack_name,
 			  aws_error *ae);
 
+/* DeleteStack (idempotent on AWS: deleting a missing stack succeeds). Used
+ * to clean up a REVIEW_IN_PROGRESS stack that only a change set made. */
+int cfn_delete_stack(aws_ctx *ctx, const char *stack_name, aws_error *ae);
+
 typedef struct cfn_output {
 	const char *key, *value, *description, *export_name;
 } cfn_output;

@@ -75,7 +75,7 @@ int s3_put_object(s3_object_info *out, aws_ctx *ctx, const s3_put_input *in, aws
 		goto out;
 	}
 	EVP_EncodeBlock((unsigned char *)md5, md, (int)mdlen);
-	if (!(h = fcc_calloc(in->nmetadata + 2, sizeof *h)) ||
+	if (!(h = fcc_calloc(in->nmetadata + 4, sizeof *h)) ||
 	    !(names = fcc_calloc(in->nmetadata + 1, sizeof *names))) {
 		rc = fcc_err_set(&ae->err, FCC_ENOMEM, "S3 PutObject: out of memory");
 		goto out;
@@ -84,6 +84,14 @@ int s3_put_object(s3_object_info *out, aws_ctx *ctx, const s3_put_input *in, aws
 	h[nh++].value = md5;
 	h[nh].name = "Content-Type";
 	h[nh++].value = (char *)(in->content_type ? in->content_type : "binary/octet-stream");
+	if (in->if_none_match) {
+		h[nh].name = "If-None-Match";
+		h[nh++].value = (char *)in->if_none_match;
+	}
+	if (in->if_match) {
+		h[nh].name = "If-Match";
+		h[nh++].value = (char *)in->if_match;
+	}
 	for (i = 0; i < in->nmetadata; i++) {
 		snprintf(names[i], sizeof names[i], "x-amz-meta-%s", in->metadata[i].key);
 		h[nh].name = names[i];
@@ -163,4 +171,36 @@ int s3_get_object(s3_object_info *out, aws_ctx *ctx, const char *bucket, const c
 		  aws_error *ae)
 {
 	return head_or_get(out, ctx, "GET", "GetObject", bucket, key, ae);
+}
+
+int s3_delete_object(aws_ctx *ctx, const char *bucket, const char *key, const char *if_match,
+		     aws_error *ae)
+{
+	http_header h[1];
+	aws_request req;
+	http_response r;
+	fcc_buf path;
+	int rc;
+
+	aws_error_clear(ae);
+	http_response_init(&r);
+	if ((rc = key_path(&path, key, "DeleteObject", ae)))
+		goto out;
+	memset(&req, 0, sizeof req);
+	req.svc = &aws_svc_s3;
+	req.operation = "DeleteObject";
+	req.method = "DELETE";
+	req.path = path.data;
+	req.bucket = bucket;
+	if (if_match) {
+		h[0].name = (char *)"If-Match";
+		h[0].value = (char *)if_match;
+		req.headers = h;
+		req.nheaders = 1;
+	}
+	rc = aws_call(ctx, &req, &r, ae);
+out:
+	fcc_buf_dispose(&path);
+	http_response_dispose(&r);
+	return rc;
 }

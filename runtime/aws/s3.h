@@ -1,6 +1,8 @@
 /*
- * s3.h — typed client for Amazon S3 (rest-xml): the three object calls fcc
- * needs to upload content-addressed artifacts and check them. Keys are
+ * s3.h — typed client for Amazon S3 (rest-xml): the object calls fcc needs
+ * to upload content-addressed artifacts and check them, and the conditional
+ * writes (If-None-Match / If-Match) and deletes the apply lock is built on
+ * (runtime/lock.h). Keys are
  * percent-encoded per segment; custom endpoints use path-style addressing.
  * Outputs: aws_pool_dispose(&out->pool). A missing object is FCC_ENOTFOUND.
  */
@@ -16,6 +18,15 @@ typedef struct s3_put_input {
 	const char *content_type;   /* NULL: binary/octet-stream */
 	const aws_tag *metadata;    /* x-amz-meta-<key>: value */
 	size_t nmetadata;
+	/* Conditional writes (S3 honours both on PutObject since 2024): "*" in
+	 * if_none_match writes only when no object exists; an ETag in if_match
+	 * writes only over that very version. A failed condition is FCC_EAWS
+	 * with code PreconditionFailed (HTTP 412); If-Match on a missing object
+	 * is FCC_ENOTFOUND (NoSuchKey). Two conditional writes racing for the
+	 * same key may make S3 answer 409 ConditionalRequestConflict to one of
+	 * them. NULL: unconditional. */
+	const char *if_none_match;
+	const char *if_match;
 } s3_put_input;
 
 typedef struct s3_object_info {
@@ -37,5 +48,11 @@ int s3_head_object(s3_object_info *out, aws_ctx *ctx, const char *bucket, const 
 		   aws_error *ae);
 int s3_get_object(s3_object_info *out, aws_ctx *ctx, const char *bucket, const char *key,
 		  aws_error *ae);
+/* DeleteObject. With `if_match` (an ETag; NULL: unconditional) S3 deletes
+ * only that version: another one is FCC_EAWS PreconditionFailed (412), a
+ * missing object FCC_ENOTFOUND. Unconditional deletes of a missing key
+ * succeed (S3 answers 204 either way). */
+int s3_delete_object(aws_ctx *ctx, const char *bucket, const char *key, const char *if_match,
+		     aws_error *ae);
 
 #endif

@@ -55,6 +55,13 @@ _models = {}
 _registry = {}
 _test_routes = {}
 LOCK = threading.RLock()
+# S3 conditional writes (PutObject/DeleteObject with If-None-Match or If-Match). moto 5.2.1
+# honours both headers (moto/s3/responses.py put_object, delete_object) but checks the
+# condition and then writes without holding any lock, so on this threaded server two racing
+# `If-None-Match: *` puts can both succeed. S3 makes check-and-write atomic (the loser gets
+# 412 PreconditionFailed or 409 ConditionalRequestConflict) and fcc's apply lock relies on
+# that: every S3 object write carrying a condition is serialised here, response included.
+S3_WRITE_LOCK = threading.Lock()
 
 
 class ApiError(Exception):
@@ -528,7 +535,20 @@ class ExtensionApp:
             for service in QUERY_NAMESPACES:
                 if (service, pairs.get("Action")) in _registry and signing in (None, service):
                     return self._query(start_response, service, pairs, headers)
+        if self._is_s3_conditional_write(environ, headers):
+            _read_body(environ)
+            with S3_WRITE_LOCK:
+                return list(self.inner(environ, start_response))
         return self.inner(environ, start_response)
+
+    @staticmethod
+    def _is_s3_conditional_write(environ, headers):
+        if environ.get("REQUEST_METHOD") not in ("PUT", "DELETE"):
+            return False
+        if "if-none-match" not in headers and "if-match" not in headers:
+            return False
+        _, signing = scope_of(headers)
+        return signing == "s3"
 
     def _call(self, service, op, params, headers):
         region, _ = scope_of(headers)
