@@ -16,6 +16,7 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 int cmd_build(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
+int cmd_unlock(int argc, char **argv);
 int cmd_whoami(int argc, char **argv);
 
 /* Print "fcc <cmd>: <message>" plus a hint to run --help, return CLI_USAGE. */
