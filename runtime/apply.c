@@ -567,7 +567,7 @@ static json_t *tag_array(const json_t *tags)
 	if (!a)
 		return NULL;
 	json_object_foreach((json_t *)tags, k, v)
-		if (json_array_append_new(a, json_pack("{s:s,s:s?}", "Key", k, "Value",
+		if (json_array_append_new(a, json_pack("{s:s,s:s*}", "Key", k, "Value",
 						       json_string_value(v)))) {
 			json_decref(a);
 			return NULL;
@@ -667,7 +667,7 @@ static json_t *artifact_params(srun *sr, const plan_step *a)
 		fcc_buf_dispose(&url);
 		return NULL;
 	}
-	j = json_pack("{s:s?,s:s?,s:{s:s},s:s}", "Name", attr(a, "name"), "Description",
+	j = json_pack("{s:s*,s:s*,s:{s:s},s:s}", "Name", attr(a, "name"), "Description",
 		      attr(a, "description"), "Info", "LoadTemplateFromURL", fcc_buf_cstr(&url),
 		      "Type", "CLOUD_FORMATION_TEMPLATE");
 	fcc_buf_dispose(&url);
@@ -771,10 +771,10 @@ static int step_artifact(srun *sr)
 			in = json_pack("{s:s,s:o,s:s}", "ProductId", product, "Parameters",
 				       artifact_params(sr, st), "IdempotencyToken", tok);
 		} else if (st->action == PLAN_DEPRECATE) {
-			in = json_pack("{s:s,s:s?,s:s}", "ProductId", product, "ProvisioningArtifactId",
+			in = json_pack("{s:s,s:s*,s:s}", "ProductId", product, "ProvisioningArtifactId",
 				       attr(st, "id"), "Guidance", "DEPRECATED");
 		} else { /* update: fcc's version renamed, deactivated or deprecated by hand */
-			in = json_pack("{s:s,s:s?,s:s?,s:b,s:s}", "ProductId", product,
+			in = json_pack("{s:s,s:s*,s:s*,s:b,s:s}", "ProductId", product,
 				       "ProvisioningArtifactId", attr(st, "id"), "Name",
 				       attr(st, "name"), "Active", 1, "Guidance", "DEFAULT");
 		}
@@ -902,9 +902,9 @@ static int step_principal(srun *sr)
 		fail_local(sr, FCC_ERROR, "no portfolio id for the principal");
 		return 1;
 	}
-	in = disassociate ? json_pack("{s:s,s:s?}", "PortfolioId", portfolio, "PrincipalARN",
+	in = disassociate ? json_pack("{s:s,s:s*}", "PortfolioId", portfolio, "PrincipalARN",
 				      attr(st, "arn"))
-			  : json_pack("{s:s,s:s?,s:s?}", "PortfolioId", portfolio, "PrincipalARN",
+			  : json_pack("{s:s,s:s*,s:s*}", "PortfolioId", portfolio, "PrincipalARN",
 				      attr(st, "arn"), "PrincipalType", attr(st, "type"));
 	if (!in) {
 		fail_run(sr, FCC_ENOMEM, "out of memory");
@@ -1012,7 +1012,7 @@ static int step_project(srun *sr)
 				json_decref(tags);
 				tags = NULL;
 			}
-			in = json_pack("{s:s?,s:s?,s:{s:s,s:s},s:o?}", "ProjectName", attr(st, "name"),
+			in = json_pack("{s:s*,s:s*,s:{s:s,s:s},s:o*}", "ProjectName", attr(st, "name"),
 				       "ProjectDescription", attr(st, "description"),
 				       "ServiceCatalogProvisioningDetails", "ProductId", product,
 				       "ProvisioningArtifactId", art, "Tags", tags);
@@ -1022,7 +1022,7 @@ static int step_project(srun *sr)
 				submit_json(sr, &aws_svc_sagemaker, "CreateProject", in, 0,
 					    "ValidationException", "already exists");
 		} else {
-			in = json_pack("{s:s?,s:{s:s}}", "ProjectName", attr(st, "name"),
+			in = json_pack("{s:s*,s:{s:s}}", "ProjectName", attr(st, "name"),
 				       "ServiceCatalogProvisioningUpdateDetails",
 				       "ProvisioningArtifactId", art);
 			if (in)
@@ -1033,7 +1033,7 @@ static int step_project(srun *sr)
 		return 1;
 	case 1:
 		sr->phase = 2;
-		if (!(in = json_pack("{s:s?}", "ProjectName", attr(st, "name")))) {
+		if (!(in = json_pack("{s:s*}", "ProjectName", attr(st, "name")))) {
 			fail_run(sr, FCC_ENOMEM, "out of memory");
 			return 1;
 		}
