@@ -146,6 +146,7 @@ golden-update: all $(UNIT_BIN)
 	FCC_SRCDIR=$(CURDIR) FCC_GOLDEN_UPDATE=1 CK_RUN_SUITE=emit_cfn CK_RUN_CASE=cases $(UNIT_BIN)
 	FCC_SRCDIR=$(CURDIR) FCC_GOLDEN_UPDATE=1 CK_RUN_SUITE=plan CK_RUN_CASE=scenarios $(UNIT_BIN)
 	FCC_SRCDIR=$(CURDIR) FCC_BIN=$(CURDIR)/$(FCC_BIN) FCC_GOLDEN_UPDATE=1 python3 tests/build/run_build.py
+	@echo "tests/plan/golden: FCC_TEST_ENDPOINT=URL FCC_BIN=$(CURDIR)/$(FCC_BIN) FCC_GOLDEN_UPDATE=1 python3 tests/plan/run_plan.py"
 
 bench: all
 	@sh bench/check.sh

@@ -183,6 +183,15 @@ int aws_run(aws_ctx *ctx, fcc_err *e);
  * filled. Returns ae->err.code. Not from a callback. */
 int aws_call(aws_ctx *ctx, const aws_request *req, http_response *out, aws_error *ae);
 
+/* ---- asynchronous typed calls ---- */
+
+/* Completion of an asynchronous typed call (the clients' *_submit variants):
+ * `ae->err.code` is FCC_OK when the output was filled, else the final error
+ * (the output's pool may then hold a partial answer; dispose it either way).
+ * Called exactly once, from aws_run(); `ae` is borrowed for the call. May
+ * submit more requests. */
+typedef void (*aws_finish_fn)(void *payload, aws_error *ae);
+
 /* ---- output pool: every typed output keeps its strings and arrays here ---- */
 
 typedef struct aws_pool {
@@ -250,6 +259,17 @@ void aws_query_request(aws_request *req, const aws_service *svc, const char *act
 int aws_query_call(xmlDoc **out, aws_ctx *ctx, const aws_service *svc, const char *action,
 		   const aws_query *q, unsigned flags, aws_error *ae);
 
+/* Asynchronous query call: queue `q`'s body (copied), hand the answer's
+ * `<action>Result` element (NULL when absent) to `each`, which may set *next
+ * to the next page's token (copied; e.g. IAM's Marker when IsTruncated): the
+ * next page is then queued with `token_in`=*next added to the same body.
+ * `done` is called once at the end. Returns FCC_OK or, with `done` never
+ * called, q->rc / a submit error in `e`. */
+int aws_query_submit(aws_ctx *ctx, const aws_service *svc, const char *action, const aws_query *q,
+		     const char *token_in,
+		     int (*each)(void *each_payload, const xmlNode *result, const char **next),
+		     void *each_payload, aws_finish_fn done, void *payload, fcc_err *e);
+
 /* Pagination cap of every list call: a service that keeps answering with a
  * next token past this many pages is treated as a bug (FCC_ERROR). */
 #define AWS_MAX_PAGES 1000
@@ -293,6 +313,16 @@ int aws_json_call(json_t **out, aws_ctx *ctx, const aws_service *svc, const char
 int aws_json_pages(aws_ctx *ctx, const aws_service *svc, const char *op, json_t *in,
 		   const char *token_in, const char *token_out,
 		   int (*each)(void *payload, const json_t *page), void *payload, aws_error *ae);
+/* Asynchronous aws_json_pages: queue `op` with input `in` (copied), hand
+ * every answer to `each` (its own FCC_* code stops and becomes the error)
+ * and, when the answer carries a non-empty `token_out`, queue the next page
+ * with `token_in` set to it; then call `done` once. `token_in`/`token_out`
+ * NULL: one call. Both must be static strings. Returns FCC_OK (`done` will
+ * be called from aws_run()) or an error in `e` (`done` is never called). */
+int aws_json_submit(aws_ctx *ctx, const aws_service *svc, const char *op, const json_t *in,
+		    const char *token_in, const char *token_out,
+		    int (*each)(void *each_payload, const json_t *page), void *each_payload,
+		    aws_finish_fn done, void *payload, fcc_err *e);
 /* Fill `req` for a JSON call; `body` (the serialised input) is borrowed. */
 void aws_json_request(aws_request *req, const aws_service *svc, const char *op, const char *body);
 /* String member `key` of `obj` copied into the pool; NULL when absent or

@@ -145,3 +145,116 @@ int aws_json_pages(aws_ctx *ctx, const aws_service *svc, const char *op, json_t 
 	return fcc_err_set(&ae->err, FCC_ERROR, "%s %s: more than %d pages", svc->name, op,
 			   AWS_MAX_PAGES);
 }
+
+/* ---- asynchronous pages ---- */
+
+typedef struct json_job {
+	aws_ctx *ctx;
+	const aws_service *svc;
+	char *op;
+	json_t *in;
+	const char *token_in, *token_out;
+	int (*each)(void *, const json_t *);
+	void *each_payload;
+	aws_finish_fn done;
+	void *payload;
+	unsigned pages;
+} json_job;
+
+static void job_free(json_job *j)
+{
+	if (!j)
+		return;
+	json_decref(j->in);
+	fcc_free(j->op);
+	fcc_free(j);
+}
+
+static void json_job_done(void *payload, http_response *resp, aws_error *layer);
+
+static int job_send(json_job *j, fcc_err *e)
+{
+	aws_request req;
+	char *body = json_dumps(j->in, JSON_COMPACT);
+	int rc;
+
+	if (!body)
+		return fcc_err_set(e, FCC_ENOMEM, "%s %s: out of memory", j->svc->name, j->op);
+	aws_json_request(&req, j->svc, j->op, body);
+	rc = aws_submit(j->ctx, &req, json_job_done, j, e);
+	OPENSSL_cleanse(body, strlen(body));
+	free(body); /* jansson's allocator */
+	return rc;
+}
+
+static void json_job_done(void *payload, http_response *resp, aws_error *layer)
+{
+	json_job *j = payload;
+	aws_error ae = *layer;
+	json_t *page = NULL, *tok;
+	json_error_t je;
+	fcc_err se;
+	int rc;
+
+	if (ae.err.code)
+		goto finish;
+	page = json_loadb(resp->body.len ? resp->body.data : "{}", resp->body.len ? resp->body.len : 2,
+			  JSON_DECODE_ANY, &je);
+	if (!page || !json_is_object(page)) {
+		fcc_err_set(&ae.err, FCC_EPARSE, "%s %s: bad response: %s", j->svc->name, j->op,
+			    je.text[0] ? je.text : "not a JSON object");
+		goto finish;
+	}
+	if ((rc = j->each(j->each_payload, page))) {
+		fcc_err_set(&ae.err, rc, "%s %s: %s", j->svc->name, j->op, fcc_err_name(rc));
+		goto finish;
+	}
+	tok = j->token_out ? json_object_get(page, j->token_out) : NULL;
+	if (!json_is_string(tok) || !json_string_length(tok))
+		goto finish;
+	if (++j->pages >= AWS_MAX_PAGES) {
+		fcc_err_set(&ae.err, FCC_ERROR, "%s %s: more than %d pages", j->svc->name, j->op,
+			    AWS_MAX_PAGES);
+		goto finish;
+	}
+	if (json_object_set(j->in, j->token_in, tok)) {
+		fcc_err_set(&ae.err, FCC_ENOMEM, "%s %s: out of memory", j->svc->name, j->op);
+		goto finish;
+	}
+	fcc_err_clear(&se);
+	if ((rc = job_send(j, &se)) == FCC_OK) {
+		json_decref(page);
+		return; /* the next page's callback finishes */
+	}
+	fcc_err_set(&ae.err, rc, "%s %s: %s", j->svc->name, j->op, se.msg);
+finish:
+	json_decref(page);
+	j->done(j->payload, &ae);
+	job_free(j);
+}
+
+int aws_json_submit(aws_ctx *ctx, const aws_service *svc, const char *op, const json_t *in,
+		    const char *token_in, const char *token_out,
+		    int (*each)(void *each_payload, const json_t *page), void *each_payload,
+		    aws_finish_fn done, void *payload, fcc_err *e)
+{
+	json_job *j = fcc_calloc(1, sizeof *j);
+	int rc;
+
+	if (!j || !(j->op = fcc_strdup(op)) ||
+	    !(j->in = in ? json_deep_copy(in) : json_object())) {
+		job_free(j);
+		return fcc_err_set(e, FCC_ENOMEM, "%s %s: out of memory", svc->name, op);
+	}
+	j->ctx = ctx;
+	j->svc = svc;
+	j->token_in = token_in;
+	j->token_out = token_in ? token_out : NULL;
+	j->each = each;
+	j->each_payload = each_payload;
+	j->done = done;
+	j->payload = payload;
+	if ((rc = job_send(j, e)))
+		job_free(j);
+	return rc;
+}

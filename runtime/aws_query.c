@@ -124,3 +124,121 @@ const xmlNode *aws_query_result(const xmlDoc *doc, const char *action)
 	snprintf(name, sizeof name, "%sResult", action);
 	return doc ? aws_xml_find(xmlDocGetRootElement((xmlDoc *)doc), name) : NULL;
 }
+
+/* ---- asynchronous calls ---- */
+
+typedef struct query_job {
+	aws_ctx *ctx;
+	const aws_service *svc;
+	char *action;
+	aws_query q;     /* the first page's body */
+	const char *token_in;
+	int (*each)(void *, const xmlNode *, const char **);
+	void *each_payload;
+	aws_finish_fn done;
+	void *payload;
+	unsigned pages;
+} query_job;
+
+static void query_job_free(query_job *j)
+{
+	if (!j)
+		return;
+	aws_query_dispose(&j->q);
+	fcc_free(j->action);
+	fcc_free(j);
+}
+
+static void query_job_done(void *payload, http_response *resp, aws_error *layer);
+
+/* Queue the job's body, plus token_in=`next` when not NULL. */
+static int query_send(query_job *j, const char *next, fcc_err *e)
+{
+	aws_request req;
+	aws_query q;
+	int rc;
+
+	fcc_buf_init(&q.body, FCC_BUF_DEFAULT_MAX);
+	q.rc = fcc_buf_append(&q.body, j->q.body.data, j->q.body.len) ? FCC_ENOMEM : FCC_OK;
+	if (next)
+		aws_query_add(&q, j->token_in, next);
+	if (q.rc) {
+		aws_query_dispose(&q);
+		return fcc_err_set(e, q.rc, "%s %s: out of memory", j->svc->name, j->action);
+	}
+	aws_query_request(&req, j->svc, j->action, &q);
+	rc = aws_submit(j->ctx, &req, query_job_done, j, e);
+	aws_query_dispose(&q);
+	return rc;
+}
+
+static void query_job_done(void *payload, http_response *resp, aws_error *layer)
+{
+	query_job *j = payload;
+	aws_error ae = *layer;
+	xmlDoc *doc = NULL;
+	const char *next = NULL;
+	fcc_err pe;
+	int rc;
+
+	if (ae.err.code)
+		goto finish;
+	fcc_err_clear(&pe);
+	if ((rc = aws_xml_parse(&doc, resp->body.data ? resp->body.data : "", resp->body.len, &pe))) {
+		fcc_err_set(&ae.err, rc, "%s %s: bad response: %s", j->svc->name, j->action, pe.msg);
+		goto finish;
+	}
+	if ((rc = j->each(j->each_payload, aws_query_result(doc, j->action), &next))) {
+		fcc_err_set(&ae.err, rc, "%s %s: %s", j->svc->name, j->action, fcc_err_name(rc));
+		goto finish;
+	}
+	if (!next || !j->token_in)
+		goto finish;
+	if (++j->pages >= AWS_MAX_PAGES) {
+		fcc_err_set(&ae.err, FCC_ERROR, "%s %s: more than %d pages", j->svc->name,
+			    j->action, AWS_MAX_PAGES);
+		goto finish;
+	}
+	fcc_err_clear(&pe);
+	if ((rc = query_send(j, next, &pe)) == FCC_OK) {
+		xmlFreeDoc(doc);
+		return;
+	}
+	fcc_err_set(&ae.err, rc, "%s %s: %s", j->svc->name, j->action, pe.msg);
+finish:
+	xmlFreeDoc(doc);
+	j->done(j->payload, &ae);
+	query_job_free(j);
+}
+
+int aws_query_submit(aws_ctx *ctx, const aws_service *svc, const char *action, const aws_query *q,
+		     const char *token_in,
+		     int (*each)(void *each_payload, const xmlNode *result, const char **next),
+		     void *each_payload, aws_finish_fn done, void *payload, fcc_err *e)
+{
+	query_job *j;
+	int rc;
+
+	if (q->rc)
+		return fcc_err_set(e, q->rc, "%s %s: %s", svc->name, action,
+				   q->rc == FCC_ENOMEM ? "out of memory"
+						       : "request member name too long");
+	if (!(j = fcc_calloc(1, sizeof *j)))
+		return fcc_err_set(e, FCC_ENOMEM, "%s %s: out of memory", svc->name, action);
+	fcc_buf_init(&j->q.body, FCC_BUF_DEFAULT_MAX);
+	if (!(j->action = fcc_strdup(action)) ||
+	    fcc_buf_append(&j->q.body, q->body.data, q->body.len)) {
+		query_job_free(j);
+		return fcc_err_set(e, FCC_ENOMEM, "%s %s: out of memory", svc->name, action);
+	}
+	j->ctx = ctx;
+	j->svc = svc;
+	j->token_in = token_in;
+	j->each = each;
+	j->each_payload = each_payload;
+	j->done = done;
+	j->payload = payload;
+	if ((rc = query_send(j, NULL, e)))
+		query_job_free(j);
+	return rc;
+}

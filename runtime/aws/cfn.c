@@ -342,13 +342,15 @@ out:
 	return rc;
 }
 
+static void read_validation(cfn_validation *out, const xmlNode *r);
+
 int cfn_validate_template(cfn_validation *out, aws_ctx *ctx, const char *body, const char *url,
 			  aws_error *ae)
 {
 	aws_pool *p = &out->pool;
 	aws_query q;
 	xmlDoc *doc = NULL;
-	const xmlNode *r = NULL, *m;
+	const xmlNode *r = NULL;
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -357,6 +359,21 @@ int cfn_validate_template(cfn_validation *out, aws_ctx *ctx, const char *body, c
 	aws_query_add(&q, "TemplateURL", url);
 	if ((rc = call(&doc, &r, ctx, "ValidateTemplate", &q, ae)))
 		goto out;
+	read_validation(out, r);
+	if (p->oom)
+		rc = oom(ae, p);
+out:
+	xmlFreeDoc(doc);
+	aws_query_dispose(&q);
+	return rc;
+}
+
+/* The ValidateTemplateResult `r` into `out`; OOM is left in out->pool.oom. */
+static void read_validation(cfn_validation *out, const xmlNode *r)
+{
+	aws_pool *p = &out->pool;
+	const xmlNode *m;
+
 	out->description = aws_xml_str(p, r, "Description");
 	out->capabilities_reason = aws_xml_str(p, r, "CapabilitiesReason");
 	for (m = aws_xml_find(r, "Parameters/member"); m; m = aws_xml_next(m)) {
@@ -375,12 +392,6 @@ int cfn_validate_template(cfn_validation *out, aws_ctx *ctx, const char *body, c
 			break;
 		*c = aws_xml_str(p, m, "");
 	}
-	if (p->oom)
-		rc = oom(ae, p);
-out:
-	xmlFreeDoc(doc);
-	aws_query_dispose(&q);
-	return rc;
 }
 
 int cfn_detect_stack_drift(cfn_drift_detection *out, aws_ctx *ctx, const char *stack_name,
@@ -451,5 +462,32 @@ int cfn_describe_stack_resource_drifts(cfn_drift_list *out, aws_ctx *ctx, const 
 out:
 	if (rc)
 		aws_pool_dispose(p);
+	return rc;
+}
+
+/* ---- asynchronous ValidateTemplate ---- */
+
+static int each_validation(void *payload, const xmlNode *result, const char **next)
+{
+	cfn_validation *out = payload;
+
+	(void)next;
+	read_validation(out, result);
+	return out->pool.oom ? FCC_ENOMEM : FCC_OK;
+}
+
+int cfn_validate_template_submit(cfn_validation *out, aws_ctx *ctx, const char *body,
+				 const char *url, aws_finish_fn done, void *payload, fcc_err *e)
+{
+	aws_query q;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	aws_query_init(&q, &aws_svc_cloudformation, "ValidateTemplate");
+	aws_query_add(&q, "TemplateBody", body);
+	aws_query_add(&q, "TemplateURL", url);
+	rc = aws_query_submit(ctx, &aws_svc_cloudformation, "ValidateTemplate", &q, NULL,
+			      each_validation, out, done, payload, e);
+	aws_query_dispose(&q);
 	return rc;
 }

@@ -147,6 +147,11 @@ typedef struct cfn_validation {
  * FCC_EAWS with code ValidationError. */
 int cfn_validate_template(cfn_validation *out, aws_ctx *ctx, const char *body, const char *url,
 			  aws_error *ae);
+/* The same queued on `ctx`: `out` is filled by the time `done` runs from
+ * aws_run() with ae->err.code FCC_OK. Returns FCC_OK, or an error in `e` and
+ * `done` is never called. Dispose out->pool either way. */
+int cfn_validate_template_submit(cfn_validation *out, aws_ctx *ctx, const char *body,
+				 const char *url, aws_finish_fn done, void *payload, fcc_err *e);
 
 typedef struct cfn_drift_detection {
 	aws_pool pool;

@@ -38,13 +38,14 @@ static int call(xmlDoc **doc, const xmlNode **res, aws_ctx *ctx, const char *act
 	return rc;
 }
 
+static void read_role(iam_role *out, const xmlNode *r);
+
 int iam_get_role(iam_role *out, aws_ctx *ctx, const char *role_name, aws_error *ae)
 {
 	aws_pool *p = &out->pool;
 	aws_query q;
 	xmlDoc *doc = NULL;
 	const xmlNode *r = NULL;
-	const char *mx;
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -52,6 +53,22 @@ int iam_get_role(iam_role *out, aws_ctx *ctx, const char *role_name, aws_error *
 	aws_query_add(&q, "RoleName", role_name);
 	if ((rc = call(&doc, &r, ctx, "GetRole", &q, ae)))
 		goto out;
+	read_role(out, r);
+	if (p->oom) {
+		aws_pool_dispose(p);
+		rc = fcc_err_set(&ae->err, FCC_ENOMEM, "IAM GetRole: out of memory");
+	}
+out:
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+/* The GetRoleResult element `r` into `out`; OOM is left in out->pool.oom. */
+static void read_role(iam_role *out, const xmlNode *r)
+{
+	aws_pool *p = &out->pool;
+	const char *mx;
+
 	r = aws_xml_find(r, "Role");
 	out->name = aws_xml_str(p, r, "RoleName");
 	out->id = aws_xml_str(p, r, "RoleId");
@@ -65,13 +82,6 @@ int iam_get_role(iam_role *out, aws_ctx *ctx, const char *role_name, aws_error *
 	if ((mx = aws_xml_str(p, r, "MaxSessionDuration")))
 		out->max_session_duration = strtol(mx, NULL, 10);
 	aws_xml_tags(&out->tags, &out->ntags, p, aws_xml_find(r, "Tags"));
-	if (p->oom) {
-		aws_pool_dispose(p);
-		rc = fcc_err_set(&ae->err, FCC_ENOMEM, "IAM GetRole: out of memory");
-	}
-out:
-	xmlFreeDoc(doc);
-	return rc;
 }
 
 static int two(aws_ctx *ctx, const char *action, const char *k1, const char *v1, const char *k2,
@@ -144,5 +154,65 @@ int iam_list_attached_role_policies(iam_policy_list *out, aws_ctx *ctx, const ch
 out:
 	if (rc)
 		aws_pool_dispose(p);
+	return rc;
+}
+
+/* ---- asynchronous reads (aws_query_submit) ---- */
+
+static int each_role(void *payload, const xmlNode *result, const char **next)
+{
+	iam_role *out = payload;
+
+	(void)next;
+	read_role(out, result);
+	return out->pool.oom ? FCC_ENOMEM : FCC_OK;
+}
+
+int iam_get_role_submit(iam_role *out, aws_ctx *ctx, const char *role_name, aws_finish_fn done,
+			void *payload, fcc_err *e)
+{
+	aws_query q;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	aws_query_init(&q, &aws_svc_iam, "GetRole");
+	aws_query_add(&q, "RoleName", role_name);
+	rc = aws_query_submit(ctx, &aws_svc_iam, "GetRole", &q, NULL, each_role, out, done, payload,
+			      e);
+	aws_query_dispose(&q);
+	return rc;
+}
+
+static int each_policy(void *payload, const xmlNode *r, const char **next)
+{
+	iam_policy_list *out = payload;
+	aws_pool *p = &out->pool;
+	const xmlNode *m;
+
+	for (m = aws_xml_find(r, "AttachedPolicies/member"); m; m = aws_xml_next(m)) {
+		iam_attached_policy *a = AWS_PUSH(p, out->items, out->n, out->cap);
+		if (!a)
+			return FCC_ENOMEM;
+		a->name = aws_xml_str(p, m, "PolicyName");
+		a->arn = aws_xml_str(p, m, "PolicyArn");
+	}
+	if (aws_xml_bool(r, "IsTruncated"))
+		*next = aws_xml_str(p, r, "Marker");
+	return p->oom ? FCC_ENOMEM : FCC_OK;
+}
+
+int iam_list_attached_role_policies_submit(iam_policy_list *out, aws_ctx *ctx,
+					   const char *role_name, aws_finish_fn done,
+					   void *payload, fcc_err *e)
+{
+	aws_query q;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	aws_query_init(&q, &aws_svc_iam, "ListAttachedRolePolicies");
+	aws_query_add(&q, "RoleName", role_name);
+	rc = aws_query_submit(ctx, &aws_svc_iam, "ListAttachedRolePolicies", &q, "Marker",
+			      each_policy, out, done, payload, e);
+	aws_query_dispose(&q);
 	return rc;
 }

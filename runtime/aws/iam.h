@@ -43,4 +43,14 @@ int iam_list_attached_role_policies(iam_policy_list *out, aws_ctx *ctx, const ch
 /* Decode %XX and '+' in place ('+' stays '+': IAM encodes space as %20). */
 void iam_url_decode(char *s);
 
+/* GetRole and ListAttachedRolePolicies queued on `ctx` (aws_query_submit):
+ * `out` is filled by the time `done` runs from aws_run() with ae->err.code
+ * FCC_OK (a missing role: FCC_ENOTFOUND, NoSuchEntity). Return FCC_OK, or an
+ * error in `e` and `done` is never called. Dispose out->pool either way. */
+int iam_get_role_submit(iam_role *out, aws_ctx *ctx, const char *role_name, aws_finish_fn done,
+			void *payload, fcc_err *e);
+int iam_list_attached_role_policies_submit(iam_policy_list *out, aws_ctx *ctx,
+					   const char *role_name, aws_finish_fn done,
+					   void *payload, fcc_err *e);
+
 #endif

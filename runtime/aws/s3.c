@@ -204,3 +204,61 @@ out:
 	http_response_dispose(&r);
 	return rc;
 }
+
+/* ---- asynchronous HeadObject ---- */
+
+typedef struct head_job {
+	s3_object_info *out;
+	aws_finish_fn done;
+	void *payload;
+} head_job;
+
+static void head_done(void *payload, http_response *resp, aws_error *layer)
+{
+	head_job *j = payload;
+	aws_error ae = *layer;
+
+	if (!ae.err.code) {
+		read_info(j->out, resp);
+		if (j->out->pool.oom)
+			fcc_err_set(&ae.err, FCC_ENOMEM, "S3 HeadObject: out of memory");
+	}
+	j->done(j->payload, &ae);
+	fcc_free(j);
+}
+
+int s3_head_object_submit(s3_object_info *out, aws_ctx *ctx, const char *bucket, const char *key,
+			  aws_finish_fn done, void *payload, fcc_err *e)
+{
+	aws_request req;
+	aws_error ae;
+	head_job *j = NULL;
+	fcc_buf path;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	aws_error_clear(&ae);
+	if ((rc = key_path(&path, key, "HeadObject", &ae))) {
+		fcc_err_set(e, rc, "%s", ae.err.msg);
+		goto out;
+	}
+	if (!(j = fcc_calloc(1, sizeof *j))) {
+		rc = fcc_err_set(e, FCC_ENOMEM, "S3 HeadObject: out of memory");
+		goto out;
+	}
+	j->out = out;
+	j->done = done;
+	j->payload = payload;
+	memset(&req, 0, sizeof req);
+	req.svc = &aws_svc_s3;
+	req.operation = "HeadObject";
+	req.method = "HEAD";
+	req.path = path.data;
+	req.bucket = bucket;
+	if ((rc = aws_submit(ctx, &req, head_done, j, e)) == FCC_OK)
+		j = NULL; /* head_done frees it */
+out:
+	fcc_free(j);
+	fcc_buf_dispose(&path);
+	return rc;
+}

@@ -55,4 +55,11 @@ int s3_get_object(s3_object_info *out, aws_ctx *ctx, const char *bucket, const c
 int s3_delete_object(aws_ctx *ctx, const char *bucket, const char *key, const char *if_match,
 		     aws_error *ae);
 
+/* HeadObject queued on `ctx` (aws_submit): `out` is filled by the time
+ * `done` runs from aws_run() with ae->err.code FCC_OK; a missing object is
+ * FCC_ENOTFOUND there. Returns FCC_OK, or an error in `e` and `done` is never
+ * called. Dispose out->pool either way. */
+int s3_head_object_submit(s3_object_info *out, aws_ctx *ctx, const char *bucket, const char *key,
+			  aws_finish_fn done, void *payload, fcc_err *e);
+
 #endif

@@ -116,6 +116,8 @@ int sm_update_pipeline(sm_arn *out, aws_ctx *ctx, const sm_pipeline_input *in, a
 			NULL, ae);
 }
 
+static int read_pipeline(void *payload, const json_t *r);
+
 int sm_describe_pipeline(sm_pipeline *out, aws_ctx *ctx, const char *name, aws_error *ae)
 {
 	json_t *q = json_object(), *r = NULL;
@@ -123,24 +125,31 @@ int sm_describe_pipeline(sm_pipeline *out, aws_ctx *ctx, const char *name, aws_e
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if (!(rc = call(&r, ctx, "DescribePipeline", q, q ? put(q, "PipelineName", name) : 0, ae))) {
-		out->arn = aws_json_str(p, r, "PipelineArn");
-		out->name = aws_json_str(p, r, "PipelineName");
-		out->display_name = aws_json_str(p, r, "PipelineDisplayName");
-		out->description = aws_json_str(p, r, "PipelineDescription");
-		out->definition = aws_json_str(p, r, "PipelineDefinition");
-		out->role_arn = aws_json_str(p, r, "RoleArn");
-		out->status = aws_json_str(p, r, "PipelineStatus");
-		out->creation_time = aws_json_time(r, "CreationTime");
-		out->last_modified_time = aws_json_time(r, "LastModifiedTime");
-		out->last_run_time = aws_json_time(r, "LastRunTime");
-		if (p->oom) {
-			aws_pool_dispose(p);
-			rc = nomem(ae, "DescribePipeline");
-		}
+	if (!(rc = call(&r, ctx, "DescribePipeline", q, q ? put(q, "PipelineName", name) : 0, ae)) &&
+	    read_pipeline(out, r)) {
+		aws_pool_dispose(p);
+		rc = nomem(ae, "DescribePipeline");
 	}
 	json_decref(r);
 	return rc;
+}
+
+static int read_pipeline(void *payload, const json_t *r)
+{
+	sm_pipeline *out = payload;
+	aws_pool *p = &out->pool;
+
+	out->arn = aws_json_str(p, r, "PipelineArn");
+	out->name = aws_json_str(p, r, "PipelineName");
+	out->display_name = aws_json_str(p, r, "PipelineDisplayName");
+	out->description = aws_json_str(p, r, "PipelineDescription");
+	out->definition = aws_json_str(p, r, "PipelineDefinition");
+	out->role_arn = aws_json_str(p, r, "RoleArn");
+	out->status = aws_json_str(p, r, "PipelineStatus");
+	out->creation_time = aws_json_time(r, "CreationTime");
+	out->last_modified_time = aws_json_time(r, "LastModifiedTime");
+	out->last_run_time = aws_json_time(r, "LastRunTime");
+	return p->oom ? FCC_ENOMEM : FCC_OK;
 }
 
 int sm_start_pipeline_execution(sm_arn *out, aws_ctx *ctx, const char *pipeline_name,
@@ -263,32 +272,75 @@ int sm_create_project(sm_arn *out, aws_ctx *ctx, const sm_project_input *in, aws
 	return arn_call(out, ctx, "CreateProject", q, bad || !d, "ProjectArn", "ProjectId", ae);
 }
 
+static int read_project(void *payload, const json_t *r);
+
 int sm_describe_project(sm_project *out, aws_ctx *ctx, const char *name, aws_error *ae)
 {
 	json_t *q = json_object(), *r = NULL;
-	const json_t *d;
 	aws_pool *p = &out->pool;
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if (!(rc = call(&r, ctx, "DescribeProject", q, q ? put(q, "ProjectName", name) : 0, ae))) {
-		out->arn = aws_json_str(p, r, "ProjectArn");
-		out->id = aws_json_str(p, r, "ProjectId");
-		out->name = aws_json_str(p, r, "ProjectName");
-		out->description = aws_json_str(p, r, "ProjectDescription");
-		out->status = aws_json_str(p, r, "ProjectStatus");
-		out->creation_time = aws_json_time(r, "CreationTime");
-		d = json_object_get(r, "ServiceCatalogProvisioningDetails");
-		out->product_id = aws_json_str(p, d, "ProductId");
-		out->artifact_id = aws_json_str(p, d, "ProvisioningArtifactId");
-		d = json_object_get(r, "ServiceCatalogProvisionedProductDetails");
-		out->provisioned_product_id = aws_json_str(p, d, "ProvisionedProductId");
-		out->provisioned_product_status = aws_json_str(p, d, "ProvisionedProductStatusMessage");
-		if (p->oom) {
-			aws_pool_dispose(p);
-			rc = nomem(ae, "DescribeProject");
-		}
+	if (!(rc = call(&r, ctx, "DescribeProject", q, q ? put(q, "ProjectName", name) : 0, ae)) &&
+	    read_project(out, r)) {
+		aws_pool_dispose(p);
+		rc = nomem(ae, "DescribeProject");
 	}
 	json_decref(r);
 	return rc;
+}
+
+static int read_project(void *payload, const json_t *r)
+{
+	sm_project *out = payload;
+	aws_pool *p = &out->pool;
+	const json_t *d;
+
+	out->arn = aws_json_str(p, r, "ProjectArn");
+	out->id = aws_json_str(p, r, "ProjectId");
+	out->name = aws_json_str(p, r, "ProjectName");
+	out->description = aws_json_str(p, r, "ProjectDescription");
+	out->status = aws_json_str(p, r, "ProjectStatus");
+	out->creation_time = aws_json_time(r, "CreationTime");
+	d = json_object_get(r, "ServiceCatalogProvisioningDetails");
+	out->product_id = aws_json_str(p, d, "ProductId");
+	out->artifact_id = aws_json_str(p, d, "ProvisioningArtifactId");
+	d = json_object_get(r, "ServiceCatalogProvisionedProductDetails");
+	out->provisioned_product_id = aws_json_str(p, d, "ProvisionedProductId");
+	out->provisioned_product_status = aws_json_str(p, d, "ProvisionedProductStatusMessage");
+	return p->oom ? FCC_ENOMEM : FCC_OK;
+}
+
+/* ---- asynchronous reads (aws_json_submit) ---- */
+
+static int submit_one(aws_ctx *ctx, const char *op, const char *key, const char *name,
+		      int (*each)(void *, const json_t *), void *out, aws_finish_fn done,
+		      void *payload, fcc_err *e)
+{
+	json_t *q = json_object();
+	int rc;
+
+	if (!q || put(q, key, name)) {
+		json_decref(q);
+		return fcc_err_set(e, FCC_ENOMEM, "SageMaker %s: out of memory", op);
+	}
+	rc = aws_json_submit(ctx, SVC, op, q, NULL, NULL, each, out, done, payload, e);
+	json_decref(q);
+	return rc;
+}
+
+int sm_describe_pipeline_submit(sm_pipeline *out, aws_ctx *ctx, const char *name,
+				aws_finish_fn done, void *payload, fcc_err *e)
+{
+	memset(out, 0, sizeof *out);
+	return submit_one(ctx, "DescribePipeline", "PipelineName", name, read_pipeline, out, done,
+			  payload, e);
+}
+
+int sm_describe_project_submit(sm_project *out, aws_ctx *ctx, const char *name,
+			       aws_finish_fn done, void *payload, fcc_err *e)
+{
+	memset(out, 0, sizeof *out);
+	return submit_one(ctx, "DescribeProject", "ProjectName", name, read_project, out, done,
+			  payload, e);
 }

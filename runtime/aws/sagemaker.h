@@ -93,4 +93,13 @@ typedef struct sm_project {
 
 int sm_describe_project(sm_project *out, aws_ctx *ctx, const char *name, aws_error *ae);
 
+/* DescribePipeline / DescribeProject queued on `ctx` (aws_json_submit):
+ * `out` is filled by the time `done` runs from aws_run() with ae->err.code
+ * FCC_OK (a missing one: FCC_ENOTFOUND). Return FCC_OK, or an error in `e`
+ * and `done` is never called. Dispose out->pool either way. */
+int sm_describe_pipeline_submit(sm_pipeline *out, aws_ctx *ctx, const char *name,
+				aws_finish_fn done, void *payload, fcc_err *e);
+int sm_describe_project_submit(sm_project *out, aws_ctx *ctx, const char *name,
+			       aws_finish_fn done, void *payload, fcc_err *e);
+
 #endif

@@ -209,6 +209,9 @@ static void read_product(sc_product_info *p, aws_pool *pool, const json_t *view)
 	p->type = aws_json_str(pool, s, "Type");
 	p->description = aws_json_str(pool, s, "ShortDescription");
 	p->distributor = aws_json_str(pool, s, "Distributor");
+	p->support_email = aws_json_str(pool, s, "SupportEmail");
+	p->support_url = aws_json_str(pool, s, "SupportUrl");
+	p->support_description = aws_json_str(pool, s, "SupportDescription");
 	p->arn = aws_json_str(pool, view, "ProductARN");
 	p->status = aws_json_str(pool, view, "Status");
 	p->created_time = aws_json_time(view, "CreatedTime");
@@ -587,4 +590,207 @@ int sc_create_portfolio_share(sc_share *out, aws_ctx *ctx, const char *portfolio
 		aws_pool_dispose(&out->pool);
 	json_decref(resp);
 	return rc;
+}
+
+/* ---- ListPortfolioAccess, DescribeConstraint ---- */
+
+static int each_account(void *payload, const json_t *page)
+{
+	sc_account_list *out = payload;
+	const json_t *d;
+	size_t i;
+
+	json_array_foreach(json_object_get(page, "AccountIds"), i, d) {
+		const char **a;
+		if (!json_is_string(d))
+			continue;
+		if (!(a = AWS_PUSH(&out->pool, out->items, out->n, out->cap)))
+			return FCC_ENOMEM;
+		*a = aws_pool_strdup(&out->pool, json_string_value(d));
+	}
+	return out->pool.oom ? FCC_ENOMEM : FCC_OK;
+}
+
+int sc_list_portfolio_access(sc_account_list *out, aws_ctx *ctx, const char *portfolio_id,
+			     aws_error *ae)
+{
+	json_t *q = json_object();
+
+	memset(out, 0, sizeof *out);
+	return pages(ctx, "ListPortfolioAccess", q, q ? put(q, "PortfolioId", portfolio_id) : 0,
+		     &out->pool, each_account, out, ae);
+}
+
+static int each_constraint_detail(void *payload, const json_t *page)
+{
+	sc_constraint *out = payload;
+
+	read_constraint(&out->info, &out->pool, json_object_get(page, "ConstraintDetail"));
+	out->parameters = aws_json_str(&out->pool, page, "ConstraintParameters");
+	out->status = aws_json_str(&out->pool, page, "Status");
+	return out->pool.oom ? FCC_ENOMEM : FCC_OK;
+}
+
+int sc_describe_constraint(sc_constraint *out, aws_ctx *ctx, const char *id, aws_error *ae)
+{
+	json_t *q = json_object(), *resp = NULL;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	rc = call(&resp, ctx, "DescribeConstraint", q, q ? put(q, "Id", id) : 0, ae);
+	if (!rc && (rc = each_constraint_detail(out, resp)))
+		nomem(ae, "DescribeConstraint");
+	if (rc)
+		aws_pool_dispose(&out->pool);
+	json_decref(resp);
+	return rc;
+}
+
+/* ---- asynchronous reads (aws_json_submit) ---- */
+
+/* Queue `op` with `q` (consumed); `paged` follows PageToken. */
+static int submit(aws_ctx *ctx, const char *op, json_t *q, int bad, int paged,
+		  int (*each)(void *, const json_t *), void *out, aws_finish_fn done,
+		  void *payload, fcc_err *e)
+{
+	int rc;
+
+	if (!q || bad) {
+		json_decref(q);
+		return fcc_err_set(e, FCC_ENOMEM, "Service Catalog %s: out of memory", op);
+	}
+	rc = aws_json_submit(ctx, SVC, op, q, paged ? "PageToken" : NULL,
+			     paged ? "NextPageToken" : NULL, each, out, done, payload, e);
+	json_decref(q);
+	return rc;
+}
+
+static int each_portfolio_detail(void *payload, const json_t *page)
+{
+	sc_portfolio *out = payload;
+
+	read_portfolio(&out->info, &out->pool, json_object_get(page, "PortfolioDetail"));
+	aws_json_tags(&out->tags, &out->ntags, &out->pool, page, "Tags");
+	return out->pool.oom ? FCC_ENOMEM : FCC_OK;
+}
+
+static int each_product_detail(void *payload, const json_t *page)
+{
+	sc_product *out = payload;
+	aws_pool *p = &out->pool;
+	const json_t *d;
+	size_t i;
+
+	read_product(&out->info, p, json_object_get(page, "ProductViewDetail"));
+	json_array_foreach(json_object_get(page, "ProvisioningArtifactSummaries"), i, d) {
+		sc_artifact_info *a = AWS_PUSH(p, out->artifacts, out->nartifacts, out->acap);
+		if (!a)
+			return FCC_ENOMEM;
+		read_artifact(a, p, d);
+	}
+	aws_json_tags(&out->tags, &out->ntags, p, page, "Tags");
+	return p->oom ? FCC_ENOMEM : FCC_OK;
+}
+
+int sc_list_portfolios_submit(sc_portfolio_list *out, aws_ctx *ctx, aws_finish_fn done,
+			      void *payload, fcc_err *e)
+{
+	memset(out, 0, sizeof *out);
+	return submit(ctx, "ListPortfolios", json_object(), 0, 1, each_portfolio, out, done, payload,
+		      e);
+}
+
+int sc_describe_portfolio_submit(sc_portfolio *out, aws_ctx *ctx, const char *id,
+				 aws_finish_fn done, void *payload, fcc_err *e)
+{
+	json_t *q = json_object();
+
+	memset(out, 0, sizeof *out);
+	return submit(ctx, "DescribePortfolio", q, q ? put(q, "Id", id) : 0, 0,
+		      each_portfolio_detail, out, done, payload, e);
+}
+
+int sc_describe_product_as_admin_submit(sc_product *out, aws_ctx *ctx, const char *id,
+					const char *name, aws_finish_fn done, void *payload,
+					fcc_err *e)
+{
+	json_t *q = json_object();
+
+	memset(out, 0, sizeof *out);
+	return submit(ctx, "DescribeProductAsAdmin", q,
+		      q ? (id ? put(q, "Id", id) : put(q, "Name", name)) : 0, 0, each_product_detail,
+		      out, done, payload, e);
+}
+
+int sc_search_products_as_admin_submit(sc_product_list *out, aws_ctx *ctx,
+				       const char *portfolio_id, const char *full_text,
+				       aws_finish_fn done, void *payload, fcc_err *e)
+{
+	json_t *q = json_object();
+	int bad = 0;
+
+	memset(out, 0, sizeof *out);
+	if (q) {
+		bad |= put(q, "PortfolioId", portfolio_id);
+		if (full_text)
+			bad |= json_object_set_new(q, "Filters",
+						   json_pack("{s:[s]}", "FullTextSearch", full_text));
+	}
+	return submit(ctx, "SearchProductsAsAdmin", q, bad, 1, each_product, out, done, payload, e);
+}
+
+int sc_list_provisioning_artifacts_submit(sc_artifact_list *out, aws_ctx *ctx,
+					  const char *product_id, aws_finish_fn done,
+					  void *payload, fcc_err *e)
+{
+	json_t *q = json_object();
+
+	memset(out, 0, sizeof *out);
+	/* one call returns every version (see sc_list_provisioning_artifacts) */
+	return submit(ctx, "ListProvisioningArtifacts", q, q ? put(q, "ProductId", product_id) : 0,
+		      0, each_artifact, out, done, payload, e);
+}
+
+int sc_list_constraints_for_portfolio_submit(sc_constraint_list *out, aws_ctx *ctx,
+					     const char *portfolio_id, const char *product_id,
+					     aws_finish_fn done, void *payload, fcc_err *e)
+{
+	json_t *q = json_object();
+
+	memset(out, 0, sizeof *out);
+	return submit(ctx, "ListConstraintsForPortfolio", q,
+		      q ? put(q, "PortfolioId", portfolio_id) | put(q, "ProductId", product_id) : 0,
+		      1, each_constraint, out, done, payload, e);
+}
+
+int sc_describe_constraint_submit(sc_constraint *out, aws_ctx *ctx, const char *id,
+				  aws_finish_fn done, void *payload, fcc_err *e)
+{
+	json_t *q = json_object();
+
+	memset(out, 0, sizeof *out);
+	return submit(ctx, "DescribeConstraint", q, q ? put(q, "Id", id) : 0, 0,
+		      each_constraint_detail, out, done, payload, e);
+}
+
+int sc_list_principals_for_portfolio_submit(sc_principal_list *out, aws_ctx *ctx,
+					    const char *portfolio_id, aws_finish_fn done,
+					    void *payload, fcc_err *e)
+{
+	json_t *q = json_object();
+
+	memset(out, 0, sizeof *out);
+	return submit(ctx, "ListPrincipalsForPortfolio", q,
+		      q ? put(q, "PortfolioId", portfolio_id) : 0, 1, each_principal, out, done,
+		      payload, e);
+}
+
+int sc_list_portfolio_access_submit(sc_account_list *out, aws_ctx *ctx, const char *portfolio_id,
+				    aws_finish_fn done, void *payload, fcc_err *e)
+{
+	json_t *q = json_object();
+
+	memset(out, 0, sizeof *out);
+	return submit(ctx, "ListPortfolioAccess", q, q ? put(q, "PortfolioId", portfolio_id) : 0, 1,
+		      each_account, out, done, payload, e);
 }

@@ -62,6 +62,7 @@ typedef struct sc_product_info {
 	const char *view_id;          /* ProductViewSummary Id ("prodview-…") */
 	const char *arn, *name, *owner, *type, *description, *distributor, *status;
 	long long created_time;
+	const char *support_email, *support_url, *support_description;
 } sc_product_info;
 
 typedef struct sc_product {
@@ -198,5 +199,49 @@ typedef struct sc_share {
 int sc_create_portfolio_share(sc_share *out, aws_ctx *ctx, const char *portfolio_id,
 			      const char *account_id, const char *org_type, const char *org_value,
 			      int share_principals, aws_error *ae);
+
+/* ListPortfolioAccess: the accounts the portfolio is shared with. */
+typedef struct sc_account_list {
+	aws_pool pool;
+	const char **items;
+	size_t n, cap;
+} sc_account_list;
+
+int sc_list_portfolio_access(sc_account_list *out, aws_ctx *ctx, const char *portfolio_id,
+			     aws_error *ae);
+
+/* DescribeConstraint: the detail plus its Parameters (JSON text), which
+ * ListConstraintsForPortfolio does not carry. */
+int sc_describe_constraint(sc_constraint *out, aws_ctx *ctx, const char *id, aws_error *ae);
+
+/* ---- asynchronous reads ----
+ * The same calls queued on `ctx` (aws_json_submit): `out` is filled by the
+ * time `done` runs from aws_run() (ae->err.code FCC_OK), list calls follow
+ * PageToken to the end. Return FCC_OK, or an error in `e` and `done` is
+ * never called. Dispose out->pool either way. fcc plan's state reader uses
+ * them to read independent things in parallel. */
+int sc_list_portfolios_submit(sc_portfolio_list *out, aws_ctx *ctx, aws_finish_fn done,
+			      void *payload, fcc_err *e);
+int sc_describe_portfolio_submit(sc_portfolio *out, aws_ctx *ctx, const char *id,
+				 aws_finish_fn done, void *payload, fcc_err *e);
+int sc_describe_product_as_admin_submit(sc_product *out, aws_ctx *ctx, const char *id,
+					const char *name, aws_finish_fn done, void *payload,
+					fcc_err *e);
+int sc_search_products_as_admin_submit(sc_product_list *out, aws_ctx *ctx,
+				       const char *portfolio_id, const char *full_text,
+				       aws_finish_fn done, void *payload, fcc_err *e);
+int sc_list_provisioning_artifacts_submit(sc_artifact_list *out, aws_ctx *ctx,
+					  const char *product_id, aws_finish_fn done,
+					  void *payload, fcc_err *e);
+int sc_list_constraints_for_portfolio_submit(sc_constraint_list *out, aws_ctx *ctx,
+					     const char *portfolio_id, const char *product_id,
+					     aws_finish_fn done, void *payload, fcc_err *e);
+int sc_describe_constraint_submit(sc_constraint *out, aws_ctx *ctx, const char *id,
+				  aws_finish_fn done, void *payload, fcc_err *e);
+int sc_list_principals_for_portfolio_submit(sc_principal_list *out, aws_ctx *ctx,
+					    const char *portfolio_id, aws_finish_fn done,
+					    void *payload, fcc_err *e);
+int sc_list_portfolio_access_submit(sc_account_list *out, aws_ctx *ctx, const char *portfolio_id,
+				    aws_finish_fn done, void *payload, fcc_err *e);
 
 #endif

@@ -15,6 +15,7 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
 int cmd_build(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_unlock(int argc, char **argv);
 int cmd_whoami(int argc, char **argv);
@@ -34,6 +35,12 @@ int cli_parse_diag_format(const char *fmt, int *out);
 
 /* --color WHEN → *out for stream `f`; -1 for an unknown WHEN. */
 int cli_parse_color(const char *when, FILE *f, int *out);
+
+/* fcc's stdlib: $FCC_STDLIB, else stdlib/ beside the executable or up to
+ * three directories above it (a source checkout's out/<variant>/fcc), else
+ * ../share/fcc/stdlib (an installed fcc). Caller frees (fcc_free); NULL when
+ * none is found or on ENOMEM. */
+char *cli_find_stdlib(void);
 
 /* Non-zero when colour should be used on `f` (a terminal, NO_COLOR unset,
  * TERM not "dumb"). */

@@ -3,11 +3,15 @@
  * diagnostics, the --color and --diagnostics-format options, getopt errors.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "compiler/base/alloc.h"
 #include "compiler/diag.h"
 
 /* Render the sink to stderr (text) or stdout (json), plus GitHub annotations. */
@@ -66,3 +70,39 @@ int cli_parse_diag_format(const char *fmt, int *out)
 	return 0;
 }
 
+
+char *cli_find_stdlib(void)
+{
+	const char *env = getenv("FCC_STDLIB");
+	char exe[PATH_MAX], probe[PATH_MAX + 64];
+	ssize_t n;
+	char *slash;
+	int up;
+	struct stat st;
+
+	if (env && *env)
+		return fcc_strdup(env);
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	for (up = 0; up < 4; up++) {
+		slash = strrchr(exe, '/');
+		if (!slash)
+			break;
+		*slash = '\0';
+		snprintf(probe, sizeof probe, "%s/stdlib/forecast", exe);
+		if (stat(probe, &st) == 0 && S_ISDIR(st.st_mode)) {
+			snprintf(probe, sizeof probe, "%s/stdlib", exe);
+			return fcc_strdup(probe);
+		}
+		if (up == 0) {
+			snprintf(probe, sizeof probe, "%s/../share/fcc/stdlib/forecast", exe);
+			if (stat(probe, &st) == 0 && S_ISDIR(st.st_mode)) {
+				snprintf(probe, sizeof probe, "%s/../share/fcc/stdlib", exe);
+				return fcc_strdup(probe);
+			}
+		}
+	}
+	return NULL;
+}

@@ -40,45 +40,6 @@ static const char usage_text[] =
 	"environment: FCC_STDLIB overrides where fcc finds its stdlib/ directory.\n"
 	"exit status: 0 built (or up to date with --check), 1 errors or differences, 2 usage\n";
 
-/* fcc's stdlib: $FCC_STDLIB, else stdlib/ beside the executable or up to
- * three directories above it (a source checkout's out/<variant>/fcc), else
- * ../share/fcc/stdlib (an installed fcc). Caller frees. */
-static char *find_stdlib(void)
-{
-	const char *env = getenv("FCC_STDLIB");
-	char exe[PATH_MAX], probe[PATH_MAX + 64];
-	ssize_t n;
-	char *slash;
-	int up;
-	struct stat st;
-
-	if (env && *env)
-		return fcc_strdup(env);
-	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0)
-		return NULL;
-	exe[n] = '\0';
-	for (up = 0; up < 4; up++) {
-		slash = strrchr(exe, '/');
-		if (!slash)
-			break;
-		*slash = '\0';
-		snprintf(probe, sizeof probe, "%s/stdlib/forecast", exe);
-		if (stat(probe, &st) == 0 && S_ISDIR(st.st_mode)) {
-			snprintf(probe, sizeof probe, "%s/stdlib", exe);
-			return fcc_strdup(probe);
-		}
-		if (up == 0) {
-			snprintf(probe, sizeof probe, "%s/../share/fcc/stdlib/forecast", exe);
-			if (stat(probe, &st) == 0 && S_ISDIR(st.st_mode)) {
-				snprintf(probe, sizeof probe, "%s/../share/fcc/stdlib", exe);
-				return fcc_strdup(probe);
-			}
-		}
-	}
-	return NULL;
-}
-
 static const char *env_lookup(const char *name)
 {
 	return getenv(name);
@@ -187,7 +148,7 @@ int cmd_build(int argc, char **argv)
 	if (cli_parse_color(color_when, stderr, &color))
 		return cli_usage_error("build", "--color takes auto, always or never");
 
-	stdlib = find_stdlib();
+	stdlib = cli_find_stdlib();
 	if (!stdlib) {
 		fprintf(stderr, "fcc: error: cannot find fcc's stdlib directory; set FCC_STDLIB\n");
 		return CLI_FAIL;

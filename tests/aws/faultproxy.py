@@ -16,7 +16,7 @@ Usage:
   --rule SPEC      WHEN:FAULT, repeatable; the first matching rule wins.
                    WHEN  = N (the N-th request, 1-based) | every:K (requests
                            K, 2K, 3K...) | first:K (requests 1..K)
-                   FAULT = throttle | 500 | 503 | drop
+                   FAULT = throttle | 500 | 503 | drop | denied
   --port-file F    write the bound port to F (it is also printed on stdout).
 
 It binds 127.0.0.1 on a free port and stops on SIGTERM (or SIGINT).
@@ -30,6 +30,8 @@ Faults:
             anything else (S3 rest-xml) → 503 <Error><Code>SlowDown</Code>…
             (S3 throttles with 503 SlowDown, not 400).
   500, 503  an InternalFailure / ServiceUnavailable error in the same shape.
+  denied    an access-denied error in the same shape: JSON 1.1 → 400
+            AccessDeniedException; query and S3 → 403 AccessDenied.
   drop      read the request, then close the connection with no response.
 
 Control endpoints, answered locally and never counted or forwarded:
@@ -52,7 +54,7 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-FAULTS = ("throttle", "500", "503", "drop")
+FAULTS = ("throttle", "500", "503", "drop", "denied")
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
               "te", "trailers", "transfer-encoding", "upgrade", "content-length"}
 
@@ -114,6 +116,9 @@ def fault_response(fault, shape):
                      503 if shape == "rest" else 400),
         "500": ("InternalFailure", "injected internal error", 500),
         "503": ("ServiceUnavailable", "injected unavailable", 503),
+        "denied": ("AccessDeniedException" if shape == "json" else "AccessDenied",
+                   "injected: not authorized to perform this action",
+                   400 if shape == "json" else 403),
     }[fault]
     rid = "fcc-faultproxy-0000"
     if shape == "json":

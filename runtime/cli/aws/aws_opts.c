@@ -91,6 +91,7 @@ int cli_aws_ctx_open(aws_ctx **out, const cli_aws_opts *o, const char *cmd,
 	ao.region_fallback = region_fallback;
 	ao.endpoint_url = o->endpoint_url;
 	ao.allow_http = o->allow_http;
+	ao.max_in_flight = o->max_in_flight;
 	if (o->debug)
 		ao.debug = debug_line;
 	fcc_err_clear(&e);

@@ -14,6 +14,7 @@ typedef struct cli_aws_opts {
 	const char *endpoint_url;
 	int allow_http;
 	int debug;
+	unsigned max_in_flight; /* set by the command, not an option; 0: the default (8) */
 } cli_aws_opts;
 
 /* If argv[*i] is one of the AWS options, consume it (and its value, as

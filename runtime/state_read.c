@@ -1,0 +1,759 @@
+/*
+ * state_read.c — the state reader (see state_read.h): queue every
+ * independent read at once, queue dependent reads from their parent's
+ * completion, run the context until everything has answered, then build the
+ * snapshot from the answers in the desired state's order (so the snapshot
+ * does not depend on the order answers arrive in).
+ */
+#include "runtime/state_read.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "compiler/base/alloc.h"
+#include "runtime/aws/cfn.h"
+#include "runtime/aws/iam.h"
+#include "runtime/aws/s3.h"
+#include "runtime/aws/sagemaker.h"
+#include "runtime/aws/sc.h"
+#include "runtime/diff.h" /* DIFF_ARTIFACT_MARKER only */
+
+/* The metadata fcc writes on upload (x-amz-meta-fcc-sha256). */
+#define SHA_META "fcc-sha256"
+/* ValidateTemplate's TemplateBody limit (bytes); larger bodies must go by URL. */
+#define TEMPLATE_BODY_MAX 51200
+
+enum kind {
+	K_HEAD, K_ROLE, K_POLICIES, K_PLIST, K_PDESC, K_PRINC, K_ACCESS, K_SEARCH, K_PRODDESC,
+	K_ARTS, K_ASSOC, K_CONS, K_CONSDESC, K_VALIDATE, K_PROJECT, K_PIPELINE
+};
+
+typedef struct reader reader;
+
+/* One queued call: what it reads (for messages) and where its answer goes. */
+typedef struct rcall {
+	reader *r;
+	enum kind kind;
+	size_t idx;
+	struct rcall *next;
+	char what[320];
+} rcall;
+
+/* Answers of one role / project. */
+typedef struct role_ans {
+	iam_role role;
+	iam_policy_list policies;
+	int absent;
+} role_ans;
+
+typedef struct project_ans {
+	sm_project project;
+	sm_pipeline pipeline;
+	int absent, no_pipeline;
+	char pipeline_name[300];
+} project_ans;
+
+struct reader {
+	aws_ctx *ctx;
+	const desired *d;
+	const state_read_options *opt;
+	rcall *calls;
+	unsigned ncalls;
+	int rc;     /* first failure */
+	fcc_err err;
+	/* S3 */
+	s3_object_info *heads;
+	int *head_absent;
+	/* IAM */
+	role_ans *roles;
+	/* Service Catalog: the portfolio */
+	sc_portfolio_list plist;
+	size_t *pmatch;       /* indexes into plist.items named like the desired portfolio */
+	size_t npmatch;
+	sc_portfolio *pdesc;  /* DescribePortfolio of each match */
+	size_t pdesc_left;
+	int pcount;           /* 0 absent, 1 found (pchosen), >1 ambiguous */
+	size_t pchosen;       /* index into pmatch */
+	int presolved;
+	sc_principal_list princ;
+	sc_account_list access;
+	/* the product */
+	sc_product_list search;
+	const sc_product_info *prod; /* the exact name match in `search`, or NULL */
+	int prodresolved;
+	sc_product proddesc;
+	int proddesc_absent;
+	sc_artifact_list arts;
+	sc_product_list assoc;
+	sc_constraint_list cons;
+	sc_constraint *consdesc; /* DescribeConstraint per constraint of cons (LAUNCH only) */
+	/* CloudFormation: validated once the template object and the product's
+	 * versions are known (see maybe_validate) */
+	int tmpl_known, tmpl_present, arts_known, arts_have_mine;
+	cfn_validation validation;
+	const char *validated;   /* the template key, when validated */
+	int valid;
+	char *valid_error;
+	/* SageMaker */
+	project_ans *projects;
+};
+
+static void finish(void *payload, aws_error *ae);
+
+/* Record the first failure: "reading WHAT: MESSAGE". */
+static void fail(reader *r, const char *what, int code, const char *msg)
+{
+	if (r->rc)
+		return;
+	r->rc = code ? code : FCC_ERROR;
+	fcc_err_set(&r->err, r->rc, "reading %s: %s", what, msg && *msg ? msg : fcc_err_name(code));
+}
+
+/* A new call record, or NULL (failure recorded). */
+static rcall *newcall(reader *r, enum kind kind, size_t idx, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static rcall *newcall(reader *r, enum kind kind, size_t idx, const char *fmt, ...)
+{
+	rcall *c;
+	va_list ap;
+
+	if (r->rc)
+		return NULL;
+	if (!(c = fcc_calloc(1, sizeof *c))) {
+		fail(r, "AWS state", FCC_ENOMEM, "out of memory");
+		return NULL;
+	}
+	c->r = r;
+	c->kind = kind;
+	c->idx = idx;
+	va_start(ap, fmt);
+	vsnprintf(c->what, sizeof c->what, fmt, ap);
+	va_end(ap);
+	c->next = r->calls;
+	r->calls = c;
+	r->ncalls++;
+	return c;
+}
+
+/* After a submit: a failure to queue is a failure of the read. */
+static void queued(reader *r, rcall *c, int rc, const fcc_err *e)
+{
+	if (rc)
+		fail(r, c->what, rc, e->msg);
+}
+
+#define SUBMIT(r, c, call)                                                                          \
+	do {                                                                                       \
+		fcc_err se_;                                                                       \
+		fcc_err_clear(&se_);                                                               \
+		if (c)                                                                             \
+			queued((r), (c), (call), &se_);                                            \
+	} while (0)
+
+static void validate(reader *r, int object_present)
+{
+	const desired_object *t = desired_object_of_kind(r->d, "template");
+	const char *region = aws_ctx_region(r->ctx);
+	rcall *c;
+	char *url = NULL;
+
+	if (!t)
+		return;
+	if (object_present) {
+		if (!(url = state_read_s3_url(r->d->bucket, region, t->key))) {
+			fail(r, "AWS state", FCC_ENOMEM, "out of memory");
+			return;
+		}
+		c = newcall(r, K_VALIDATE, 0, "cfn-validate:%s (ValidateTemplate of %s)", t->key, url);
+		SUBMIT(r, c, cfn_validate_template_submit(&r->validation, r->ctx, NULL, url, finish, c,
+							  &se_));
+		fcc_free(url);
+		return;
+	}
+	/* not uploaded yet: validate the build's bytes, if they fit a TemplateBody */
+	if (!r->opt || !r->opt->template_body || r->opt->template_len > TEMPLATE_BODY_MAX)
+		return;
+	c = newcall(r, K_VALIDATE, 0, "cfn-validate:%s (ValidateTemplate of %s)", t->key, t->path);
+	SUBMIT(r, c, cfn_validate_template_submit(&r->validation, r->ctx, r->opt->template_body,
+						  NULL, finish, c, &se_));
+}
+
+/* ValidateTemplate only when no product version of this template exists:
+ * Service Catalog validated the very same bytes (the version is keyed by the
+ * template's sha256) when CreateProvisioningArtifact made it, so asking
+ * CloudFormation again would add a call — the slowest of a plan — to learn
+ * nothing. Called when the template object's HeadObject and the product's
+ * versions have answered (or the product is known to be absent). */
+static void maybe_validate(reader *r)
+{
+	if (!r->tmpl_known || !r->arts_known || r->arts_have_mine)
+		return;
+	validate(r, r->tmpl_present);
+}
+
+/* Both the portfolio and the product are known: read what links them. */
+static void pair(reader *r)
+{
+	const char *pid, *prod;
+	rcall *c;
+
+	if (!r->presolved || !r->prodresolved || r->pcount != 1 || !r->prod)
+		return;
+	pid = r->plist.items[r->pmatch[r->pchosen]].id;
+	prod = r->prod->id;
+	c = newcall(r, K_ASSOC, 0, "sc-association:%s/%s", r->d->portfolio.name, r->d->product.name);
+	SUBMIT(r, c, sc_search_products_as_admin_submit(&r->assoc, r->ctx, pid, r->d->product.name,
+							finish, c, &se_));
+	c = newcall(r, K_CONS, 0, "sc-constraints:%s/%s", r->d->portfolio.name, r->d->product.name);
+	SUBMIT(r, c, sc_list_constraints_for_portfolio_submit(&r->cons, r->ctx, pid, prod, finish, c,
+							      &se_));
+}
+
+/* The portfolio is chosen (r->pchosen): its principals and shares. */
+static void portfolio_chosen(reader *r)
+{
+	const char *pid = r->plist.items[r->pmatch[r->pchosen]].id;
+	rcall *c;
+
+	r->pcount = 1;
+	c = newcall(r, K_PRINC, 0, "sc-principals:%s", r->d->portfolio.name);
+	SUBMIT(r, c, sc_list_principals_for_portfolio_submit(&r->princ, r->ctx, pid, finish, c,
+							     &se_));
+	c = newcall(r, K_ACCESS, 0, "sc-shares:%s", r->d->portfolio.name);
+	SUBMIT(r, c, sc_list_portfolio_access_submit(&r->access, r->ctx, pid, finish, c, &se_));
+}
+
+static int tagged_mine(const reader *r, const sc_portfolio *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->ntags; i++)
+		if (strcmp(p->tags[i].key, "fcc:project") == 0 && p->tags[i].value &&
+		    strcmp(p->tags[i].value, r->d->project) == 0)
+			return 1;
+	return 0;
+}
+
+static void on_portfolios(reader *r)
+{
+	size_t i;
+
+	r->pmatch = fcc_calloc(r->plist.n + 1, sizeof *r->pmatch);
+	r->pdesc = fcc_calloc(r->plist.n + 1, sizeof *r->pdesc);
+	if (!r->pmatch || !r->pdesc) {
+		fail(r, "AWS state", FCC_ENOMEM, "out of memory");
+		return;
+	}
+	for (i = 0; i < r->plist.n; i++)
+		if (r->plist.items[i].display_name &&
+		    strcmp(r->plist.items[i].display_name, r->d->portfolio.name) == 0)
+			r->pmatch[r->npmatch++] = i;
+	if (!r->npmatch) {
+		r->presolved = 1;
+		return;
+	}
+	/* DescribePortfolio for the tags: of the one match, or of each when
+	 * several share the name (fcc's tag then tells which is its own) */
+	r->pdesc_left = r->npmatch;
+	for (i = 0; i < r->npmatch; i++) {
+		const char *id = r->plist.items[r->pmatch[i]].id;
+		rcall *c = newcall(r, K_PDESC, i, "sc-portfolio:%s (%s)", r->d->portfolio.name, id);
+		SUBMIT(r, c, sc_describe_portfolio_submit(&r->pdesc[i], r->ctx, id, finish, c, &se_));
+	}
+	if (r->npmatch == 1 && !r->rc) {
+		/* what follows needs only the id, which the list gave: no waiting
+		 * for DescribePortfolio keeps the chain at STATE_READ_CHAIN */
+		portfolio_chosen(r);
+		r->presolved = 1;
+		pair(r);
+	}
+}
+
+static void on_portfolio_desc(reader *r)
+{
+	size_t i, mine = 0, which = 0;
+
+	if (--r->pdesc_left || r->npmatch == 1)
+		return;
+	for (i = 0; i < r->npmatch; i++)
+		if (tagged_mine(r, &r->pdesc[i]))
+			mine++, which = i;
+	if (mine == 1) {
+		r->pchosen = which;
+		portfolio_chosen(r);
+	} else {
+		r->pcount = (int)r->npmatch;
+	}
+	r->presolved = 1;
+	pair(r);
+}
+
+static void on_search(reader *r)
+{
+	size_t i;
+	rcall *c;
+
+	/* FullTextSearch matches words anywhere: keep the exact name */
+	for (i = 0; i < r->search.n && !r->prod; i++)
+		if (r->search.items[i].name && strcmp(r->search.items[i].name, r->d->product.name) == 0)
+			r->prod = &r->search.items[i];
+	if (!r->prod) {
+		r->prodresolved = 1;
+		r->arts_known = 1;
+		maybe_validate(r);
+		pair(r);
+		return;
+	}
+	c = newcall(r, K_PRODDESC, 0, "sc-product:%s (%s)", r->d->product.name, r->prod->id);
+	SUBMIT(r, c, sc_describe_product_as_admin_submit(&r->proddesc, r->ctx, r->prod->id, NULL,
+							 finish, c, &se_));
+	c = newcall(r, K_ARTS, 0, "sc-artifacts:%s", r->d->product.name);
+	SUBMIT(r, c, sc_list_provisioning_artifacts_submit(&r->arts, r->ctx, r->prod->id, finish, c,
+							   &se_));
+	r->prodresolved = 1;
+	pair(r);
+}
+
+static void on_constraints(reader *r)
+{
+	size_t i;
+
+	if (!(r->consdesc = fcc_calloc(r->cons.n + 1, sizeof *r->consdesc))) {
+		fail(r, "AWS state", FCC_ENOMEM, "out of memory");
+		return;
+	}
+	for (i = 0; i < r->cons.n; i++) {
+		rcall *c;
+		if (!r->cons.items[i].type || strcmp(r->cons.items[i].type, "LAUNCH") != 0 ||
+		    !r->cons.items[i].id)
+			continue;
+		c = newcall(r, K_CONSDESC, i, "sc-constraints:%s/%s (%s)", r->d->portfolio.name,
+			    r->d->product.name, r->cons.items[i].id);
+		SUBMIT(r, c, sc_describe_constraint_submit(&r->consdesc[i], r->ctx,
+							   r->cons.items[i].id, finish, c, &se_));
+	}
+}
+
+static void on_artifacts(reader *r)
+{
+	const char *want = r->d->version.template_sha256;
+	size_t i, ml = strlen(DIFF_ARTIFACT_MARKER);
+
+	for (i = 0; i < r->arts.n; i++) {
+		const char *m = r->arts.items[i].description
+					? strstr(r->arts.items[i].description, DIFF_ARTIFACT_MARKER)
+					: NULL;
+		if (m && strncmp(m + ml, want, strlen(want)) == 0)
+			r->arts_have_mine = 1;
+	}
+	r->arts_known = 1;
+	maybe_validate(r);
+}
+
+static int allowed_absent(enum kind k)
+{
+	return k == K_HEAD || k == K_ROLE || k == K_POLICIES || k == K_PRODDESC ||
+	       k == K_PROJECT || k == K_PIPELINE;
+}
+
+static void finish(void *payload, aws_error *ae)
+{
+	rcall *c = payload;
+	reader *r = c->r;
+	int absent = ae->err.code == FCC_ENOTFOUND;
+
+	/* SageMaker answers DescribeProject for a missing project with
+	 * ValidationException "Project X does not exist." (not
+	 * ResourceNotFound, which the model lists for DescribePipeline only). */
+	if (c->kind == K_PROJECT && aws_error_is(ae, "ValidationException") &&
+	    strstr(ae->message, "does not exist"))
+		absent = 1;
+	/* moto 5.2.1 answers DescribePipeline for a missing pipeline with
+	 * ValidationException "Could not find pipeline with PipelineName X."
+	 * (moto/sagemaker/models.py describe_pipeline); AWS says
+	 * ResourceNotFound, which aws_error maps to FCC_ENOTFOUND already. */
+	if (c->kind == K_PIPELINE && aws_error_is(ae, "ValidationException") &&
+	    strstr(ae->message, "Could not find pipeline"))
+		absent = 1;
+
+	if (c->kind == K_VALIDATE && ae->err.code && aws_error_is(ae, "ValidationError")) {
+		/* the template itself is at fault: a plan error, not a read error */
+		r->validated = desired_object_of_kind(r->d, "template")->key;
+		r->valid = 0;
+		if (!(r->valid_error = fcc_strdup(ae->message[0] ? ae->message : ae->err.msg)))
+			fail(r, c->what, FCC_ENOMEM, "out of memory");
+		return;
+	}
+	if (ae->err.code && !(absent && allowed_absent(c->kind))) {
+		fail(r, c->what, ae->err.code, ae->err.msg);
+		return;
+	}
+	if (r->rc)
+		return; /* something failed: queue nothing more */
+	switch (c->kind) {
+	case K_HEAD: {
+		const desired_object *t = desired_object_of_kind(r->d, "template");
+		r->head_absent[c->idx] = absent;
+		if (t && &r->d->objects[c->idx] == t) {
+			r->tmpl_known = 1;
+			r->tmpl_present = !absent;
+			maybe_validate(r);
+		}
+		break;
+	}
+	case K_ROLE:
+	case K_POLICIES:
+		r->roles[c->idx].absent |= absent;
+		break;
+	case K_PLIST:
+		on_portfolios(r);
+		break;
+	case K_PDESC:
+		on_portfolio_desc(r);
+		break;
+	case K_SEARCH:
+		on_search(r);
+		break;
+	case K_PRODDESC:
+		r->proddesc_absent = absent;
+		break;
+	case K_CONS:
+		on_constraints(r);
+		break;
+	case K_VALIDATE:
+		r->validated = desired_object_of_kind(r->d, "template")->key;
+		r->valid = 1;
+		break;
+	case K_PROJECT:
+		r->projects[c->idx].absent = absent;
+		break;
+	case K_PIPELINE:
+		r->projects[c->idx].no_pipeline = absent;
+		break;
+	case K_ARTS:
+		on_artifacts(r);
+		break;
+	default: /* K_PRINC, K_ACCESS, K_ASSOC, K_CONSDESC: the answer is all */
+		break;
+	}
+}
+
+/* ---- queue the first wave ---- */
+
+static void start(reader *r)
+{
+	const desired *d = r->d;
+	size_t i;
+	rcall *c;
+
+	for (i = 0; i < d->n_objects; i++) {
+		c = newcall(r, K_HEAD, i, "s3://%s/%s", d->bucket, d->objects[i].key);
+		SUBMIT(r, c, s3_head_object_submit(&r->heads[i], r->ctx, d->bucket, d->objects[i].key,
+						   finish, c, &se_));
+	}
+	if (!desired_object_of_kind(d, "template"))
+		r->tmpl_known = 1; /* nothing to validate (validate() checks) */
+	for (i = 0; i < d->n_roles; i++) {
+		c = newcall(r, K_ROLE, i, "iam-role:%s", d->roles[i].name);
+		SUBMIT(r, c, iam_get_role_submit(&r->roles[i].role, r->ctx, d->roles[i].name, finish,
+						 c, &se_));
+		c = newcall(r, K_POLICIES, i, "iam-role:%s (attached policies)", d->roles[i].name);
+		SUBMIT(r, c, iam_list_attached_role_policies_submit(&r->roles[i].policies, r->ctx,
+								    d->roles[i].name, finish, c,
+								    &se_));
+	}
+	c = newcall(r, K_PLIST, 0, "sc-portfolio:%s", d->portfolio.name);
+	SUBMIT(r, c, sc_list_portfolios_submit(&r->plist, r->ctx, finish, c, &se_));
+	c = newcall(r, K_SEARCH, 0, "sc-product:%s", d->product.name);
+	SUBMIT(r, c, sc_search_products_as_admin_submit(&r->search, r->ctx, NULL, d->product.name,
+							finish, c, &se_));
+	for (i = 0; i < d->n_instances; i++) {
+		project_ans *p = &r->projects[i];
+		c = newcall(r, K_PROJECT, i, "sagemaker-project:%s", d->instances[i].name);
+		SUBMIT(r, c, sm_describe_project_submit(&p->project, r->ctx, d->instances[i].name,
+							finish, c, &se_));
+		/* the pipeline's name is known up front: read it alongside */
+		snprintf(p->pipeline_name, sizeof p->pipeline_name, "sagemaker-%s",
+			 d->instances[i].name);
+		c = newcall(r, K_PIPELINE, i, "sagemaker-project:%s (pipeline %s)",
+			    d->instances[i].name, p->pipeline_name);
+		SUBMIT(r, c, sm_describe_pipeline_submit(&p->pipeline, r->ctx, p->pipeline_name,
+							 finish, c, &se_));
+	}
+}
+
+/* ---- the snapshot ---- */
+
+static int dup(char **out, const char *s)
+{
+	*out = NULL;
+	return s && !(*out = fcc_strdup(s)) ? FCC_ENOMEM : FCC_OK;
+}
+
+static const char *meta(const s3_object_info *o, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < o->nmetadata; i++)
+		if (o->metadata[i].key && strcasecmp(o->metadata[i].key, key) == 0)
+			return o->metadata[i].value;
+	return NULL;
+}
+
+static json_t *decode(const char *text)
+{
+	json_t *j = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+
+	if (j && !json_is_object(j)) {
+		json_decref(j);
+		j = NULL;
+	}
+	return j;
+}
+
+static int tags_in(kv_tags *out, const aws_tag *t, size_t n)
+{
+	size_t i;
+	int rc = FCC_OK;
+
+	for (i = 0; rc == FCC_OK && i < n; i++)
+		rc = kv_tags_set(out, t[i].key, t[i].value ? t[i].value : "");
+	return rc;
+}
+
+#define TRY(x)                                                                                     \
+	do {                                                                                       \
+		if ((rc = (x)) != FCC_OK)                                                          \
+			return rc;                                                                 \
+	} while (0)
+
+static int build_sc(state_snapshot *s, reader *r)
+{
+	const desired *d = r->d;
+	size_t i;
+	int rc = FCC_OK;
+
+	TRY(dup(&s->portfolio.name, d->portfolio.name));
+	s->portfolio.count = r->pcount;
+	if (r->pcount == 1) {
+		const sc_portfolio *p = &r->pdesc[r->pchosen];
+		const sc_portfolio_info *li = &r->plist.items[r->pmatch[r->pchosen]];
+		TRY(dup(&s->portfolio.id, li->id));
+		TRY(dup(&s->portfolio.owner, p->info.provider_name ? p->info.provider_name
+								  : li->provider_name));
+		TRY(dup(&s->portfolio.description, p->info.description ? p->info.description
+									: li->description));
+		TRY(tags_in(&s->portfolio.tags, p->tags, p->ntags));
+		for (i = 0; i < r->princ.n; i++) {
+			state_principal *sp = state_add_principal(s);
+			if (!sp)
+				return FCC_ENOMEM;
+			TRY(dup(&sp->arn, r->princ.items[i].arn));
+			TRY(dup(&sp->type, r->princ.items[i].type));
+		}
+		for (i = 0; i < r->access.n; i++)
+			if (r->access.items[i])
+				TRY(kv_strs_push(&s->share_accounts, r->access.items[i]));
+	}
+	TRY(dup(&s->product.name, d->product.name));
+	if (r->prod && !r->proddesc_absent) {
+		const sc_product_info *p = &r->proddesc.info;
+		s->product.present = 1;
+		TRY(dup(&s->product.id, r->prod->id));
+		TRY(dup(&s->product.owner, p->owner));
+		TRY(dup(&s->product.description, p->description));
+		TRY(dup(&s->product.distributor, p->distributor));
+		TRY(dup(&s->product.support_email, p->support_email));
+		TRY(dup(&s->product.support_url, p->support_url));
+		TRY(tags_in(&s->product.tags, r->proddesc.tags, r->proddesc.ntags));
+		for (i = 0; i < r->arts.n; i++) {
+			const sc_artifact_info *a = &r->arts.items[i];
+			state_artifact *sa = state_add_artifact(s);
+			char when[32] = "";
+			time_t t = (time_t)a->created_time;
+			struct tm tm;
+			if (!sa)
+				return FCC_ENOMEM;
+			if (a->created_time && gmtime_r(&t, &tm))
+				strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+			TRY(dup(&sa->id, a->id));
+			TRY(dup(&sa->name, a->name));
+			TRY(dup(&sa->description, a->description));
+			sa->active = a->active != 0; /* unsaid (-1): AWS's default, active */
+			TRY(dup(&sa->guidance, a->guidance ? a->guidance : "DEFAULT"));
+			TRY(dup(&sa->created, when[0] ? when : NULL));
+		}
+	}
+	if (r->pcount == 1 && s->product.present) {
+		for (i = 0; i < r->assoc.n; i++)
+			if (r->assoc.items[i].id && strcmp(r->assoc.items[i].id, r->prod->id) == 0)
+				s->association = 1;
+		for (i = 0; i < r->cons.n; i++) {
+			state_constraint *sc = state_add_constraint(s);
+			if (!sc)
+				return FCC_ENOMEM;
+			TRY(dup(&sc->id, r->cons.items[i].id));
+			TRY(dup(&sc->type, r->cons.items[i].type ? r->cons.items[i].type : ""));
+			sc->parameters = decode(r->consdesc ? r->consdesc[i].parameters : NULL);
+		}
+	}
+	return FCC_OK;
+}
+
+static int build(state_snapshot *s, reader *r)
+{
+	const desired *d = r->d;
+	size_t i, j;
+	int rc = FCC_OK;
+
+	for (i = 0; i < d->n_objects; i++) {
+		state_object *o = state_add_object(s);
+		if (!o)
+			return FCC_ENOMEM;
+		TRY(dup(&o->bucket, d->bucket));
+		TRY(dup(&o->key, d->objects[i].key));
+		o->present = !r->head_absent[i];
+		if (o->present) {
+			TRY(dup(&o->sha256, meta(&r->heads[i], SHA_META)));
+			o->size = r->heads[i].content_length;
+		}
+	}
+	for (i = 0; i < d->n_roles; i++) {
+		state_role *sr = state_add_role(s);
+		const role_ans *a = &r->roles[i];
+		if (!sr)
+			return FCC_ENOMEM;
+		TRY(dup(&sr->name, d->roles[i].name));
+		sr->present = !a->absent;
+		if (!sr->present)
+			continue;
+		for (j = 0; j < a->policies.n; j++)
+			if (a->policies.items[j].arn)
+				TRY(kv_strs_push(&sr->attached_policies, a->policies.items[j].arn));
+		sr->trust_policy = decode(a->role.assume_role_policy);
+	}
+	TRY(build_sc(s, r));
+	if (r->validated) {
+		TRY(dup(&s->validation.template, r->validated));
+		s->validation.ok = r->valid;
+		TRY(dup(&s->validation.error, r->valid ? NULL : r->valid_error));
+	}
+	for (i = 0; i < d->n_instances; i++) {
+		state_project *sp = state_add_project(s);
+		const project_ans *a = &r->projects[i];
+		if (!sp)
+			return FCC_ENOMEM;
+		TRY(dup(&sp->name, d->instances[i].name));
+		sp->present = !a->absent;
+		if (!sp->present)
+			continue;
+		TRY(dup(&sp->status, a->project.status));
+		TRY(dup(&sp->product_id, a->project.product_id));
+		TRY(dup(&sp->artifact_id, a->project.artifact_id));
+		if (!a->no_pipeline)
+			sp->pipeline = decode(a->pipeline.definition);
+	}
+	return FCC_OK;
+}
+
+static void reader_dispose(reader *r)
+{
+	size_t i;
+
+	while (r->calls) {
+		rcall *n = r->calls->next;
+		fcc_free(r->calls);
+		r->calls = n;
+	}
+	for (i = 0; r->heads && i < r->d->n_objects; i++)
+		aws_pool_dispose(&r->heads[i].pool);
+	for (i = 0; r->roles && i < r->d->n_roles; i++) {
+		aws_pool_dispose(&r->roles[i].role.pool);
+		aws_pool_dispose(&r->roles[i].policies.pool);
+	}
+	for (i = 0; r->projects && i < r->d->n_instances; i++) {
+		aws_pool_dispose(&r->projects[i].project.pool);
+		aws_pool_dispose(&r->projects[i].pipeline.pool);
+	}
+	for (i = 0; r->pdesc && i < r->npmatch; i++)
+		aws_pool_dispose(&r->pdesc[i].pool);
+	for (i = 0; r->consdesc && i < r->cons.n; i++)
+		aws_pool_dispose(&r->consdesc[i].pool);
+	aws_pool_dispose(&r->plist.pool);
+	aws_pool_dispose(&r->princ.pool);
+	aws_pool_dispose(&r->access.pool);
+	aws_pool_dispose(&r->search.pool);
+	aws_pool_dispose(&r->proddesc.pool);
+	aws_pool_dispose(&r->arts.pool);
+	aws_pool_dispose(&r->assoc.pool);
+	aws_pool_dispose(&r->cons.pool);
+	aws_pool_dispose(&r->validation.pool);
+	fcc_free(r->heads);
+	fcc_free(r->head_absent);
+	fcc_free(r->roles);
+	fcc_free(r->projects);
+	fcc_free(r->pmatch);
+	fcc_free(r->pdesc);
+	fcc_free(r->consdesc);
+	fcc_free(r->valid_error);
+}
+
+int state_read(state_snapshot *out, aws_ctx *ctx, const desired *d,
+	       const state_read_options *opt, fcc_err *e)
+{
+	reader r;
+	fcc_err re;
+	int rc;
+
+	state_init(out);
+	memset(&r, 0, sizeof r);
+	r.ctx = ctx;
+	r.d = d;
+	r.opt = opt;
+	fcc_err_clear(&r.err);
+	/* +1: calloc(0) may answer NULL */
+	r.heads = fcc_calloc(d->n_objects + 1, sizeof *r.heads);
+	r.head_absent = fcc_calloc(d->n_objects + 1, sizeof *r.head_absent);
+	r.roles = fcc_calloc(d->n_roles + 1, sizeof *r.roles);
+	r.projects = fcc_calloc(d->n_instances + 1, sizeof *r.projects);
+	if (!r.heads || !r.head_absent || !r.roles || !r.projects) {
+		rc = fcc_err_set(e, FCC_ENOMEM, "out of memory");
+		goto out;
+	}
+	start(&r);
+	/* a failed run still called every callback (http.h); answers already
+	 * queued finish, and `fail` keeps the first failure */
+	fcc_err_clear(&re);
+	if ((rc = aws_run(ctx, &re)) && !r.rc)
+		fail(&r, "AWS state", rc, re.msg);
+	if (opt && opt->calls)
+		*opt->calls = r.ncalls; /* pages beyond the first are not counted */
+	if (r.rc) {
+		rc = r.rc;
+		*e = r.err;
+		goto out;
+	}
+	if ((rc = build(out, &r)))
+		fcc_err_set(e, rc, "out of memory");
+out:
+	reader_dispose(&r);
+	if (rc)
+		state_dispose(out);
+	return rc;
+}
+
+char *state_read_s3_url(const char *bucket, const char *region, const char *key)
+{
+	fcc_buf b;
+
+	fcc_buf_init(&b, 0);
+	if (fcc_buf_printf(&b, "https://%s.s3.%s.amazonaws.com", bucket, region) ||
+	    aws_s3_key_path(&b, key)) {
+		fcc_buf_dispose(&b);
+		return NULL;
+	}
+	return fcc_buf_take(&b, NULL);
+}

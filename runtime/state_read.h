@@ -1,0 +1,69 @@
+/*
+ * state_read.h — the state reader: observe in AWS everything the desired
+ * state names and fill a state snapshot (state.h) for the diff.
+ *
+ * Runtime layer between the typed clients (runtime/aws/) and the pure
+ * diff/plan: it only reads (Head/Get/List/Describe/Search/Validate calls),
+ * with the fewest calls (a list call that carries the data is never followed
+ * by a per-item describe) and in parallel: every read that does not need
+ * another's answer is queued at once on the context (aws_submit), and each
+ * dependent read is queued from its parent's completion, so the wall time is
+ * the longest chain of dependent reads, not the sum. The chains:
+ *
+ *   HeadObject(template) + ListProvisioningArtifacts ─→ ValidateTemplate
+ *        (TemplateURL, else the body), only when no product version of this
+ *        template exists yet: Service Catalog validated those very bytes when
+ *        it made the version
+ *   ListPortfolios ─→ DescribePortfolio (tags), ListPrincipalsForPortfolio,
+ *                     ListPortfolioAccess ─┐
+ *   SearchProductsAsAdmin(name) ─→ DescribeProductAsAdmin (tags),
+ *                     ListProvisioningArtifacts
+ *         both ─→ SearchProductsAsAdmin(PortfolioId) (association),
+ *                 ListConstraintsForPortfolio ─→ DescribeConstraint (LAUNCH
+ *                 parameters, which the list does not carry)
+ *   HeadObject (other objects), GetRole + ListAttachedRolePolicies,
+ *   DescribeProject + DescribePipeline(sagemaker-<project>): one step each
+ *
+ * so three round trips at most (STATE_READ_CHAIN). Every observation is
+ * recorded, absent ones included, so a plan's fingerprints cover them.
+ */
+#ifndef FCC_STATE_READ_H
+#define FCC_STATE_READ_H
+
+#include <stddef.h>
+
+#include "compiler/base/err.h"
+#include "runtime/aws.h"
+#include "runtime/desired.h"
+#include "runtime/state.h"
+
+/* The longest chain of dependent reads (see above). */
+#define STATE_READ_CHAIN 3
+
+typedef struct state_read_options {
+	/* The build's product template, validated with TemplateBody when the
+	 * template object is not in S3 yet (else through its TemplateURL).
+	 * NULL: not validated in that case. Borrowed. */
+	const char *template_body;
+	size_t template_len;
+	/* Filled with the number of AWS calls made (pages included); may be NULL. */
+	unsigned *calls;
+} state_read_options;
+
+/* Read the state `d` names through `ctx` into `out` (any contents ignored;
+ * state_init'ed on entry). Absent things are observations, not errors: a 404
+ * object, a missing role (NoSuchEntity), no portfolio or product of that
+ * name, a project that does not exist. A template CloudFormation rejects
+ * (ValidationError) is recorded in out->validation. Returns FCC_OK; on any
+ * other AWS or local failure the first one's code (FCC_EAWS, FCC_ETHROTTLED,
+ * FCC_EIO, FCC_ENOMEM, ...) with `e` naming the resource being read and the
+ * AWS error in full ("reading iam-role:Name: IAM GetRole: AccessDenied (HTTP
+ * 403): ... [request id ...]"); `out` is then disposed. */
+int state_read(state_snapshot *out, aws_ctx *ctx, const desired *d,
+	       const state_read_options *opt, fcc_err *e);
+
+/* The virtual-hosted-style HTTPS URL of s3://bucket/key in `region`, as
+ * CloudFormation's TemplateURL wants it. Caller frees; NULL on ENOMEM. */
+char *state_read_s3_url(const char *bucket, const char *region, const char *key);
+
+#endif
