@@ -33,6 +33,8 @@ typedef struct cli_command {
 
 /* Only commands that work are listed. */
 static const cli_command commands[] = {
+	{"apply", "make AWS match a build or a saved plan (asks first on a terminal)",
+	 AWS_CMD(cmd_apply)},
 	{"build", "compile a spec into the template, seed code, seed-code.zip and manifest", cmd_build},
 	{"check", "load and check a spec, reporting every mistake with file:line:col", cmd_check},
 	{"plan", "show what fcc apply would change in AWS (reads only)", AWS_CMD(cmd_plan)},
