@@ -413,9 +413,18 @@ int apply_template_url(fcc_buf *out, const char *bucket, const char *region, con
 	return aws_s3_key_path(out, key);
 }
 
-static void token(char out[37], const srun *sr)
+/* The step's token. `parents` (NULL for none) are the ids of what the create
+ * hangs on (the product of a version; the portfolio and product of a
+ * constraint): the same build creating under a new parent (after a destroy,
+ * say) is a new request, not a replay that AWS would refuse as "token used
+ * with different parameters". */
+static void token(char out[37], const srun *sr, const char *parent1, const char *parent2)
 {
-	apply_token(out, sr->r->p->manifest_sha256, sr->st->address);
+	char fp[512];
+
+	snprintf(fp, sizeof fp, "%s%s%s%s%s", sr->r->p->manifest_sha256, parent1 ? "\n" : "",
+		 parent1 ? parent1 : "", parent2 ? "\n" : "", parent2 ? parent2 : "");
+	apply_token(out, fp, sr->st->address);
 }
 
 /* ---- step kinds ---- */
@@ -616,7 +625,7 @@ static int step_portfolio(srun *sr)
 		      copy_str(in, "ProviderName", st, "owner") |
 		      copy_str(in, "Description", st, "description");
 		if (sr->st->action == PLAN_CREATE) {
-			token(tok, sr);
+			token(tok, sr, NULL, NULL);
 			bad |= json_object_set_new(in, "Tags", tags) |
 			       json_object_set_new(in, "IdempotencyToken", json_string(tok));
 		} else {
@@ -703,7 +712,7 @@ static int step_product(srun *sr)
 							  "the product with");
 				return 1;
 			}
-			token(tok, sr);
+			token(tok, sr, NULL, NULL);
 			bad |= json_object_set_new(in, "Tags", tags) |
 			       json_object_set_new(in, "ProductType",
 						   json_string("CLOUD_FORMATION_TEMPLATE")) |
@@ -767,7 +776,7 @@ static int step_artifact(srun *sr)
 			return 0;
 		}
 		if (st->action == PLAN_CREATE) {
-			token(tok, sr);
+			token(tok, sr, product, NULL);
 			in = json_pack("{s:s,s:o,s:s}", "ProductId", product, "Parameters",
 				       artifact_params(sr, st), "IdempotencyToken", tok);
 		} else if (st->action == PLAN_DEPRECATE) {
@@ -870,7 +879,7 @@ static int step_constraint(srun *sr)
 		}
 		text = json_dumps(params, JSON_COMPACT);
 		json_decref(params);
-		token(tok, sr);
+		token(tok, sr, portfolio, product);
 		in = text ? json_pack("{s:s,s:s,s:s,s:s,s:s}", "PortfolioId", portfolio, "ProductId",
 				      product, "Type", "LAUNCH", "Parameters", text,
 				      "IdempotencyToken", tok)
@@ -1044,12 +1053,139 @@ static int step_project(srun *sr)
 	}
 }
 
+/* ---- deletes (fcc destroy) ---- */
+
+static int step_delete_project(srun *sr)
+{
+	const char *name = attr(sr->st, "name");
+	const char *status;
+	json_t *in;
+
+	switch (sr->phase) {
+	case 0:
+	case 1:
+		if (sr->phase == 1 && sr->tolerated)
+			return 0; /* DescribeProject: it is gone */
+		in = json_pack("{s:s*}", "ProjectName", name);
+		if (!in) {
+			fail_run(sr, FCC_ENOMEM, "out of memory");
+			return 1;
+		}
+		/* a retry whose first answer was lost finds it gone: already so */
+		submit_json(sr, &aws_svc_sagemaker, sr->phase == 0 ? "DeleteProject" : "DescribeProject",
+			    in, sr->phase == 1, "ValidationException", "does not exist");
+		sr->phase = sr->phase == 0 ? 1 : 2;
+		return 1;
+	default:
+		if (sr->tolerated)
+			return 0;
+		status = answer_str(sr, "ProjectStatus");
+		if (status && strcmp(status, "DeleteFailed") == 0) {
+			fail_local(sr, FCC_EAWS, "SageMaker project %s is DeleteFailed", name);
+			return 1;
+		}
+		sr->phase = 1; /* follow it until it is gone */
+		json_decref(sr->answer);
+		sr->answer = NULL;
+		sr->tolerated = 0;
+		if (now_ms(sr->r) - sr->started > (sr->r->o.project_timeout_ms
+							? sr->r->o.project_timeout_ms
+							: DEFAULT_PROJECT_TIMEOUT_MS)) {
+			fail_local(sr, FCC_ETIMEOUT, "SageMaker project %s is still %s", name,
+				   status ? status : "there");
+			return 1;
+		}
+		sr->polling = 1;
+		sr->poll_due = now_ms(sr->r) + (sr->r->o.poll_ms ? sr->r->o.poll_ms : DEFAULT_POLL_MS);
+		return 1;
+	}
+}
+
+static int step_delete_s3(srun *sr)
+{
+	const plan_step *st = sr->st;
+	aws_request req;
+	fcc_buf path;
+
+	if (sr->phase++ > 0)
+		return 0;
+	fcc_buf_init(&path, 1 << 16);
+	if (aws_s3_key_path(&path, attr(st, "key")) != FCC_OK) {
+		fcc_buf_dispose(&path);
+		fail_run(sr, FCC_ENOMEM, "out of memory");
+		return 1;
+	}
+	memset(&req, 0, sizeof req);
+	req.svc = &aws_svc_s3;
+	req.operation = "DeleteObject";
+	req.method = "DELETE";
+	req.path = path.data;
+	req.bucket = attr(st, "bucket");
+	submit(sr, &req, new_call(sr, 0, NULL, NULL), 1);
+	fcc_buf_dispose(&path);
+	return 1;
+}
+
+/* The Service Catalog deletes: one call each; ResourceNotFound (a retry
+ * whose first answer was lost) means it is already gone. */
+static int step_delete_sc(srun *sr)
+{
+	run *r = sr->r;
+	const plan_step *st = sr->st;
+	const char *op, *type;
+	json_t *in;
+
+	if (sr->phase++ > 0)
+		return 0;
+	if (is_kind(st, "sc-constraint")) {
+		op = "DeleteConstraint";
+		in = json_pack("{s:s*}", "Id", attr(st, "id"));
+	} else if (is_kind(st, "sc-association")) {
+		op = "DisassociateProductFromPortfolio";
+		in = json_pack("{s:s*,s:s*}", "ProductId", attr(st, "product_id"), "PortfolioId",
+			       attr(st, "portfolio_id"));
+	} else if (is_kind(st, "sc-product")) {
+		op = "DeleteProduct";
+		in = json_pack("{s:s*}", "Id", attr(st, "id"));
+	} else if (is_kind(st, "sc-portfolio")) {
+		op = "DeletePortfolio";
+		in = json_pack("{s:s*}", "Id", attr(st, "id"));
+	} else { /* sc-share */
+		op = "DeletePortfolioShare";
+		type = attr(st, "type");
+		in = type && strcmp(type, "ACCOUNT") == 0
+			     ? json_pack("{s:s*,s:s*}", "PortfolioId", id_of_kind(r, "sc-portfolio"),
+					 "AccountId", attr(st, "value"))
+			     : json_pack("{s:s*,s:{s:s*,s:s*}}", "PortfolioId",
+					 id_of_kind(r, "sc-portfolio"), "OrganizationNode", "Type", type,
+					 "Value", attr(st, "value"));
+	}
+	if (!in) {
+		fail_run(sr, FCC_ENOMEM, "out of memory");
+		return 1;
+	}
+	submit_json(sr, &aws_svc_servicecatalog, op, in, 0, "ResourceNotFoundException", NULL);
+	return 1;
+}
+
 static int dispatch(srun *sr)
 {
 	const plan_step *st = sr->st;
 
 	if (st->action == PLAN_NOOP)
 		return 0;
+	if (st->action == PLAN_DELETE) {
+		if (is_kind(st, "sagemaker-project"))
+			return step_delete_project(sr);
+		if (is_kind(st, "s3-object"))
+			return step_delete_s3(sr);
+		if (is_kind(st, "sc-principal"))
+			return step_principal(sr);
+		if (is_kind(st, "sc-constraint") || is_kind(st, "sc-association") ||
+		    is_kind(st, "sc-product") || is_kind(st, "sc-portfolio") ||
+		    is_kind(st, "sc-share"))
+			return step_delete_sc(sr);
+	}
 	if (is_kind(st, "s3-object") && (st->action == PLAN_CREATE || st->action == PLAN_UPDATE))
 		return step_s3(sr);
 	if (is_kind(st, "iam-role") && st->action == PLAN_UPDATE)

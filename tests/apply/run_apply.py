@@ -18,7 +18,8 @@ portfolio/product/version/constraint/principal; SIGKILL mid-apply, then
 `fcc unlock` and a rerun converging; two applies at once (one fails on the
 lock, nothing duplicated); AccessDenied on one operation (the other steps
 finish, the failed one is reported with its code and request id, exit 1, a
-rerun after the fix finishes).
+rerun after the fix finishes); `fcc destroy` in reverse order, refused while a
+project outside the spec uses the product, objects kept unless --purge.
 
 Fails (never skips) without FCC_TEST_ENDPOINT. Prints `N passed, N failed`.
 """
@@ -325,6 +326,32 @@ class Apply(unittest.TestCase):
         self.apply_until_ok(1)
         self.assertConverged()
 
+    def test_spec_input_and_ctrl_c_releases_the_lock(self):
+        proxy_reset(latency_ms=150)
+        p = subprocess.Popen([FCC, "apply", WS.spec, "--auto-approve", "--parallelism", "1",
+                              "--endpoint-url", PROXY_URL, "--progress", "json"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             stdin=subprocess.DEVNULL, env=env())
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if sum(1 for q in proxy_log()["requests"] if not is_read(q) and not is_lock(q)) >= 3:
+                break
+            time.sleep(0.05)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 1, err)
+        self.assertIn("interrupted by SIGINT", err)
+        # json progress: one object per line, the started steps among them
+        events = [json.loads(l) for l in err.splitlines() if l.startswith("{")]
+        self.assertTrue(any(ev.get("event") == "start" for ev in events), err)
+        proxy_reset()
+        self.assertNotIn("Contents", boto("s3").list_objects_v2(Bucket=BUCKET, Prefix=LOCK_KEY))
+        self.assertNotEqual(inventory(), CONVERGED)
+        # no unlock needed: the lock went with the interrupted run
+        r = fcc(["apply", WS.spec, "--auto-approve", "--endpoint-url", PROXY_URL])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertConverged()
+
     def test_two_applies_at_once(self):
         proxy_reset(latency_ms=100)
         procs = [subprocess.Popen([FCC] + apply_args("--auto-approve"), stdout=subprocess.PIPE,
@@ -355,6 +382,63 @@ class Apply(unittest.TestCase):
         proxy_reset()
         self.apply_until_ok(1)
         self.assertConverged()
+
+
+class Destroy(unittest.TestCase):
+    maxDiff = None
+
+    def setUp(self):
+        reset_account()
+
+    def objects(self):
+        got = boto("s3").list_objects_v2(Bucket=BUCKET).get("Contents", [])
+        return sorted(o["Key"] for o in got)
+
+    def test_destroy_reverse_order_keeps_objects_unless_purge(self):
+        r = fcc(apply_args("--auto-approve"))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        uploaded = self.objects()
+        self.assertEqual(len(uploaded), 3)
+        # a project outside the spec still uses the product: refused, nothing deleted
+        sc, sm = boto("servicecatalog"), boto("sagemaker")
+        prod = [p for p in sc.search_products_as_admin()["ProductViewDetails"]
+                if p["ProductViewSummary"]["Name"] == PRODUCT][0]["ProductViewSummary"]["ProductId"]
+        sm.create_project(ProjectName="team-b", ServiceCatalogProvisioningDetails={"ProductId": prod})
+        destroy = ["destroy", WS.build, "--endpoint-url", PROXY_URL, "--auto-approve",
+                   "--progress", "plain"]
+        r = fcc(destroy)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("team-b", r.stderr)
+        self.assertEqual(inventory()["portfolios"], 1)
+        self.assertEqual(inventory()["projects"][0][0], PROJECT)
+        sm.delete_project(ProjectName="team-b")
+
+        proxy_reset()
+        r = fcc(destroy)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("Destroy complete: 6 changed", r.stdout)
+        inv = inventory()
+        self.assertEqual((inv["portfolios"], inv["products"], inv["projects"]), (0, 0, []))
+        self.assertEqual(inv["policies"], CONVERGED["policies"])  # the roles' patches stay
+        self.assertEqual(self.objects(), uploaded)                # so do the objects
+        # reverse order: the project went before the product, the product before the portfolio
+        ops = [operation(q) for q in proxy_log()["requests"] if not is_read(q) and not is_lock(q)]
+        for first, then in (("DeleteProject", "DeleteConstraint"),
+                            ("DeleteConstraint", "DisassociateProductFromPortfolio"),
+                            ("DisassociateProductFromPortfolio", "DeleteProduct"),
+                            ("DisassociatePrincipalFromPortfolio", "DeletePortfolio")):
+            self.assertLess(ops.index(first), ops.index(then), ops)
+
+        r = fcc(destroy)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("Nothing to destroy", r.stdout)
+        r = fcc(destroy + ["--purge"])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(self.objects(), [])
+        # and apply brings it all back
+        self.assertEqual(fcc(apply_args("--auto-approve")).returncode, 0)
+        proxy_reset()
+        self.assertEqual(inventory(), CONVERGED)
 
 
 if __name__ == "__main__":

@@ -501,11 +501,11 @@ START_TEST(test_apply_unknown_action_fails_the_step)
 	aws_ctx *ctx = tu_aws_ctx();
 
 	plan_init(&p);
-	ck_assert_ptr_nonnull(a = plan_add_step(&p, "s3-object", "s3://b/k", "k", PLAN_DELETE));
+	ck_assert_ptr_nonnull(a = plan_add_step(&p, "iam-role", "iam-role:x", "x", PLAN_DELETE));
 	ck_assert_ptr_nonnull(plan_add_step(&p, "sc-portfolio", "sc-portfolio:x", "x", PLAN_NOOP));
 	ck_assert_int_eq(apply_run(&r, ctx, &p, NULL, &e), FCC_EAWS);
 	ck_assert_int_eq(r.v[0].status, APPLY_FAILED);
-	ck_assert_ptr_nonnull(strstr(r.v[0].err.err.msg, "cannot delete a s3-object"));
+	ck_assert_ptr_nonnull(strstr(r.v[0].err.err.msg, "cannot delete a iam-role"));
 	ck_assert_int_eq(r.v[1].status, APPLY_NOOP);
 	ck_assert_uint_eq(r.n_noop, 1);
 	ck_assert_str_eq(apply_status_name(APPLY_SKIPPED), "skipped");
