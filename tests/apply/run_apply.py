@@ -81,7 +81,7 @@ def post(url, body=b""):
 class Workspace:
     """The example spec for moto's account, built once."""
 
-    def __init__(self):
+    def __init__(self, edit=None):
         self.dir = tempfile.mkdtemp(prefix="fcc-apply-")
         src = os.path.join(ROOT, "examples", "forecast-mlops")
         shutil.copytree(os.path.join(src, "data"), os.path.join(self.dir, "data"))
@@ -92,6 +92,8 @@ class Workspace:
         # which Service Catalog (and the endpoint) refuse
         spec = spec.replace("arn:aws:iam::${account}:role/service-role/AmazonSageMaker-ExecutionRole-*",
                             PRINCIPAL)
+        if edit:
+            spec = edit(spec)
         self.spec = os.path.join(self.dir, "project.spec")
         with open(self.spec, "w") as f:
             f.write(spec)
@@ -384,6 +386,57 @@ class Apply(unittest.TestCase):
         self.assertConverged()
 
 
+def no_instances(spec):
+    return spec.replace("instances:\n  - name: forecast-dev\n    description: Forecast pipeline for "
+                        "the dev team\n", "instances: []\n")
+
+
+def next_version(spec):
+    spec = no_instances(spec).replace('version: "1.0"', 'version: "1.1"')
+    return spec.replace("horizon: 24 ", "horizon: 48 ")
+
+
+class Versions(unittest.TestCase):
+    """A changed template is a new product version; the old one is deprecated."""
+
+    def setUp(self):
+        reset_account()
+        self.ws = [Workspace(no_instances), Workspace(next_version)]
+
+    def tearDown(self):
+        for w in self.ws:
+            w.close()
+
+    def apply(self, ws):
+        r = fcc(["apply", ws.build, "--auto-approve", "--endpoint-url", PROXY_URL])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return r
+
+    def test_new_template_deprecates_old_version_and_tag_drift_is_fixed(self):
+        self.apply(self.ws[0])
+        self.assertEqual(inventory()["versions"], [("1.0", "DEFAULT")])
+        # someone edits a tag fcc owns by hand
+        sc = boto("servicecatalog")
+        prod = [p for p in sc.search_products_as_admin()["ProductViewDetails"]
+                if p["ProductViewSummary"]["Name"] == PRODUCT][0]["ProductViewSummary"]["ProductId"]
+        sc.update_product(Id=prod, RemoveTags=["sagemaker:studio-visibility"])
+        r = fcc(["plan", self.ws[0].build, "--endpoint-url", EP, "--detailed-exitcode"])
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.apply(self.ws[0])
+        r = fcc(["plan", self.ws[0].build, "--endpoint-url", EP, "--detailed-exitcode"])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        # the next build: a new template (horizon 48) as version 1.1
+        self.assertNotEqual(open(os.path.join(self.ws[0].build, "template.yaml")).read(),
+                            open(os.path.join(self.ws[1].build, "template.yaml")).read())
+        self.apply(self.ws[1])
+        inv = inventory()
+        self.assertEqual(inv["versions"], [("1.0", "DEPRECATED"), ("1.1", "DEFAULT")])
+        self.assertEqual((inv["portfolios"], inv["products"], inv["constraints"]),
+                         (1, 1, ["LAUNCH"]))
+        r = fcc(["plan", self.ws[1].build, "--endpoint-url", EP, "--detailed-exitcode"])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+
 class Destroy(unittest.TestCase):
     maxDiff = None
 
@@ -442,7 +495,10 @@ class Destroy(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
+    mod = sys.modules[__name__]
+    loader = unittest.defaultTestLoader
+    suite = (loader.loadTestsFromNames(sys.argv[1:], mod) if sys.argv[1:]
+             else loader.loadTestsFromModule(mod))
     verbosity = 2 if os.environ.get("V") else 1
     res = unittest.TextTestRunner(verbosity=verbosity).run(suite)
     failed = len(res.failures) + len(res.errors)
