@@ -1363,6 +1363,7 @@ int apply_run(apply_report *out, aws_ctx *ctx, const plan *p, const apply_opts *
 		r.ready = fcc_calloc(r.n, sizeof *r.ready);
 		if (!out->v || !r.s || !r.ready) {
 			out->n = 0;
+			r.n = 0; /* nothing to walk at out: */
 			rc = fcc_err_set(e, FCC_ENOMEM, "out of memory");
 			goto out;
 		}

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compiler/base/alloc.h"
 #include "compiler/base/hash.h"
 #include "runtime/apply.h"
 #include "runtime/aws/iam.h"
@@ -515,6 +516,55 @@ START_TEST(test_apply_unknown_action_fails_the_step)
 }
 END_TEST
 
+/* Every allocation of a run (the graph, the requests, the answers) may fail:
+ * each failure ends in a clean code, never a crash or a leak. One step
+ * reaches the endpoint and is refused (unknown ids), one depends on it. */
+START_TEST(test_apply_oom_sweep)
+{
+	aws_ctx *ctx = tu_aws_ctx();
+	plan p;
+	plan_step *a, *b;
+	long n;
+	int done = 0;
+
+	plan_init(&p);
+	ck_assert_ptr_nonnull(plan_add_step(&p, "sc-portfolio", "sc-portfolio:x", "x", PLAN_NOOP));
+	ck_assert_int_eq(plan_step_attr(&p.steps[0], "id", json_string("port-doesnotexist1")), FCC_OK);
+	ck_assert_ptr_nonnull(plan_add_step(&p, "sc-product", "sc-product:y", "y", PLAN_NOOP));
+	ck_assert_int_eq(plan_step_attr(&p.steps[1], "id", json_string("prod-doesnotexist1")), FCC_OK);
+	ck_assert_ptr_nonnull(a = plan_add_step(&p, "sc-association", "sc-association:x/y", "y",
+						PLAN_CREATE));
+	ck_assert_int_eq(plan_step_depend(a, "sc-portfolio:x"), FCC_OK);
+	ck_assert_ptr_nonnull(b = plan_add_step(&p, "sc-share", "sc-share:x/account:1", "1",
+						PLAN_CREATE));
+	ck_assert_int_eq(plan_step_depend(b, "sc-association:x/y"), FCC_OK);
+	json_set_alloc_funcs(fcc_malloc, fcc_free);
+	for (n = 1; !done && n < 5000; n++) {
+		apply_report r;
+		fcc_err e = {0};
+		int rc;
+
+		fcc_alloc_fail_after(n, 0);
+		rc = apply_run(&r, ctx, &p, NULL, &e);
+		done = !fcc_alloc_failed();
+		fcc_alloc_fail_after(0, 0);
+		ck_assert_msg(rc == FCC_EAWS || rc == FCC_ENOMEM, "fail at %ld: rc %d (%s)", n, rc,
+			      e.msg);
+		if (done) {
+			ck_assert_int_eq(rc, FCC_EAWS);
+			ck_assert_str_eq(r.v[2].err.code, "ResourceNotFoundException");
+			ck_assert_int_eq(r.v[3].status, APPLY_SKIPPED);
+		}
+		apply_report_dispose(&r);
+	}
+	json_set_alloc_funcs(malloc, free);
+	ck_assert_int_eq(done, 1);
+	ck_assert_int_gt(n, 50); /* the sweep did walk the run's allocations */
+	plan_dispose(&p);
+	aws_ctx_free(ctx);
+}
+END_TEST
+
 Suite *suite_apply(void);
 Suite *suite_apply(void)
 {
@@ -530,6 +580,7 @@ Suite *suite_apply(void)
 	tcase_add_test(t, test_apply_cancelled_starts_nothing);
 	tcase_add_test(t, test_apply_refuses_errors_and_cycles);
 	tcase_add_test(t, test_apply_unknown_action_fails_the_step);
+	tcase_add_test(t, test_apply_oom_sweep);
 	suite_add_tcase(s, t);
 	return s;
 }
