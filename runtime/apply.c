@@ -998,16 +998,71 @@ static int project_poll(srun *sr)
 	return 1;
 }
 
+/* Does the update step change the project's product version (else only its
+ * pipeline definition drifted)? */
+static int changes_version(const plan_step *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->n_changes; i++)
+		if (strcmp(st->changes[i].path, "provisioning_artifact") == 0)
+			return 1;
+	return 0;
+}
+
+static const json_t *pipeline_doc(const plan_step *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->n_docs; i++)
+		if (strcmp(st->docs[i].name, "pipeline_definition") == 0)
+			return st->docs[i].after;
+	return NULL;
+}
+
+/* The pipeline the project's template creates is named sagemaker-<project>
+ * (the CodeBuild environment's SAGEMAKER_PIPELINE_NAME, emit_cfn.c); a drifted
+ * definition is put back with UpdatePipeline. */
+static int project_pipeline(srun *sr)
+{
+	const json_t *def = pipeline_doc(sr->st);
+	char name[300], *text;
+	json_t *in;
+
+	if (!def)
+		return 0;
+	snprintf(name, sizeof name, "sagemaker-%s", attr(sr->st, "name") ? attr(sr->st, "name") : "");
+	if (!(text = json_dumps(def, JSON_COMPACT | JSON_SORT_KEYS))) {
+		fail_run(sr, FCC_ENOMEM, "out of memory");
+		return 1;
+	}
+	in = json_pack("{s:s,s:s}", "PipelineName", name, "PipelineDefinition", text);
+	free(text);
+	if (!in) {
+		fail_run(sr, FCC_ENOMEM, "out of memory");
+		return 1;
+	}
+	submit_json(sr, &aws_svc_sagemaker, "UpdatePipeline", in, 0, NULL, NULL);
+	return 1;
+}
+
+/* Phases: 0 CreateProject / UpdateProject, 1 DescribeProject, 2 follow it
+ * (polls go back to 1), 3 UpdatePipeline when the definition drifted, 4 done. */
 static int step_project(srun *sr)
 {
 	run *r = sr->r;
 	const plan_step *st = sr->st;
 	const char *product = id_of_kind(r, "sc-product"), *art = project_artifact(sr);
 	json_t *in, *tags;
+	int rc;
 
 	switch (sr->phase) {
 	case 0:
 		sr->phase = 1;
+		if (st->action == PLAN_UPDATE && !changes_version(st)) {
+			sr->phase = 3; /* only the pipeline drifted */
+			return step_project(sr);
+		}
 		if (!product || !art) {
 			fail_local(sr, FCC_ERROR, "no product or version id for the project");
 			return 1;
@@ -1031,6 +1086,7 @@ static int step_project(srun *sr)
 				submit_json(sr, &aws_svc_sagemaker, "CreateProject", in, 0,
 					    "ValidationException", "already exists");
 		} else {
+			/* the project's provisioned product moves to the new version */
 			in = json_pack("{s:s*,s:{s:s}}", "ProjectName", attr(st, "name"),
 				       "ServiceCatalogProvisioningUpdateDetails",
 				       "ProvisioningArtifactId", art);
@@ -1048,8 +1104,16 @@ static int step_project(srun *sr)
 		}
 		submit_json(sr, &aws_svc_sagemaker, "DescribeProject", in, 1, NULL, NULL);
 		return 1;
+	case 2:
+		if ((rc = project_poll(sr)) != 0 || st->action != PLAN_UPDATE)
+			return rc;
+		sr->phase = 3;
+		return step_project(sr);
+	case 3:
+		sr->phase = 4;
+		return project_pipeline(sr);
 	default:
-		return project_poll(sr);
+		return 0;
 	}
 }
 

@@ -437,6 +437,62 @@ class Versions(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
 
+def next_version_with_project(spec):
+    spec = spec.replace('version: "1.0"', 'version: "1.1"')
+    return spec.replace("horizon: 24 ", "horizon: 48 ")
+
+
+class Projects(unittest.TestCase):
+    """A project follows the product's new version (UpdateProject), and a drifted
+    pipeline definition is put back (UpdatePipeline)."""
+
+    def setUp(self):
+        reset_account()
+        self.next = Workspace(next_version_with_project)
+
+    def tearDown(self):
+        self.next.close()
+
+    def test_project_moves_to_new_version_and_pipeline_drift_is_fixed(self):
+        r = fcc(apply_args("--auto-approve"))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        sm = boto("sagemaker")
+        old = sm.describe_project(ProjectName=PROJECT)["ServiceCatalogProvisioningDetails"]
+        r = fcc(["apply", self.next.build, "--auto-approve", "--endpoint-url", PROXY_URL])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        inv = inventory()
+        self.assertEqual(inv["versions"], [("1.0", "DEPRECATED"), ("1.1", "DEFAULT")])
+        self.assertEqual(inv["projects"], [(PROJECT, "UpdateCompleted")])
+        new = sm.describe_project(ProjectName=PROJECT)["ServiceCatalogProvisioningDetails"]
+        self.assertNotEqual(new["ProvisioningArtifactId"], old["ProvisioningArtifactId"])
+        sc = boto("servicecatalog")
+        names = {a["Id"]: a["Name"] for a in
+                 sc.list_provisioning_artifacts(ProductId=new["ProductId"])["ProvisioningArtifactDetails"]}
+        self.assertEqual(names[new["ProvisioningArtifactId"]], "1.1")
+
+        # the project's pipeline (its CodeBuild run would create it) drifts by hand
+        with open(os.path.join(self.next.build, "seed-code", "pipelines", "forecast",
+                               "pipeline.json")) as f:
+            compiled = json.load(f)
+        drifted = json.loads(json.dumps(compiled))
+        drifted.setdefault("Metadata", {})["drift"] = "by hand"
+        iam_arn = "arn:aws:iam::%s:role/%s" % (ACCOUNT, ROLES[0])
+        sm.create_pipeline(PipelineName="sagemaker-" + PROJECT, RoleArn=iam_arn,
+                           PipelineDefinition=json.dumps(drifted), ClientRequestToken="x" * 32)
+        r = fcc(["plan", self.next.build, "--endpoint-url", EP, "--detailed-exitcode"])
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("pipeline_definition", r.stdout)
+        proxy_reset()
+        r = fcc(["apply", self.next.build, "--auto-approve", "--endpoint-url", PROXY_URL])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        writes = [operation(q) for q in proxy_log()["requests"] if not is_read(q) and not is_lock(q)]
+        self.assertEqual(writes, ["UpdatePipeline"])
+        got = json.loads(sm.describe_pipeline(PipelineName="sagemaker-" + PROJECT)["PipelineDefinition"])
+        self.assertEqual(got, compiled)
+        r = fcc(["plan", self.next.build, "--endpoint-url", EP, "--detailed-exitcode"])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+
 class Destroy(unittest.TestCase):
     maxDiff = None
 
