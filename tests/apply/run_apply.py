@@ -219,6 +219,30 @@ CONVERGED = {
 }
 
 
+class Usage(unittest.TestCase):
+    def test_usage_errors_exit_2(self):
+        for args in (["apply", "--bogus"], ["apply", "--parallelism", "0"],
+                     ["apply", "--parallelism", "many"], ["apply", "--lock-timeout", "soon"],
+                     ["apply", "--progress", "loud"], ["apply", "--env"],
+                     ["apply", "a", "b"], ["destroy", "plan.json"], ["destroy", "--bogus"]):
+            r = fcc(args)
+            self.assertEqual(r.returncode, 2, (args, r.stderr))
+            self.assertIn("fcc %s" % args[0], r.stderr)
+
+    def test_bad_inputs_exit_1(self):
+        bad = os.path.join(WS.dir, "corrupt.plan")
+        with open(bad, "w") as f:
+            f.write('{"format": "fcc-planfile/1", "plan": {}}')
+        r = fcc(["apply", bad, "--build-dir", WS.build, "--endpoint-url", EP])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("plan file", r.stderr)
+        r = fcc(["apply", os.path.join(WS.dir, "no-such-build"), "--endpoint-url", EP])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no-such-build", r.stderr)
+        self.assertIn("SPEC | BUILD_DIR | PLAN_FILE", fcc(["apply", "--help"]).stdout)
+        self.assertIn("--purge", fcc(["destroy", "--help"]).stdout)
+
+
 class Apply(unittest.TestCase):
     maxDiff = None
 
@@ -387,6 +411,9 @@ class Apply(unittest.TestCase):
 
 
 def no_instances(spec):
+    # ... and a share with another account, which the default build has not
+    spec = spec.replace("  studio_visibility: true\n",
+                        "  studio_visibility: true\n  share:\n    accounts: [\"777788889999\"]\n", 1)
     return spec.replace("instances:\n  - name: forecast-dev\n    description: Forecast pipeline for "
                         "the dev team\n", "instances: []\n")
 
@@ -415,8 +442,17 @@ class Versions(unittest.TestCase):
     def test_new_template_deprecates_old_version_and_tag_drift_is_fixed(self):
         self.apply(self.ws[0])
         self.assertEqual(inventory()["versions"], [("1.0", "DEFAULT")])
-        # someone edits a tag fcc owns by hand
         sc = boto("servicecatalog")
+        port = [p for p in sc.list_portfolios()["PortfolioDetails"] if p["DisplayName"] == PORTFOLIO][0]
+        self.assertEqual(sc.list_portfolio_access(PortfolioId=port["Id"])["AccountIds"], ["777788889999"])
+        # the portfolio's description edited by hand: put back (UpdatePortfolio)
+        sc.update_portfolio(Id=port["Id"], Description="edited by hand")
+        r = fcc(["plan", self.ws[0].build, "--endpoint-url", EP, "--detailed-exitcode"])
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.apply(self.ws[0])
+        self.assertEqual(sc.describe_portfolio(Id=port["Id"])["PortfolioDetail"]["Description"],
+                         "Organization templates for SageMaker projects")
+        # someone edits a tag fcc owns by hand
         prod = [p for p in sc.search_products_as_admin()["ProductViewDetails"]
                 if p["ProductViewSummary"]["Name"] == PRODUCT][0]["ProductViewSummary"]["ProductId"]
         sc.update_product(Id=prod, RemoveTags=["sagemaker:studio-visibility"])
