@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compiler/base/alloc.h"
 #include "runtime/progress.h"
 #include "testutil.h"
 
@@ -240,6 +241,59 @@ START_TEST(test_progress_write_failure)
 }
 END_TEST
 
+/* Every allocation failing in turn: a clean FCC_ENOMEM, no crash, no leak
+ * (LeakSanitizer under make check-asan). */
+START_TEST(test_progress_oom_sweep)
+{
+	long n;
+	int done = 0;
+
+	for (n = 1; !done && n < 500; n++) {
+		progress_options o;
+		progress *p = NULL;
+		FILE *f = fopen("/dev/null", "w");
+		fcc_err e;
+		int rc = FCC_OK, failed_rc = 0;
+		progress_mode mode;
+
+		ck_assert_ptr_nonnull(f);
+		for (mode = PROGRESS_PLAIN; mode <= PROGRESS_JSON; mode++) {
+			memset(&o, 0, sizeof o);
+			o.mode = mode;
+			o.out = f;
+			o.now_ms = clock_fn;
+			fcc_alloc_fail_after(n, 1);
+			rc = progress_new(&p, &o, &e);
+			if (!rc) {
+				int r[6];
+				r[0] = progress_start(p, "a", "m");
+				r[1] = progress_id(p, "a", "k", "v");
+				r[2] = progress_update(p, "b", "x");
+				r[3] = progress_finish(p, "a", 1, "done");
+				r[4] = progress_fail(p, "b", "no");
+				r[5] = progress_summary(p);
+				for (size_t i = 0; i < 6; i++) {
+					ck_assert(r[i] == FCC_OK || r[i] == FCC_ENOMEM);
+					failed_rc |= r[i] == FCC_ENOMEM;
+				}
+				progress_free(p);
+			} else {
+				ck_assert_int_eq(rc, FCC_ENOMEM);
+				ck_assert_ptr_null(p);
+				failed_rc = 1;
+			}
+			if (!fcc_alloc_failed())
+				done = mode == PROGRESS_JSON;
+			else
+				ck_assert(failed_rc);
+			fcc_alloc_fail_after(0, 0);
+		}
+		fclose(f);
+	}
+	ck_assert(done);
+}
+END_TEST
+
 Suite *suite_progress(void)
 {
 	Suite *s = suite_create("progress");
@@ -251,6 +305,7 @@ Suite *suite_progress(void)
 	tcase_add_test(t, test_progress_golden_json);
 	tcase_add_test(t, test_progress_durations_and_modes);
 	tcase_add_test(t, test_progress_write_failure);
+	tcase_add_test(t, test_progress_oom_sweep);
 	suite_add_tcase(s, t);
 	return s;
 }
