@@ -6,6 +6,7 @@
 #   make fuzz         libFuzzer harnesses (clang), 60 s each from the seed corpus
 #   make deps         install the Debian packages fcc and its tests need
 #   make bench-build  time fcc build against cdk synth (bench/build.sh)
+#   make bench-plan   time a no-op fcc plan against the AWS CLI (bench/plan.sh)
 #
 # Each variant builds in its own directory under out/ so objects never mix.
 
@@ -50,7 +51,7 @@ FCC_BIN := $(OUT)/fcc
 RT_BIN := $(OUT)/fcc-runtime
 UNIT_BIN := $(OUT)/unit-tests
 
-.PHONY: all check check-asan test deps fuzz bench bench-calls bench-build clean lint golden-update
+.PHONY: all check check-asan test deps fuzz bench bench-calls bench-build bench-plan clean lint golden-update
 
 all: fcc
 
@@ -163,6 +164,10 @@ bench-calls: all $(OUT)/bench/calls
 # fcc build against cdk synth of the same template (needs node and npm; not part of check).
 bench-build: all
 	@sh bench/build.sh
+
+# fcc plan against the AWS CLI on a local endpoint, and under 50 ms latency (not part of check).
+bench-plan: all
+	@sh bench/plan.sh
 
 lint:
 	@clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC)

@@ -285,7 +285,12 @@ def make_server(rules=(), latency_ms=0, upstream=None, body=b"{}"):
     if up and (up.scheme not in ("http", "https") or not up.hostname):
         raise ValueError("bad upstream URL %r" % upstream)
     state = State(list(rules), latency_ms, up, body)
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state))
+    # socketserver's listen backlog is 5: a client opening a dozen connections at once
+    # (fcc plan's first wave of reads) would see SYNs dropped and retried after 1 s
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 128
+
+    srv = Server(("127.0.0.1", 0), make_handler(state))
     srv.daemon_threads = True
     srv.fault_state = state
     return srv
