@@ -13,7 +13,9 @@
 /* Exit statuses shared by every command. */
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
+int cmd_apply(int argc, char **argv);
 int cmd_build(int argc, char **argv);
+int cmd_destroy(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_sign(int argc, char **argv);

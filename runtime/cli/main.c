@@ -33,8 +33,12 @@ typedef struct cli_command {
 
 /* Only commands that work are listed. */
 static const cli_command commands[] = {
+	{"apply", "make AWS match a build or a saved plan (asks first on a terminal)",
+	 AWS_CMD(cmd_apply)},
 	{"build", "compile a spec into the template, seed code, seed-code.zip and manifest", cmd_build},
 	{"check", "load and check a spec, reporting every mistake with file:line:col", cmd_check},
+	{"destroy", "remove what fcc made for a build (reverse order; keeps S3 unless --purge)",
+	 AWS_CMD(cmd_destroy)},
 	{"plan", "show what fcc apply would change in AWS (reads only)", AWS_CMD(cmd_plan)},
 	{"sign", "sign a raw HTTP request with SigV4 and show every step", AWS_CMD(cmd_sign)},
 	{"unlock", "release an apply lock left by a run that died (by its lock id)",

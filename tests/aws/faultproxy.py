@@ -41,6 +41,12 @@ Control endpoints, answered locally and never counted or forwarded:
   POST /__fcc/reset  clear the log and the request counter; an optional JSON
                      body {"rules": ["1:throttle", ...], "latency_ms": N}
                      replaces the rules and the latency.
+
+Operation rules: WHEN may also be op=NAME — every request for operation NAME
+(X-Amz-Target's last part, the query Action, or the HTTP method for S3), e.g.
+op=CreatePortfolio:denied. One more fault is allowed there and in the other
+rules: lost — forward the request (the service does the work), then drop the
+connection with no response, as when a reply is lost on the way back.
 """
 import argparse
 import http.client
@@ -60,25 +66,41 @@ HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authoriza
 
 
 def parse_rule(spec):
-    """'3:drop' / 'every:2:500' / 'first:2:throttle' → (kind, k, fault)."""
+    """'3:drop' / 'every:2:500' / 'first:2:throttle' / 'op=CreateProduct:lost'
+    → (kind, k, fault); for op rules k is the operation name."""
     parts = spec.split(":")
-    if len(parts) == 2 and parts[0].isdigit():
+    if len(parts) == 2 and parts[0].startswith("op=") and len(parts[0]) > 3:
+        kind, k, fault = "op", parts[0][3:], parts[1]
+    elif len(parts) == 2 and parts[0].isdigit():
         kind, k, fault = "nth", int(parts[0]), parts[1]
     elif len(parts) == 3 and parts[0] in ("every", "first") and parts[1].isdigit():
         kind, k, fault = parts[0], int(parts[1]), parts[2]
     else:
-        raise ValueError("bad rule %r (want N:FAULT, every:K:FAULT or first:K:FAULT)" % spec)
-    if fault not in FAULTS:
-        raise ValueError("bad fault %r in rule %r (want one of %s)" % (fault, spec, ", ".join(FAULTS)))
-    if k < 1:
+        raise ValueError("bad rule %r (want N:FAULT, every:K:FAULT, first:K:FAULT or op=NAME:FAULT)" % spec)
+    if fault not in FAULTS + OP_FAULTS:
+        raise ValueError("bad fault %r in rule %r (want one of %s)" % (fault, spec, ", ".join(FAULTS + OP_FAULTS)))
+    if kind != "op" and k < 1:
         raise ValueError("rule %r: the count must be at least 1" % spec)
     return (kind, k, fault)
 
 
-def rule_fault(rules, n):
+# Faults beyond FAULTS: "lost" forwards the request (the service does it) and
+# then drops the connection, so the client never learns it happened.
+OP_FAULTS = ("lost",)
+
+
+def operation_of(target, action, method):
+    """The operation a request names: X-Amz-Target's last part, the query Action,
+    else the HTTP method (S3)."""
+    if target:
+        return target.rsplit(".", 1)[-1]
+    return action or method
+
+
+def rule_fault(rules, n, op=None):
     for kind, k, fault in rules:
         if (kind == "nth" and n == k) or (kind == "every" and n % k == 0) or \
-           (kind == "first" and n <= k):
+           (kind == "first" and n <= k) or (kind == "op" and op == k):
             return fault
     return None
 
@@ -214,27 +236,30 @@ def make_handler(state):
             if self.path.startswith("/__fcc/"):
                 self._control(body)
                 return
+            action = None
+            q = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+            if "Action" in q:
+                action = q["Action"][0]
+            elif b"Action=" in body:
+                f = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+                action = f.get("Action", [None])[0]
+            target = self.headers.get("X-Amz-Target")
             with state.lock:
                 state.count += 1
                 num = state.count
-                fault = rule_fault(state.rules, num)
+                fault = rule_fault(state.rules, num, operation_of(target, action, self.command))
                 latency = state.latency_ms
                 state.active += 1
                 state.max_concurrent = max(state.max_concurrent, state.active)
-                action = None
-                q = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
-                if "Action" in q:
-                    action = q["Action"][0]
-                elif b"Action=" in body:
-                    f = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
-                    action = f.get("Action", [None])[0]
                 state.log.append({"n": num, "method": self.command,
                                   "path": self.path.split("?", 1)[0],
-                                  "target": self.headers.get("X-Amz-Target"),
-                                  "action": action, "fault": fault})
+                                  "target": target, "action": action, "fault": fault})
             try:
                 if latency:
                     time.sleep(latency / 1000.0)
+                if fault == "lost":
+                    self._forward(body)
+                    fault = "drop"
                 if fault == "drop":
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)

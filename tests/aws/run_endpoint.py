@@ -581,6 +581,31 @@ class test_sm_project(EndpointTest):
         self.assertError("ValidationException", self.sm(region="eu-west-1").create_project, ProjectName=uniq("p-"),
                          ServiceCatalogProvisioningDetails={"ProductId": prod})
 
+    def test_update_to_another_version(self):
+        prod, r = self.product()
+        first = r["ProvisioningArtifactDetail"]["Id"]
+        second = self.sc().create_provisioning_artifact(ProductId=prod, Parameters={"Name": "v2", "Info": {"LoadTemplateFromURL": TEMPLATE_URL}},
+                                                        IdempotencyToken=uniq("t"))["ProvisioningArtifactDetail"]["Id"]
+        name = uniq("proj-")
+        self.sm().create_project(ProjectName=name, ServiceCatalogProvisioningDetails={"ProductId": prod, "ProvisioningArtifactId": first})
+        # still Pending: not yet updatable
+        self.assertError("ValidationException", self.sm().update_project, ProjectName=name,
+                         ServiceCatalogProvisioningUpdateDetails={"ProvisioningArtifactId": second})
+        self.assertEqual(self.sm().describe_project(ProjectName=name)["ProjectStatus"], "Pending")
+        self.assertEqual(self.sm().describe_project(ProjectName=name)["ProjectStatus"], "CreateCompleted")
+        r = self.sm().update_project(ProjectName=name, ProjectDescription="v2 now",
+                                     ServiceCatalogProvisioningUpdateDetails={"ProvisioningArtifactId": second})
+        self.assertEqual(r["ProjectArn"], f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:project/{name}")
+        d1 = self.sm().describe_project(ProjectName=name)
+        self.assertEqual(d1["ProjectStatus"], "UpdateInProgress")
+        d2 = self.sm().describe_project(ProjectName=name)
+        self.assertEqual(d2["ProjectStatus"], "UpdateCompleted")
+        self.assertEqual(d2["ServiceCatalogProvisioningDetails"], {"ProductId": prod, "ProvisioningArtifactId": second})
+        self.assertEqual(d2["ProjectDescription"], "v2 now")
+        self.assertError("ValidationException", self.sm().update_project, ProjectName=name,
+                         ServiceCatalogProvisioningUpdateDetails={"ProvisioningArtifactId": "pa-nope000000000"})
+        self.assertError("ValidationException", self.sm().update_project, ProjectName="no-such-project")
+
     def test_list_and_delete(self):
         prod, _ = self.product()
         tag = uniq("lst")

@@ -74,6 +74,20 @@ class RuleTests(unittest.TestCase):
         got = [faultproxy.rule_fault(rules, n) for n in range(1, 8)]
         self.assertEqual(got, ["throttle", "throttle", "500", None, "drop", "500", None])
 
+    def test_operation_rules(self):
+        self.assertEqual(faultproxy.parse_rule("op=CreateProduct:lost"), ("op", "CreateProduct", "lost"))
+        self.assertEqual(faultproxy.parse_rule("2:lost"), ("nth", 2, "lost"))
+        for bad in ("op=:500", "op=X:418", "op=X"):
+            with self.assertRaises(ValueError, msg=bad):
+                faultproxy.parse_rule(bad)
+        rules = [faultproxy.parse_rule(r) for r in ("op=PUT:500", "op=GetRole:denied")]
+        self.assertEqual(faultproxy.rule_fault(rules, 1, "PUT"), "500")
+        self.assertEqual(faultproxy.rule_fault(rules, 2, "GetRole"), "denied")
+        self.assertIsNone(faultproxy.rule_fault(rules, 3, "GET"))
+        self.assertEqual(faultproxy.operation_of("SageMaker.CreateProject", None, "POST"), "CreateProject")
+        self.assertEqual(faultproxy.operation_of(None, "GetRole", "POST"), "GetRole")
+        self.assertEqual(faultproxy.operation_of(None, None, "HEAD"), "HEAD")
+
 
 class ProxyTests(unittest.TestCase):
     def setUp(self):
@@ -152,6 +166,25 @@ class ProxyTests(unittest.TestCase):
         r, _ = p.request("POST", "/", b"{}")
         self.assertEqual(r.status, 200)
         self.assertEqual([e["fault"] for e in p.log()["requests"]], ["drop", None])
+
+    def test_operation_fault_and_lost_answer(self):
+        up = self.proxy(body=b'{"from": "upstream"}')
+        p = self.proxy(upstream=up.url, rules=[faultproxy.parse_rule("op=CreateProduct:lost"),
+                                               faultproxy.parse_rule("op=GetRole:denied")])
+        json_hdr = {"X-Amz-Target": "AWS242ServiceCatalogService.CreateProduct",
+                    "Content-Type": "application/x-amz-json-1.1"}
+        with self.assertRaises((http.client.RemoteDisconnected, ConnectionError)):
+            p.request("POST", "/", b"{}", json_hdr)
+        # the lost request did reach the upstream
+        self.assertEqual(up.log()["count"], 1)
+        r, data = p.request("POST", "/", b"Action=GetRole&Version=2010-05-08",
+                            {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(r.status, 403)
+        self.assertIn(b"AccessDenied", data)
+        r, data = p.request("POST", "/", b"{}", dict(json_hdr, **{
+            "X-Amz-Target": "AWS242ServiceCatalogService.DescribeProduct"}))
+        self.assertEqual((r.status, data), (200, b'{"from": "upstream"}'))
+        self.assertEqual([e["fault"] for e in p.log()["requests"]], ["lost", "denied", None])
 
     def test_forward_with_latency_and_keepalive(self):
         up = self.proxy(body=b'{"from": "upstream"}')

@@ -89,11 +89,46 @@ def describe_project(req):
     out = {k: v for k, v in proj.items() if k != "Tags"}
     # The first describe shows the project still Pending; from then on provisioning is done,
     # so a poller sees one non-terminal state before CreateCompleted.
+    if proj["ProjectStatus"] == "UpdateInProgress":  # likewise for UpdateProject
+        proj["ProjectStatus"] = "UpdateCompleted"
+        proj["LastModifiedTime"] = now()
     if proj["ProjectStatus"] == "Pending":
         proj["ProjectStatus"] = "CreateCompleted"
         proj["LastModifiedTime"] = now()
         proj["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductStatusMessage"] = "AVAILABLE"
     return out
+
+
+@register(SVC, "UpdateProject")
+def update_project(req):
+    """A new product version for the project (or a new description): the
+    provisioned product is updated, UpdateInProgress until the next
+    DescribeProject, as CreateProject's Pending is."""
+    _, st = _ctx(req)
+    p = req.params
+    proj = _project(st, p["ProjectName"])
+    if p.get("TemplateProvidersToUpdate"):
+        raise ApiError(VALIDATION, "TemplateProviders are not supported by the fcc test endpoint")
+    if proj["ProjectStatus"] not in ("CreateCompleted", "UpdateCompleted"):
+        raise ApiError(VALIDATION, f"Project {proj['ProjectName']} is {proj['ProjectStatus']} and cannot be updated.")
+    details = p.get("ServiceCatalogProvisioningUpdateDetails") or {}
+    if details.get("ProvisioningArtifactId"):
+        prod_id = proj["ServiceCatalogProvisioningDetails"]["ProductId"]
+        _, artifact = servicecatalog.find_artifact(req.account, req.region, prod_id, details["ProvisioningArtifactId"])
+        if artifact is None:
+            raise ApiError(
+                VALIDATION,
+                f"Provisioning artifact {details['ProvisioningArtifactId']} of product {prod_id} does not exist or access was denied",
+            )
+        if not artifact["Active"]:
+            raise ApiError(VALIDATION, f"Provisioning artifact {artifact['Id']} is not active")
+        proj["ServiceCatalogProvisioningDetails"] = dict(proj["ServiceCatalogProvisioningDetails"],
+                                                         ProvisioningArtifactId=artifact["Id"])
+    if "ProjectDescription" in p:
+        proj["ProjectDescription"] = p["ProjectDescription"]
+    proj["ProjectStatus"] = "UpdateInProgress"
+    proj["LastModifiedTime"] = now()
+    return {"ProjectArn": proj["ProjectArn"]}
 
 
 @register(SVC, "ListProjects")

@@ -1,0 +1,669 @@
+/*
+ * cmd_apply.c — `fcc apply`: make AWS match a build (or a saved plan).
+ *
+ * CLI layer over runtime/apply.c: load the desired state (a build directory,
+ * or a saved plan plus its build directory), take the apply lock (lock.h),
+ * read AWS (state_read.h) and diff, or re-observe and refuse a stale saved
+ * plan; show the plan and ask on a terminal (else require --auto-approve or a
+ * saved plan); run the executor with progress (progress.h); release the lock
+ * (also on Ctrl-C: lock.h makes the signal a flag the executor polls) and
+ * print a summary with durations and the ids created. Exit 0 ok, 1 error
+ * (failed steps are reported with the AWS error code and request id), 2
+ * usage.
+ *
+ * `fcc destroy` shares the flow: the plan is destroy_plan's (destroy.h)
+ * instead of the diff's, after looking for SageMaker projects outside the
+ * spec that still use the product (which forbid destroying it).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "compiler/base/alloc.h"
+#include "compiler/base/arena.h"
+#include "compiler/build.h"
+#include "compiler/emit_zip.h"
+#include "runtime/apply.h"
+#include "runtime/cli/aws/aws_opts.h"
+#include "runtime/cli/cli.h"
+#include "runtime/aws/sagemaker.h"
+#include "runtime/desired.h"
+#include "runtime/destroy.h"
+#include "runtime/diff.h"
+#include "runtime/lock.h"
+#include "runtime/plan.h"
+#include "runtime/progress.h"
+#include "runtime/state_read.h"
+
+#define CMD cmd_name
+#define LOCK_TTL_S (60 * 60)
+
+/* "apply" or "destroy": the two commands share this file's flow */
+static const char *cmd_name = "apply";
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "fcc %s: ", cmd_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+typedef struct apply_args {
+	const char *input;
+	const char *build_dir; /* with a plan file */
+	const char *env;
+	const char *progress;
+	int auto_approve;
+	int purge; /* destroy */
+	unsigned parallelism;
+	long lock_timeout_ms;
+	cli_aws_opts aws;
+} apply_args;
+
+static void help(FILE *f)
+{
+	fprintf(f,
+		"usage: fcc apply [SPEC | BUILD_DIR | PLAN_FILE] [options]\n"
+		"\n"
+		"Make AWS match a build (a SPEC is built first, into build/ next to it, as\n"
+		"fcc build does): read what exists, compute the plan, show it, and on\n"
+		"approval run its steps as a dependency graph, independent steps in parallel.\n"
+		"A saved plan (fcc plan -out FILE) is applied only if nothing it was computed\n"
+		"from has changed since (else: plan_stale, naming what changed).\n"
+		"\n"
+		"options:\n"
+		"  --build-dir DIR        the build a saved plan belongs to (default: build)\n"
+		"  --env NAME             with a SPEC: the environment to build\n"
+		"  --auto-approve         do not ask (required without a terminal, unless a\n"
+		"                         saved plan is applied)\n"
+		"  --parallelism N        steps in flight at once (default 8)\n"
+		"  --lock-timeout DUR     wait this long for another apply's lock (e.g. 30s,\n"
+		"                         5m; default 0: fail at once)\n"
+		"  --progress MODE        auto, plain, tty or json (default auto)\n"
+		"%s"
+		"  -h, --help             show this help\n"
+		"\n"
+		"environment: FCC_APPLY_POLL_MS, the wait between DescribeProject polls\n"
+		"(default 5000).\n"
+		"exit status: 0 ok, 1 error (a failed step, a stale plan, the lock held), 2 usage.\n",
+		cli_aws_opts_help());
+}
+
+static void help_destroy(FILE *f)
+{
+	fprintf(f,
+		"usage: fcc destroy [SPEC | BUILD_DIR] [options]\n"
+		"\n"
+		"Remove what fcc made for a build, in reverse dependency order: the spec's\n"
+		"SageMaker projects, the portfolio's principals and shares, the launch\n"
+		"constraint, the product-portfolio association, then the product and the\n"
+		"portfolio if they carry fcc's fcc:project tag. Refused while SageMaker\n"
+		"projects the spec does not declare still use the product. The bucket and\n"
+		"its objects are kept unless --purge; the IAM roles' patches are kept.\n"
+		"\n"
+		"options:\n"
+		"  --purge                delete the build's S3 objects too (never the bucket)\n"
+		"  --env NAME             with a SPEC: the environment to build\n"
+		"  --auto-approve         do not ask (required without a terminal)\n"
+		"  --parallelism N        steps in flight at once (default 8)\n"
+		"  --lock-timeout DUR     wait this long for another run's lock (default 0)\n"
+		"  --progress MODE        auto, plain, tty or json (default auto)\n"
+		"%s"
+		"  -h, --help             show this help\n"
+		"\n"
+		"exit status: 0 ok, 1 error, 2 usage.\n",
+		cli_aws_opts_help());
+}
+
+/* "90", "30s", "5m", "1h", "250ms" → milliseconds; -1 when malformed. */
+static long parse_duration(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || v < 0 || v > 24L * 3600)
+		return -1;
+	if (*end == '\0' || strcmp(end, "s") == 0)
+		return v * 1000;
+	if (strcmp(end, "ms") == 0)
+		return v;
+	if (strcmp(end, "m") == 0)
+		return v * 60000;
+	if (strcmp(end, "h") == 0)
+		return v * 3600000;
+	return -1;
+}
+
+static int parse_args(apply_args *a, int argc, char **argv)
+{
+	int i, r;
+
+	memset(a, 0, sizeof *a);
+	a->progress = "auto";
+	for (i = 1; i < argc; i++) {
+		const char *v = argv[i];
+		if (strcmp(v, "-h") == 0 || strcmp(v, "--help") == 0) {
+			if (strcmp(cmd_name, "destroy") == 0)
+				help_destroy(stdout);
+			else
+				help(stdout);
+			return 1;
+		}
+		if ((r = cli_aws_opts_parse(&a->aws, CMD, argc, argv, &i)) < 0)
+			return -1;
+		if (r)
+			continue;
+		if (strcmp(v, "--auto-approve") == 0) {
+			a->auto_approve = 1;
+		} else if (strcmp(v, "--purge") == 0 && strcmp(cmd_name, "destroy") == 0) {
+			a->purge = 1;
+		} else if (strcmp(v, "--env") == 0 || strcmp(v, "--parallelism") == 0 ||
+			   strcmp(v, "--lock-timeout") == 0 || strcmp(v, "--progress") == 0 ||
+			   strcmp(v, "--build-dir") == 0) {
+			const char *val;
+			if (i + 1 >= argc) {
+				cli_usage_error(CMD, "%s needs a value", v);
+				return -1;
+			}
+			val = argv[++i];
+			if (strcmp(v, "--env") == 0) {
+				a->env = val;
+			} else if (strcmp(v, "--progress") == 0) {
+				a->progress = val;
+			} else if (strcmp(v, "--build-dir") == 0) {
+				a->build_dir = val;
+			} else if (strcmp(v, "--parallelism") == 0) {
+				char *end;
+				long n = strtol(val, &end, 10);
+				if (*end || n < 1 || n > 64) {
+					cli_usage_error(CMD, "--parallelism wants 1..64, not '%s'", val);
+					return -1;
+				}
+				a->parallelism = (unsigned)n;
+			} else if ((a->lock_timeout_ms = parse_duration(val)) < 0) {
+				cli_usage_error(CMD, "--lock-timeout wants a duration such as 30s or 5m, "
+						     "not '%s'", val);
+				return -1;
+			}
+		} else if (v[0] == '-') {
+			cli_usage_error(CMD, "unknown option '%s'", v);
+			return -1;
+		} else if (a->input) {
+			cli_usage_error(CMD, "unexpected argument '%s'", v);
+			return -1;
+		} else {
+			a->input = v;
+		}
+	}
+	if (!a->input)
+		a->input = "build";
+	return 0;
+}
+
+/* ---- progress glue ---- */
+
+typedef struct glue {
+	progress *pg;
+} glue;
+
+static void on_step(void *payload, const apply_result *r)
+{
+	glue *g = payload;
+	const plan_step *st = r->step;
+	char line[1200];
+	fcc_buf b;
+
+	switch (r->status) {
+	case APPLY_RUNNING:
+		snprintf(line, sizeof line, "%s %s", plan_action_name(st->action), st->kind);
+		progress_start(g->pg, st->address, line);
+		break;
+	case APPLY_OK:
+		if (r->id) {
+			progress_id(g->pg, st->address, r->created ? "created" : "id", r->id);
+		}
+		snprintf(line, sizeof line, "%s", plan_action_name(st->action));
+		progress_finish(g->pg, st->address, 1, line);
+		break;
+	case APPLY_FAILED:
+		fcc_buf_init(&b, 4096);
+		if (r->err.operation[0])
+			aws_error_format(&b, &r->err);
+		else
+			fcc_buf_puts(&b, r->err.err.msg);
+		progress_fail(g->pg, st->address, fcc_buf_cstr(&b));
+		fcc_buf_dispose(&b);
+		break;
+	case APPLY_SKIPPED:
+		snprintf(line, sizeof line, "skipped: %s failed", r->note ? r->note : "a dependency");
+		progress_fail(g->pg, st->address, line);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- the command ---- */
+
+static int ask_yes(void)
+{
+	char line[64];
+
+	fprintf(stderr, "\nDo you want to apply these changes? Only 'yes' will be accepted: ");
+	fflush(stderr);
+	if (!fgets(line, sizeof line, stdin))
+		return 0;
+	return strcmp(line, "yes\n") == 0 || strcmp(line, "yes") == 0;
+}
+
+static int read_template(fcc_buf *out, const char *dir, const char *name)
+{
+	char path[4096], chunk[65536];
+	FILE *f;
+	size_t n;
+	int rc = FCC_OK;
+
+	if (!name || (size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+		return FCC_EIO;
+	if (!(f = fopen(path, "rb")))
+		return FCC_EIO;
+	while (rc == FCC_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		rc = fcc_buf_append(out, chunk, n);
+	if (rc == FCC_OK && ferror(f))
+		rc = FCC_EIO;
+	fclose(f);
+	return rc;
+}
+
+static const char *env_lookup(const char *name)
+{
+	return getenv(name);
+}
+
+/* SPEC: compile it into build/ next to it (as `fcc build` does) and return
+ * that directory in *dir (caller frees). CLI_OK or CLI_FAIL (printed). */
+static int build_spec(char **dir, const char *spec, const char *env)
+{
+	build_options opt;
+	build_result r;
+	fcc_source *src = NULL;
+	fcc_arena arena;
+	diag_sink ds;
+	fcc_err e;
+	const char *slash = strrchr(spec, '/');
+	char *stdlib = cli_find_stdlib();
+	int rc, status = CLI_FAIL;
+
+	build_result_init(&r);
+	fcc_arena_init(&arena);
+	diag_init(&ds);
+	*dir = NULL;
+	if (!stdlib) {
+		say("cannot find fcc's stdlib directory; set FCC_STDLIB\n");
+		goto out;
+	}
+	if (!(*dir = fcc_malloc(strlen(spec) + 8))) {
+		say("out of memory\n");
+		goto out;
+	}
+	sprintf(*dir, "%.*s%sbuild", slash ? (int)(slash - spec) : 0, spec, slash ? "/" : "");
+	memset(&opt, 0, sizeof opt);
+	opt.env = env;
+	opt.stdlib_dir = stdlib;
+	opt.epoch = emit_zip_epoch(env_lookup);
+	fcc_err_clear(&e);
+	rc = build_compile(&r, &src, spec, &opt, &arena, &ds, &e);
+	if (ds.n)
+		cli_print_diagnostics(&ds, 0, cli_use_color(stderr));
+	if (rc) {
+		if (rc != FCC_ECHECK && e.msg[0])
+			say("%s\n", e.msg);
+		goto out;
+	}
+	if ((rc = build_write(&r, *dir, &e))) {
+		say("%s\n", e.msg);
+		goto out;
+	}
+	status = CLI_OK;
+out:
+	if (status != CLI_OK) {
+		fcc_free(*dir);
+		*dir = NULL;
+	}
+	build_result_dispose(&r);
+	diag_dispose(&ds);
+	fcc_arena_dispose(&arena);
+	fcc_source_free(src);
+	fcc_free(stdlib);
+	return status;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int is_dir(const char *p)
+{
+	struct stat sb;
+
+	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* SageMaker projects the spec does not declare whose product is `product_id`
+ * (ListProjects, then DescribeProject for each), into `out`. */
+typedef struct others_ctx {
+	kv_strs names;
+	const desired *d;
+} others_ctx;
+
+static int each_project(void *payload, const json_t *page)
+{
+	others_ctx *o = payload;
+	const json_t *list = json_object_get(page, "ProjectSummaryList"), *it;
+	size_t i, j;
+	int mine;
+
+	json_array_foreach(list, i, it) {
+		const char *name = json_string_value(json_object_get(it, "ProjectName"));
+		for (j = 0, mine = 0; name && j < o->d->n_instances; j++)
+			mine |= strcmp(o->d->instances[j].name, name) == 0;
+		if (name && !mine && kv_strs_push(&o->names, name) != FCC_OK)
+			return FCC_ENOMEM;
+	}
+	return FCC_OK;
+}
+
+static int other_projects(kv_strs *out, aws_ctx *ctx, const desired *d, const char *product_id)
+{
+	others_ctx o;
+	json_t *in = json_object();
+	aws_error ae;
+	sm_project pj;
+	size_t i;
+	int rc;
+
+	memset(&o, 0, sizeof o);
+	o.d = d;
+	if (!in)
+		return FCC_ENOMEM;
+	rc = aws_json_pages(ctx, &aws_svc_sagemaker, "ListProjects", in, "NextToken", "NextToken",
+			    each_project, &o, &ae);
+	json_decref(in);
+	if (rc) {
+		cli_aws_print_error(cmd_name, &ae);
+		goto out;
+	}
+	for (i = 0; i < o.names.n; i++) {
+		if ((rc = sm_describe_project(&pj, ctx, o.names.v[i], &ae))) {
+			if (rc == FCC_ENOTFOUND || aws_error_is(&ae, "ValidationException"))
+				continue; /* deleted meanwhile */
+			cli_aws_print_error(cmd_name, &ae);
+			goto out;
+		}
+		if (pj.product_id && strcmp(pj.product_id, product_id) == 0)
+			rc = kv_strs_push(out, o.names.v[i]);
+		aws_pool_dispose(&pj.pool);
+		if (rc)
+			goto out;
+	}
+out:
+	kv_strs_dispose(&o.names);
+	return rc;
+}
+
+static int run_cmd(int argc, char **argv, int destroy)
+{
+	apply_args a;
+	desired d;
+	state_snapshot s;
+	plan p, saved;
+	plan_stale_report stale = {0};
+	apply_report rep = {0};
+	apply_opts ao;
+	lock_handle lk;
+	lock_info holder;
+	aws_ctx *ctx = NULL;
+	progress *pg = NULL;
+	progress_options po;
+	progress_mode mode;
+	state_read_options ro;
+	plan_text_opts to;
+	glue g;
+	fcc_buf key, text, tmpl;
+	fcc_err e;
+	const char *build_dir;
+	char *built = NULL;
+	char cmdline[256], data_dir[4096];
+	int r, rc, status = CLI_FAIL, from_plan_file, locked = 0, have_saved = 0;
+	kv_strs others = {0};
+	destroy_opts dop;
+	size_t i;
+
+	memset(&d, 0, sizeof d);
+	state_init(&s);
+	plan_init(&p);
+	plan_init(&saved);
+	lock_init(&lk);
+	fcc_buf_init(&key, 4096);
+	fcc_buf_init(&text, 1 << 24);
+	fcc_buf_init(&tmpl, 1 << 26);
+	if ((r = parse_args(&a, argc, argv)) != 0)
+		return r > 0 ? CLI_OK : CLI_USAGE;
+	if (progress_mode_parse(&mode, a.progress, isatty(STDERR_FILENO)) != FCC_OK)
+		return cli_usage_error(CMD, "--progress wants auto, plain, tty or json, not '%s'",
+				       a.progress);
+	from_plan_file = !is_dir(a.input) && !ends_with(a.input, ".spec");
+	if (destroy && from_plan_file) {
+		say("%s is neither a spec (*.spec) nor a build directory\n", a.input);
+		return CLI_USAGE;
+	}
+	build_dir = from_plan_file ? (a.build_dir ? a.build_dir : "build") : a.input;
+	fcc_err_clear(&e);
+	if (!from_plan_file && !is_dir(a.input)) {
+		if (build_spec(&built, a.input, a.env) != CLI_OK)
+			goto out;
+		build_dir = built;
+	}
+	if (from_plan_file) {
+		if ((rc = plan_load(&saved, a.input, &e))) {
+			/* plan_load's message names the file */
+			say("%s\n", e.msg);
+			goto out;
+		}
+		have_saved = 1;
+	}
+	if ((rc = desired_load(&d, build_dir, &e))) {
+		say("%s: %s\n", build_dir, e.msg);
+		goto out;
+	}
+	if (have_saved && strcmp(saved.manifest_sha256, d.manifest_sha256) != 0) {
+		say("plan_stale: %s was made from another build of %s "
+				"(manifest %.12s, the build is %.12s): run fcc plan again\n",
+			a.input, build_dir, saved.manifest_sha256, d.manifest_sha256);
+		goto out;
+	}
+	if (cli_aws_ctx_open(&ctx, &a.aws, CMD, d.region))
+		goto out;
+
+	/* the lock, before anything is read: the plan must not go stale under us */
+	if (lock_key(&key, d.prefix, d.project, d.environment) != FCC_OK) {
+		say("cannot name the lock\n");
+		goto out;
+	}
+	snprintf(cmdline, sizeof cmdline, "fcc %s %s", cmd_name, a.input);
+	lock_holder_default(&holder, cmdline, NULL, NULL);
+	if (lock_install_signal_release(&lk) != FCC_OK) {
+		say("cannot install the Ctrl-C handler\n");
+		goto out;
+	}
+	if ((rc = lock_acquire(&lk, ctx, d.bucket, fcc_buf_cstr(&key), &holder, LOCK_TTL_S,
+			       a.lock_timeout_ms, NULL, &e))) {
+		say("%s\n", e.msg);
+		goto out;
+	}
+	locked = 1;
+
+	/* the template is validated as plan does it (by its body while it is not
+	 * uploaded), so a saved plan's cfn-validate observation compares */
+	if (read_template(&tmpl, build_dir, d.version.template_path) != FCC_OK) {
+		say("cannot read %s/%s\n", build_dir, d.version.template_path);
+		goto out;
+	}
+	memset(&ro, 0, sizeof ro);
+	ro.template_body = tmpl.data;
+	ro.template_len = tmpl.len;
+	if ((rc = state_read(&s, ctx, &d, &ro, &e))) {
+		say("%s\n", e.msg);
+		goto out;
+	}
+	if (destroy) {
+		if (s.product.present && s.product.id &&
+		    other_projects(&others, ctx, &d, s.product.id) != FCC_OK)
+			goto out;
+		memset(&dop, 0, sizeof dop);
+		dop.purge = a.purge;
+		dop.others = &others;
+		if ((rc = destroy_plan(&p, &d, &s, &dop, &e))) {
+			say("%s\n", e.msg);
+			goto out;
+		}
+	} else if (have_saved) {
+		if ((rc = plan_stale(&stale, &saved, &s, &e))) {
+			say("%s\n", e.msg);
+			goto out;
+		}
+		if (stale.n) {
+			say("plan_stale: %s no longer matches AWS "
+					"(%zu observation%s changed); run fcc plan again:\n",
+				a.input, stale.n, stale.n == 1 ? "" : "s");
+			for (i = 0; i < stale.n; i++)
+				fprintf(stderr, "  %s: %s\n", stale.v[i].id, stale.v[i].what);
+			goto out;
+		}
+		p = saved;
+		plan_init(&saved);
+	} else if ((rc = diff_compute(&p, &d, &s, NULL, &e))) {
+		say("%s\n", e.msg);
+		goto out;
+	}
+	if (plan_has_errors(&p)) {
+		for (i = 0; i < p.errors.n; i++)
+			say("error: %s\n", p.errors.v[i]);
+		goto out;
+	}
+	if (!plan_has_changes(&p)) {
+		printf(destroy ? "Nothing to destroy.\n" : "No changes. AWS matches the build.\n");
+		status = CLI_OK;
+		goto out;
+	}
+	memset(&to, 0, sizeof to);
+	to.color = cli_use_color(stdout);
+	if (plan_render_text(&text, &p, &to, &e) == FCC_OK && mode != PROGRESS_JSON)
+		fputs(fcc_buf_cstr(&text), stdout);
+	fflush(stdout);
+	if (!have_saved && !a.auto_approve) {
+		if (!isatty(STDIN_FILENO)) {
+			say("no terminal to ask on: pass --auto-approve or "
+					"apply a saved plan (fcc plan -out FILE)\n");
+			goto out;
+		}
+		if (!ask_yes()) {
+			say("cancelled; nothing was changed\n");
+			goto out;
+		}
+	}
+
+	memset(&po, 0, sizeof po);
+	po.mode = mode;
+	po.out = stderr;
+	po.color = cli_use_color(stderr);
+	if (progress_new(&pg, &po, &e) != FCC_OK) {
+		say("%s\n", e.msg);
+		goto out;
+	}
+	progress_set_total(pg, p.n_steps - plan_count(&p, PLAN_NOOP));
+	g.pg = pg;
+	memset(&ao, 0, sizeof ao);
+	ao.build_dir = build_dir;
+	snprintf(data_dir, sizeof data_dir, "%s/..", build_dir);
+	ao.data_dir = data_dir;
+	ao.parallelism = a.parallelism;
+	/* SageMaker projects take minutes; the tests' endpoint takes one poll */
+	if (getenv("FCC_APPLY_POLL_MS"))
+		ao.poll_ms = strtol(getenv("FCC_APPLY_POLL_MS"), NULL, 10);
+	ao.cancelled = lock_cancelled;
+	ao.on_step = on_step;
+	ao.payload = &g;
+	rc = apply_run(&rep, ctx, &p, &ao, &e);
+	progress_summary(pg);
+	if (lock_check_interrupt(&e) != FCC_OK) {
+		locked = 0; /* released by lock_check_interrupt */
+		say("%s\n", e.msg);
+		goto out;
+	}
+	if (rc) {
+		say("%s\n", e.msg);
+		for (i = 0; i < rep.n; i++) {
+			fcc_buf b;
+			if (rep.v[i].status != APPLY_FAILED)
+				continue;
+			fcc_buf_init(&b, 4096);
+			if (rep.v[i].err.operation[0])
+				aws_error_format(&b, &rep.v[i].err);
+			else
+				fcc_buf_puts(&b, rep.v[i].err.err.msg);
+			fprintf(stderr, "  failed %s: %s\n", rep.v[i].step->address, fcc_buf_cstr(&b));
+			fcc_buf_dispose(&b);
+		}
+		goto out;
+	}
+	printf("%s complete: %zu changed, %zu unchanged in %.1fs.\n", destroy ? "Destroy" : "Apply",
+	       rep.n_ok, rep.n_noop, (double)rep.ms / 1000.0);
+	status = CLI_OK;
+out:
+	if (locked && lk.held && lock_release(&lk, &e) != FCC_OK) {
+		say("could not release the lock: %s\n", e.msg);
+		status = CLI_FAIL;
+	}
+	lock_restore_signals();
+	progress_free(pg);
+	apply_report_dispose(&rep);
+	plan_stale_report_dispose(&stale);
+	plan_dispose(&p);
+	plan_dispose(&saved);
+	state_dispose(&s);
+	desired_dispose(&d);
+	lock_dispose(&lk);
+	fcc_buf_dispose(&key);
+	fcc_buf_dispose(&text);
+	fcc_buf_dispose(&tmpl);
+	aws_ctx_free(ctx);
+	fcc_free(built);
+	kv_strs_dispose(&others);
+	return status;
+}
+
+int cmd_apply(int argc, char **argv)
+{
+	cmd_name = "apply";
+	return run_cmd(argc, argv, 0);
+}
+
+int cmd_destroy(int argc, char **argv)
+{
+	cmd_name = "destroy";
+	return run_cmd(argc, argv, 1);
+}

@@ -1,0 +1,255 @@
+/*
+ * destroy.c — the plan of `fcc destroy` (see destroy.h): delete steps in
+ * reverse dependency order, for what exists and is fcc's.
+ */
+#include "runtime/destroy.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "compiler/base/alloc.h"
+#include "compiler/base/buf.h"
+
+typedef struct dctx {
+	plan *p;
+	const desired *d;
+	const state_snapshot *s;
+	fcc_buf a;
+	kv_strs projects; /* addresses of the project deletes */
+} dctx;
+
+static const char *fmt_addr(dctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static const char *fmt_addr(dctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	fcc_buf_reset(&c->a);
+	va_start(ap, fmt);
+	rc = fcc_buf_vprintf(&c->a, fmt, ap);
+	va_end(ap);
+	return rc == FCC_OK ? fcc_buf_cstr(&c->a) : NULL;
+}
+
+static int attr(plan_step *st, const char *key, const char *value)
+{
+	json_t *j;
+
+	if (!value)
+		return FCC_OK;
+	return (j = json_string(value)) ? plan_step_attr(st, key, j) : FCC_ENOMEM;
+}
+
+/* A delete step at the address in c->a (or a no-op with `why` when not
+ * fcc's). NULL on ENOMEM. */
+static plan_step *step(dctx *c, const char *kind, const char *name, const char *why)
+{
+	const char *address = fcc_buf_cstr(&c->a);
+	plan_step *st = plan_add_step(c->p, kind, address, name, why ? PLAN_NOOP : PLAN_DELETE);
+
+	if (st && plan_step_reason(st, "%s", why ? why : "fcc made it for this project") != FCC_OK)
+		return NULL;
+	return st;
+}
+
+static int depend_on_projects(dctx *c, plan_step *st)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < c->projects.n; i++)
+		if ((rc = plan_step_depend(st, c->projects.v[i])) != FCC_OK)
+			return rc;
+	return FCC_OK;
+}
+
+static int is_fccs(const kv_tags *tags, const char *project)
+{
+	const char *v = kv_tags_get(tags, "fcc:project");
+
+	return v && strcmp(v, project) == 0;
+}
+
+#define TRY(x)                           \
+	do {                             \
+		if ((rc = (x)) != FCC_OK) \
+			goto out;        \
+	} while (0)
+#define NEED(x)                          \
+	do {                             \
+		if (!(x)) {              \
+			rc = FCC_ENOMEM; \
+			goto out;        \
+		}                        \
+	} while (0)
+
+int destroy_plan(plan *out, const desired *d, const state_snapshot *s, const destroy_opts *o,
+		 fcc_err *e)
+{
+	dctx c;
+	const char *pname = d->portfolio.name, *prname = d->product.name;
+	int have_port = s->portfolio.count == 1, have_prod = s->product.present;
+	int own_port = have_port && is_fccs(&s->portfolio.tags, d->project);
+	int own_prod = have_prod && is_fccs(&s->product.tags, d->project);
+	char port_addr[600], prod_addr[600], assoc_addr[1200], con_addr[1300];
+	plan_step *st;
+	size_t i, j;
+	int rc = FCC_OK;
+
+	plan_init(out);
+	memset(&c, 0, sizeof c);
+	c.p = out;
+	c.d = d;
+	c.s = s;
+	fcc_buf_init(&c.a, 1 << 16);
+	if (s->portfolio.count > 1) {
+		rc = fcc_err_set(e, FCC_ECONFLICT,
+				 "%d portfolios are named \"%s\": fcc cannot tell which is its own",
+				 s->portfolio.count, pname);
+		goto out;
+	}
+	NEED(out->project = fcc_strdup(d->project));
+	NEED(out->spec_sha256 = fcc_strdup(d->spec_sha256));
+	if (d->environment)
+		NEED(out->environment = fcc_strdup(d->environment));
+	memcpy(out->manifest_sha256, d->manifest_sha256, sizeof out->manifest_sha256);
+	snprintf(port_addr, sizeof port_addr, "sc-portfolio:%s", pname);
+	snprintf(prod_addr, sizeof prod_addr, "sc-product:%s", prname);
+	snprintf(assoc_addr, sizeof assoc_addr, "sc-association:%s/%s", pname, prname);
+	snprintf(con_addr, sizeof con_addr, "sc-constraint:%s/%s/LAUNCH", pname, prname);
+
+	/* 1. the spec's projects: they use the product and its launch role */
+	for (i = 0; i < d->n_instances; i++) {
+		const state_project *pj = state_find_project(s, d->instances[i].name);
+		if (!pj || !pj->present)
+			continue;
+		NEED(fmt_addr(&c, "sagemaker-project:%s", pj->name));
+		NEED(st = step(&c, "sagemaker-project", pj->name, NULL));
+		TRY(attr(st, "name", pj->name));
+		TRY(kv_strs_push(&c.projects, st->address));
+	}
+	if (have_prod && o && o->others && o->others->n) {
+		fcc_buf b;
+		fcc_buf_init(&b, 1 << 16);
+		for (i = 0; i < o->others->n && rc == FCC_OK; i++)
+			rc = fcc_buf_printf(&b, "%s%s", i ? ", " : "", o->others->v[i]);
+		if (rc == FCC_OK) {
+			char msg[1024];
+			snprintf(msg, sizeof msg,
+				 "SageMaker project%s %s still use%s product %s and %s not in the spec: "
+				 "delete %s first or declare %s under instances",
+				 o->others->n == 1 ? "" : "s", fcc_buf_cstr(&b),
+				 o->others->n == 1 ? "s" : "", prname,
+				 o->others->n == 1 ? "is" : "are", o->others->n == 1 ? "it" : "them",
+				 o->others->n == 1 ? "it" : "them");
+			rc = kv_strs_push(&out->errors, msg);
+		}
+		fcc_buf_dispose(&b);
+		TRY(rc);
+	}
+
+	/* 2. what hangs on the portfolio: principals and shares the spec declares */
+	for (i = 0; have_port && i < d->n_principals; i++) {
+		int present = 0;
+		for (j = 0; j < s->n_principals; j++)
+			present |= strcmp(s->principals[j].arn, d->principals[i].arn) == 0;
+		if (!present)
+			continue;
+		NEED(fmt_addr(&c, "sc-principal:%s/%s", pname, d->principals[i].arn));
+		NEED(st = step(&c, "sc-principal", d->principals[i].arn, NULL));
+		TRY(attr(st, "arn", d->principals[i].arn));
+		TRY(attr(st, "type", d->principals[i].type));
+		TRY(attr(st, "portfolio_id", s->portfolio.id));
+	}
+	for (i = 0; have_port && i < d->share_accounts.n; i++) {
+		if (!kv_strs_has(&s->share_accounts, d->share_accounts.v[i]))
+			continue;
+		NEED(fmt_addr(&c, "sc-share:%s/account:%s", pname, d->share_accounts.v[i]));
+		NEED(st = step(&c, "sc-share", d->share_accounts.v[i], NULL));
+		TRY(attr(st, "type", "ACCOUNT"));
+		TRY(attr(st, "value", d->share_accounts.v[i]));
+	}
+	for (j = 0; have_port && j < s->n_share_nodes; j++) {
+		const state_org_node *n = &s->share_nodes[j];
+		int org = strcmp(n->type, "ORGANIZATION") == 0;
+		int wanted = org ? d->share_organization && strcmp(d->share_organization, n->value) == 0
+				 : kv_strs_has(&d->share_ous, n->value);
+		if (!wanted)
+			continue;
+		NEED(fmt_addr(&c, "sc-share:%s/%s:%s", pname, org ? "organization" : "ou", n->value));
+		NEED(st = step(&c, "sc-share", n->value, NULL));
+		TRY(attr(st, "type", n->type));
+		TRY(attr(st, "value", n->value));
+	}
+
+	/* 3. the launch constraint, then the association */
+	if (have_port && have_prod && s->association) {
+		for (i = 0; i < s->n_constraints; i++) {
+			if (strcmp(s->constraints[i].type, "LAUNCH") != 0)
+				continue;
+			NEED(fmt_addr(&c, "%s", con_addr));
+			NEED(st = step(&c, "sc-constraint", "LAUNCH", NULL));
+			TRY(attr(st, "id", s->constraints[i].id));
+			TRY(depend_on_projects(&c, st));
+		}
+		NEED(fmt_addr(&c, "%s", assoc_addr));
+		NEED(st = step(&c, "sc-association", prname, NULL));
+		TRY(attr(st, "product_id", s->product.id));
+		TRY(attr(st, "portfolio_id", s->portfolio.id));
+		TRY(plan_step_depend(st, con_addr));
+		TRY(depend_on_projects(&c, st));
+	}
+
+	/* 4. the product (its versions go with it) and the portfolio, if fcc's */
+	if (have_prod) {
+		NEED(fmt_addr(&c, "%s", prod_addr));
+		NEED(st = step(&c, "sc-product", prname,
+			       own_prod ? NULL : "no fcc:project tag for this project: not fcc's, "
+						 "left alone"));
+		TRY(attr(st, "id", s->product.id));
+		TRY(plan_step_depend(st, assoc_addr));
+		TRY(depend_on_projects(&c, st));
+	}
+	if (have_port) {
+		NEED(fmt_addr(&c, "%s", port_addr));
+		NEED(st = step(&c, "sc-portfolio", pname,
+			       own_port ? NULL : "no fcc:project tag for this project: not fcc's, "
+						 "left alone"));
+		TRY(attr(st, "id", s->portfolio.id));
+		TRY(plan_step_depend(st, assoc_addr));
+		for (i = 0; i < out->n_steps; i++)
+			if (strcmp(out->steps[i].kind, "sc-principal") == 0 ||
+			    strcmp(out->steps[i].kind, "sc-share") == 0) {
+				char *a = fcc_strdup(out->steps[i].address);
+				NEED(a);
+				rc = plan_step_depend(&out->steps[out->n_steps - 1], a);
+				fcc_free(a);
+				TRY(rc);
+			}
+	}
+
+	/* 5. the build's objects, only when asked */
+	for (i = 0; o && o->purge && i < d->n_objects; i++) {
+		const state_object *ob = state_find_object(s, d->bucket, d->objects[i].key);
+		if (!ob || !ob->present)
+			continue;
+		NEED(fmt_addr(&c, "s3://%s/%s", d->bucket, d->objects[i].key));
+		NEED(st = step(&c, "s3-object", d->objects[i].path, NULL));
+		TRY(attr(st, "bucket", d->bucket));
+		TRY(attr(st, "key", d->objects[i].key));
+		TRY(plan_step_depend(st, prod_addr));
+		TRY(depend_on_projects(&c, st));
+	}
+	plan_sort(out);
+out:
+	fcc_buf_dispose(&c.a);
+	kv_strs_dispose(&c.projects);
+	if (rc < 0) {
+		plan_dispose(out);
+		if (rc == FCC_ENOMEM)
+			fcc_err_set(e, rc, "out of memory");
+		return rc;
+	}
+	return FCC_OK;
+}
