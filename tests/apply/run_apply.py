@@ -50,7 +50,7 @@ ROLES = ["AmazonSageMakerServiceCatalogProductsExecutionRole",
 PORTFOLIO = "SageMaker Organization Templates"
 PRODUCT = "forecast-mlops-template"
 PROJECT = "forecast-dev"
-PRINCIPAL = "arn:aws:iam::%s:role/service-role/AmazonSageMaker-ExecutionRole-Dev" % ACCOUNT
+PRINCIPAL = "arn:aws:iam:::role/service-role/AmazonSageMaker-ExecutionRole-*"  # the example's
 LOCK_KEY = "forecast-mlops/.fcc/lock/forecast-mlops.json"
 READ_PREFIXES = ("Describe", "List", "Search", "Get", "Validate")
 
@@ -88,10 +88,6 @@ class Workspace:
         with open(os.path.join(src, "project.spec")) as f:
             spec = f.read()
         spec = spec.replace('account: "111122223333"', 'account: "%s"' % ACCOUNT)
-        # a plain IAM principal: the compiler keeps the account in IAM_PATTERN ARNs,
-        # which Service Catalog (and the endpoint) refuse
-        spec = spec.replace("arn:aws:iam::${account}:role/service-role/AmazonSageMaker-ExecutionRole-*",
-                            PRINCIPAL)
         if edit:
             spec = edit(spec)
         self.spec = os.path.join(self.dir, "project.spec")
@@ -192,7 +188,11 @@ def inventory():
         pid = ports[0]["Id"]
         prod = prods[0]["ProductViewSummary"]["ProductId"]
         arts = sc.list_provisioning_artifacts(ProductId=prod)["ProvisioningArtifactDetails"]
-        inv["versions"] = sorted((a["Name"], a.get("Guidance", "DEFAULT")) for a in arts)
+        # fcc names each version <spec version>+<first 8 hex of the template's sha256>
+        for a in arts:
+            assert re.match(r"^[0-9.]+\+[0-9a-f]{8}$", a["Name"]), a["Name"]
+        inv["versions"] = sorted((a["Name"].split("+")[0], a.get("Guidance", "DEFAULT"))
+                                 for a in arts)
         inv["constraints"] = [c["Type"] for c in
                               sc.list_constraints_for_portfolio(PortfolioId=pid)["ConstraintDetails"]]
         inv["principals"] = [p["PrincipalARN"] for p in
@@ -504,7 +504,7 @@ class Projects(unittest.TestCase):
         sc = boto("servicecatalog")
         names = {a["Id"]: a["Name"] for a in
                  sc.list_provisioning_artifacts(ProductId=new["ProductId"])["ProvisioningArtifactDetails"]}
-        self.assertEqual(names[new["ProvisioningArtifactId"]], "1.1")
+        self.assertEqual(names[new["ProvisioningArtifactId"]].split("+")[0], "1.1")
 
         # the project's pipeline (its CodeBuild run would create it) drifts by hand
         with open(os.path.join(self.next.build, "seed-code", "pipelines", "forecast",
