@@ -7,6 +7,7 @@
 #   make deps         install the Debian packages fcc and its tests need
 #   make bench-build  time fcc build against cdk synth (bench/build.sh)
 #   make bench-plan   time a no-op fcc plan against the AWS CLI (bench/plan.sh)
+#   make bench-apply  time a cold fcc apply against the AWS CLI (bench/apply.sh)
 #
 # Each variant builds in its own directory under out/ so objects never mix.
 
@@ -51,7 +52,8 @@ FCC_BIN := $(OUT)/fcc
 RT_BIN := $(OUT)/fcc-runtime
 UNIT_BIN := $(OUT)/unit-tests
 
-.PHONY: all check check-asan test deps fuzz bench bench-calls bench-build bench-plan clean lint golden-update
+.PHONY: all check check-asan test deps fuzz bench bench-calls bench-build bench-plan bench-apply clean lint \
+	golden-update
 
 all: fcc
 
@@ -169,6 +171,10 @@ bench-build: all
 # fcc plan against the AWS CLI on a local endpoint, and under 50 ms latency (not part of check).
 bench-plan: all
 	@sh bench/plan.sh
+
+# fcc apply against the AWS CLI doing the same writes, 50 ms per request (not part of check).
+bench-apply: all
+	@sh bench/apply.sh
 
 lint:
 	@clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC)
