@@ -76,8 +76,8 @@ static void help(FILE *f)
 		"Make AWS match a build (a SPEC is built first, into build/ next to it, as\n"
 		"fcc build does): read what exists, compute the plan, show it, and on\n"
 		"approval run its steps as a dependency graph, independent steps in parallel.\n"
-		"A saved plan (fcc plan -out FILE) is applied only if nothing it was computed\n"
-		"from has changed since (else: plan_stale, naming what changed).\n"
+		"A saved plan (fcc plan -o FILE) is applied only if nothing it was computed\n"
+		"from has changed since; otherwise it is refused, naming what changed.\n"
 		"\n"
 		"options:\n"
 		"  --build-dir DIR        the build a saved plan belongs to (default: build)\n"
@@ -577,7 +577,7 @@ static int run_cmd(int argc, char **argv, int destroy)
 	if (!have_saved && !a.auto_approve) {
 		if (!isatty(STDIN_FILENO)) {
 			say("no terminal to ask on: pass --auto-approve or "
-					"apply a saved plan (fcc plan -out FILE)\n");
+					"apply a saved plan (fcc plan -o FILE)\n");
 			goto out;
 		}
 		if (!ask_yes()) {
