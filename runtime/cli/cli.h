@@ -34,6 +34,13 @@ int cli_print_diagnostics(struct diag_sink *d, int fmt, int color);
 int cli_getopt_error(const char *cmd, char **argv);
 /* --diagnostics-format FMT: 0 and *out set, or -1 for an unknown FMT. */
 int cli_parse_diag_format(const char *fmt, int *out);
+/* The same for command `cmd`, printing the usage error: 0 or CLI_USAGE. */
+int cli_diag_format_option(const char *cmd, const char *fmt, int *out);
+/* After getopt: the optional SPEC operand (left as is when absent), no
+ * other operand, and --color WHEN resolved for stderr into *color.
+ * Returns 0 or CLI_USAGE (after printing why). */
+int cli_spec_operand(const char *cmd, int argc, char **argv, const char **spec,
+		     const char *color_when, int *color);
 
 /* --color WHEN → *out for stream `f`; -1 for an unknown WHEN. */
 int cli_parse_color(const char *when, FILE *f, int *out);

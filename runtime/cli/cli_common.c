@@ -106,3 +106,22 @@ char *cli_find_stdlib(void)
 	}
 	return NULL;
 }
+
+int cli_diag_format_option(const char *cmd, const char *fmt, int *out)
+{
+	if (cli_parse_diag_format(fmt, out))
+		return cli_usage_error(cmd, "unknown diagnostics format '%s' (text or json)", fmt);
+	return 0;
+}
+
+int cli_spec_operand(const char *cmd, int argc, char **argv, const char **spec,
+		     const char *color_when, int *color)
+{
+	if (optind < argc)
+		*spec = argv[optind++];
+	if (optind < argc)
+		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (cli_parse_color(color_when, stderr, color))
+		return cli_usage_error(cmd, "--color takes auto, always or never");
+	return 0;
+}

@@ -127,9 +127,8 @@ int cmd_build(int argc, char **argv)
 			check = 1;
 			break;
 		case 'f':
-			if (cli_parse_diag_format(optarg, &fmt))
-				return cli_usage_error("build", "unknown diagnostics format '%s' "
-								"(text or json)", optarg);
+			if (cli_diag_format_option("build", optarg, &fmt))
+				return CLI_USAGE;
 			break;
 		case 'c':
 			color_when = optarg;
@@ -141,12 +140,8 @@ int cmd_build(int argc, char **argv)
 			return cli_getopt_error("build", argv);
 		}
 	}
-	if (optind < argc)
-		spec = argv[optind++];
-	if (optind < argc)
-		return cli_usage_error("build", "unexpected argument '%s'", argv[optind]);
-	if (cli_parse_color(color_when, stderr, &color))
-		return cli_usage_error("build", "--color takes auto, always or never");
+	if (cli_spec_operand("build", argc, argv, &spec, color_when, &color))
+		return CLI_USAGE;
 
 	stdlib = cli_find_stdlib();
 	if (!stdlib) {

@@ -57,9 +57,8 @@ int cmd_check(int argc, char **argv)
 			env = optarg;
 			break;
 		case 'f':
-			if (cli_parse_diag_format(optarg, &fmt))
-				return cli_usage_error("check", "unknown diagnostics format '%s' "
-								"(text or json)", optarg);
+			if (cli_diag_format_option("check", optarg, &fmt))
+				return CLI_USAGE;
 			break;
 		case 'c':
 			color_when = optarg;
@@ -71,12 +70,8 @@ int cmd_check(int argc, char **argv)
 			return cli_getopt_error("check", argv);
 		}
 	}
-	if (optind < argc)
-		spec = argv[optind++];
-	if (optind < argc)
-		return cli_usage_error("check", "unexpected argument '%s'", argv[optind]);
-	if (cli_parse_color(color_when, stderr, &color))
-		return cli_usage_error("check", "--color takes auto, always or never");
+	if (cli_spec_operand("check", argc, argv, &spec, color_when, &color))
+		return CLI_USAGE;
 
 	fcc_arena_init(&arena);
 	diag_init(&d);
