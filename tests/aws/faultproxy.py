@@ -37,7 +37,8 @@ Faults:
 Control endpoints, answered locally and never counted or forwarded:
   GET  /__fcc/log    JSON {"count": N, "connections": C, "max_concurrent": M,
                      "requests": [{"n", "method", "path", "target", "action",
-                     "fault"}...]}
+                     "fault", "t0_ms", "t1_ms"}...]} (times in ms since
+                     the last reset: request read, answer sent)
   POST /__fcc/reset  clear the log and the request counter; an optional JSON
                      body {"rules": ["1:throttle", ...], "latency_ms": N}
                      replaces the rules and the latency.
@@ -117,6 +118,7 @@ class State:
         self.connections = 0
         self.active = 0
         self.max_concurrent = 0
+        self.epoch = time.monotonic()  # log times are milliseconds since the last reset
 
 
 def error_shape(headers, path, body):
@@ -162,6 +164,10 @@ def make_handler(state):
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # the handler writes the head and the body of an answer separately; with
+        # Nagle on, the body waits for the client's delayed ACK of the head (40 ms
+        # on Linux), a delay no AWS endpoint adds (socketserver sets TCP_NODELAY)
+        disable_nagle_algorithm = True
 
         def setup(self):
             super().setup()
@@ -197,6 +203,7 @@ def make_handler(state):
                     return
                 with state.lock:
                     state.log.clear()
+                    state.epoch = time.monotonic()
                     state.count = 0
                     state.max_concurrent = 0
                     if rules is not None:
@@ -244,6 +251,7 @@ def make_handler(state):
                 f = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
                 action = f.get("Action", [None])[0]
             target = self.headers.get("X-Amz-Target")
+            t_start = time.monotonic()
             with state.lock:
                 state.count += 1
                 num = state.count
@@ -253,7 +261,9 @@ def make_handler(state):
                 state.max_concurrent = max(state.max_concurrent, state.active)
                 state.log.append({"n": num, "method": self.command,
                                   "path": self.path.split("?", 1)[0],
-                                  "target": target, "action": action, "fault": fault})
+                                  "target": target, "action": action, "fault": fault,
+                                  "t0_ms": round((t_start - state.epoch) * 1000, 1)})
+                entry = state.log[-1]
             try:
                 if latency:
                     time.sleep(latency / 1000.0)
@@ -273,6 +283,7 @@ def make_handler(state):
             finally:
                 with state.lock:
                     state.active -= 1
+                    entry["t1_ms"] = round((time.monotonic() - state.epoch) * 1000, 1)
 
         do_GET = do_POST = do_PUT = do_HEAD = do_DELETE = do_PATCH = _handle
 
