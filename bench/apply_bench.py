@@ -6,7 +6,8 @@ For each of --runs runs (the account reset before each): fcc apply on an empty
 account with --parallelism 1 and 8, a second apply with nothing to change
 (reads only), and the AWS CLI making the same writes one process after
 another (what a script replacing the workshop's console clicks would do).
-Prints the medians and the ratios. Every request crosses
+Prints the medians, the ratios, the calls each made and the longest chain of
+calls made one after another (from the proxy's request times). Every request crosses
 tests/aws/faultproxy.py with --latency ms added, like a round trip to AWS.
 """
 import argparse
@@ -38,7 +39,8 @@ def main():
     ra.EP, ra.FCC = args.endpoint, args.fcc
     ra.setUpModule()
     try:
-        res = {"fcc -p 1": [], "fcc -p 8": [], "fcc no-op": [], "aws cli": []}
+        res = {"fcc -p 1": [], "fcc -p 8": [], "fcc no-op": [], "fcc plan": [], "aws cli": []}
+        shape = {}
         for _ in range(args.runs):
             for p in (1, 8):
                 ra.reset_account()
@@ -48,15 +50,26 @@ def main():
                 res["fcc -p %d" % p].append(time.monotonic() - t)
                 if r.returncode != 0:
                     sys.exit("bench: fcc apply failed: " + r.stderr[-2000:])
+                if p == 8:
+                    shape["cold"] = log_shape(ra.proxy_log()["requests"])
             ra.proxy_reset(latency_ms=args.latency)
             t = time.monotonic()
             r = ra.fcc(ra.apply_args("--auto-approve"), timeout=600)
             res["fcc no-op"].append(time.monotonic() - t)
             if r.returncode != 0 or "No changes" not in r.stdout:
                 sys.exit("bench: the second apply was not a no-op: " + r.stdout + r.stderr)
+            shape["no-op"] = log_shape(ra.proxy_log()["requests"])
+            ra.proxy_reset(latency_ms=args.latency)
+            t = time.monotonic()
+            r = ra.fcc(["plan", ra.WS.build, "--endpoint-url", ra.PROXY_URL,
+                        "--detailed-exitcode"], timeout=600)
+            res["fcc plan"].append(time.monotonic() - t)
+            if r.returncode != 0:
+                sys.exit("bench: the plan after apply was not a no-op: " + r.stdout + r.stderr)
             ra.reset_account()
             ra.proxy_reset(latency_ms=args.latency)
             res["aws cli"].append(cli_apply(ra))
+            shape["aws cli"] = log_shape(ra.proxy_log()["requests"])
             if ra.inventory() != ra.CONVERGED:
                 sys.exit("bench: the CLI script did not reach the same state: %r" % ra.inventory())
         med = {k: statistics.median(v) for k, v in res.items()}
@@ -64,10 +77,29 @@ def main():
               (args.latency, args.runs))
         for k, v in med.items():
             print("  %-10s %7.2f s" % (k, v))
+        for k in ("cold", "no-op", "aws cli"):
+            calls, chain = shape[k]
+            print("  %-8s %3d calls, %2d in the longest chain of calls one after another"
+                  " (x %d ms = %d ms)" % (k, calls, chain, args.latency, chain * args.latency))
+        bound = shape["cold"][1] * args.latency / 1000.0
+        print("  fcc -p 8 / its chain bound: %.2fx" % (med["fcc -p 8"] / bound))
+        print("  fcc no-op / fcc plan: %.2fx" % (med["fcc no-op"] / med["fcc plan"]))
         print("  ratio aws cli / fcc -p 8: %.1fx" % (med["aws cli"] / med["fcc -p 8"]))
         print("  ratio fcc -p 1 / fcc -p 8: %.1fx" % (med["fcc -p 1"] / med["fcc -p 8"]))
     finally:
         ra.tearDownModule()
+
+
+def log_shape(log):
+    """(calls, chain): the number of requests the proxy saw, and the longest
+    sequence of them where each started after the previous one's answer was
+    sent (interval scheduling by earliest end) — the round trips the run
+    made one after another, so chain x latency is its lower bound."""
+    chain, end = 0, -1.0
+    for q in sorted(log, key=lambda q: q["t1_ms"]):
+        if q["t0_ms"] >= end:
+            chain, end = chain + 1, q["t1_ms"]
+    return len(log), chain
 
 
 def cli_apply(ra):

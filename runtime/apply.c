@@ -1299,7 +1299,7 @@ static void advance(srun *sr)
 
 /* ---- the run ---- */
 
-static int needs_account(const plan *p)
+int apply_needs_account(const plan *p)
 {
 	size_t i;
 
@@ -1342,6 +1342,45 @@ static int fetch_account(apply_report *rep, aws_ctx *ctx, fcc_err *e)
 		snprintf(rep->account, sizeof rep->account, "%s", acct);
 	aws_pool_dispose(&pool);
 	xmlFreeDoc(doc);
+	return rc;
+}
+
+static int account_each(void *payload, const xmlNode *result, const char **next)
+{
+	apply_account *a = payload;
+	aws_pool pool = {0};
+	const char *acct;
+
+	*next = NULL;
+	if (!result)
+		return FCC_OK;
+	acct = aws_xml_str(&pool, result, "Account");
+	if (acct && strlen(acct) < sizeof a->account)
+		snprintf(a->account, sizeof a->account, "%s", acct);
+	aws_pool_dispose(&pool);
+	return FCC_OK;
+}
+
+static void account_done(void *payload, aws_error *ae)
+{
+	apply_account *a = payload;
+
+	a->done = 1;
+	a->rc = ae->err.code ? ae->err.code : a->account[0] ? FCC_OK : FCC_EPARSE;
+	if (a->rc)
+		a->account[0] = '\0';
+}
+
+int apply_account_submit(apply_account *out, aws_ctx *ctx, fcc_err *e)
+{
+	aws_query q;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	aws_query_init(&q, &aws_svc_sts, "GetCallerIdentity");
+	rc = aws_query_submit(ctx, &aws_svc_sts, "GetCallerIdentity", &q, NULL, account_each, out,
+			      account_done, out, e);
+	aws_query_dispose(&q);
 	return rc;
 }
 
@@ -1449,7 +1488,9 @@ int apply_run(apply_report *out, aws_ctx *ctx, const plan *p, const apply_opts *
 			     : fcc_err_set(e, FCC_ECONFLICT, "the plan's dependencies form a cycle");
 		goto out;
 	}
-	if (needs_account(p) && (rc = fetch_account(out, ctx, e)) != FCC_OK)
+	if (o && o->account && *o->account && strlen(o->account) < sizeof out->account)
+		snprintf(out->account, sizeof out->account, "%s", o->account);
+	else if (apply_needs_account(p) && (rc = fetch_account(out, ctx, e)) != FCC_OK)
 		goto out;
 	/* no-ops are done at once; the rest wait for their dependencies */
 	for (i = 0; i < r.n; i++)

@@ -65,6 +65,9 @@ typedef struct apply_opts {
 	long long (*now_ms)(void *payload);
 	void (*sleep_ms)(void *payload, long ms);
 	void *payload;
+	/* The caller's account when already known (apply_account_submit); NULL or
+	 * "": STS is asked before the run when a launch role needs an ARN. */
+	const char *account;
 } apply_opts;
 
 typedef struct apply_report {
@@ -88,6 +91,23 @@ int apply_run(apply_report *out, aws_ctx *ctx, const plan *p, const apply_opts *
 
 /* Free what the report owns; NULL and a zeroed report are fine. */
 void apply_report_dispose(apply_report *r);
+
+/* Non-zero when running `p` needs the caller's account (a launch role given
+ * by name becomes an ARN in it). */
+int apply_needs_account(const plan *p);
+
+/* STS GetCallerIdentity, fetched while something else runs on the context. */
+typedef struct apply_account {
+	char account[16]; /* "" until the answer arrived */
+	int done;         /* the answer (or the failure) arrived */
+	int rc;           /* FCC_OK, or the call's failure (apply_run then asks again) */
+} apply_account;
+
+/* Queue GetCallerIdentity on `ctx` into `out` (zeroed here); whichever
+ * aws_run() drives the context next completes it (e.g. the lock's or the
+ * state reader's). `out` must outlive that run. FCC_OK, or a submit failure
+ * in `e` (out->done stays 0). */
+int apply_account_submit(apply_account *out, aws_ctx *ctx, fcc_err *e);
 
 /* The idempotency token of the step at `address` for the plan fingerprint
  * `fingerprint` (a manifest sha256): sha256 of both, shaped as a version-4

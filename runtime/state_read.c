@@ -189,7 +189,8 @@ static void validate(reader *r, int object_present)
  * versions have answered (or the product is known to be absent). */
 static void maybe_validate(reader *r)
 {
-	if (!r->tmpl_known || !r->arts_known || r->arts_have_mine)
+	if (!r->tmpl_known || !r->arts_known || r->arts_have_mine ||
+	    (r->opt && r->opt->skip_validate))
 		return;
 	validate(r, r->tmpl_present);
 }

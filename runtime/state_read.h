@@ -48,6 +48,11 @@ typedef struct state_read_options {
 	size_t template_len;
 	/* Filled with the number of AWS calls made (pages included); may be NULL. */
 	unsigned *calls;
+	/* Non-zero: no ValidateTemplate (no cfn-validate observation). fcc apply
+	 * reads so: Service Catalog validates the template itself when it makes
+	 * the product or version (fcc never sets DisableTemplateValidation), and
+	 * CloudFormation's validation is the slowest call of a read. */
+	int skip_validate;
 } state_read_options;
 
 /* Read the state `d` names through `ctx` into `out` (any contents ignored;

@@ -9,8 +9,10 @@ scenario and seeded with the bucket and the three SageMaker product roles
 fcc patches but never creates.
 
 Scenarios: an empty account then a second apply that sends only reads
-(asserted from the proxy's request log; the lock object is the only write)
-and `plan --detailed-exitcode` 0; a saved plan applied without a terminal,
+(asserted from the proxy's request log: no writes, not even the lock; the
+same reads as `fcc plan`) and `plan --detailed-exitcode` 0; a hand edit made
+between apply's unlocked read and its lock, seen by the re-read under the
+lock and planned for; a saved plan applied without a terminal,
 and one made stale between plan and apply refused (plan_stale, naming the
 observation); throttling bursts, 500s, 503s and dropped connections, and a
 write whose answer is lost after AWS did it, converging to exactly one
@@ -276,11 +278,18 @@ class Apply(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("No changes", r.stdout)
         log = proxy_log()["requests"]
-        writes = [(operation(q), q["path"]) for q in log if not is_read(q) and not is_lock(q)]
+        # nothing to do writes nothing, not even the lock: it is taken only
+        # when there are changes
+        writes = [(operation(q), q["path"]) for q in log if not is_read(q)]
         self.assertEqual(writes, [])
-        self.assertTrue(any(is_lock(q) and q["method"] == "PUT" for q in log))
-        self.assertTrue(any(is_lock(q) and q["method"] == "DELETE" for q in log))
+        self.assertFalse(any(is_lock(q) for q in log))
         self.assertGreater(len(log), 8)
+        # and it costs what fcc plan costs: the very same reads
+        proxy_reset()
+        r = fcc(["plan", WS.build, "--endpoint-url", PROXY_URL, "--detailed-exitcode"])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(sorted(operation(q) for q in proxy_log()["requests"]),
+                         sorted(operation(q) for q in log))
 
     def test_without_terminal_needs_auto_approve(self):
         r = fcc(apply_args())
@@ -438,6 +447,41 @@ class Versions(unittest.TestCase):
         r = fcc(["apply", ws.build, "--auto-approve", "--endpoint-url", PROXY_URL])
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         return r
+
+    def test_change_between_read_and_lock_is_replanned(self):
+        """apply reads without the lock, then takes it and reads again: a
+        change made in between is seen and planned for, not overwritten."""
+        self.apply(self.ws[0])
+        sc = boto("servicecatalog")
+        pid = [p for p in sc.list_portfolios()["PortfolioDetails"]
+               if p["DisplayName"] == PORTFOLIO][0]["Id"]
+        # the next build has changes; the lock's PUT is its first write, and
+        # while that crosses the proxy's 300 ms someone edits the portfolio
+        proxy_reset(latency_ms=300)
+        proc = subprocess.Popen([FCC, "apply", self.ws[1].build, "--auto-approve",
+                                 "--endpoint-url", PROXY_URL],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                stdin=subprocess.DEVNULL, env=env())
+        edited = False
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
+            if any(is_lock(q) and q["method"] == "PUT" for q in proxy_log()["requests"]):
+                sc.update_portfolio(Id=pid, Description="edited by hand")
+                edited = True
+                break
+            time.sleep(0.005)
+        out, err = proc.communicate(timeout=120)
+        self.assertTrue(edited, out + err)
+        self.assertEqual(proc.returncode, 0, out + err)
+        self.assertIn("AWS changed while this apply was planning (1 observation); "
+                      "planning again:", out)
+        # the second plan put back the description the first had not seen
+        self.assertEqual(sc.describe_portfolio(Id=pid)["PortfolioDetail"]["Description"],
+                         "Organization templates for SageMaker projects")
+        self.assertEqual(inventory()["versions"], [("1.0", "DEPRECATED"), ("1.1", "DEFAULT")])
+        proxy_reset()
+        r = fcc(["plan", self.ws[1].build, "--endpoint-url", EP, "--detailed-exitcode"])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
     def test_new_template_deprecates_old_version_and_tag_drift_is_fixed(self):
         self.apply(self.ws[0])

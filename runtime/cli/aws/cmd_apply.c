@@ -2,12 +2,15 @@
  * cmd_apply.c — `fcc apply`: make AWS match a build (or a saved plan).
  *
  * CLI layer over runtime/apply.c: load the desired state (a build directory,
- * or a saved plan plus its build directory), take the apply lock (lock.h),
- * read AWS (state_read.h) and diff, or re-observe and refuse a stale saved
- * plan; show the plan and ask on a terminal (else require --auto-approve or a
- * saved plan); run the executor with progress (progress.h); release the lock
- * (also on Ctrl-C: lock.h makes the signal a flag the executor polls) and
- * print a summary with durations and the ids created. Exit 0 ok, 1 error
+ * or a saved plan plus its build directory); read AWS (state_read.h) and
+ * diff without the lock, so an apply with nothing to do writes nothing; show
+ * the plan and ask on a terminal (else require --auto-approve or a saved
+ * plan); take the apply lock (lock.h) and read again under it, re-planning
+ * (or, after a human's yes, refusing) if another run changed AWS meanwhile;
+ * a saved plan takes the lock first and is refused when stale. Then run the
+ * executor with progress (progress.h); release the lock (also on Ctrl-C:
+ * lock.h makes the signal a flag the executor polls) and print a summary
+ * with durations and the ids created. Exit 0 ok, 1 error
  * (failed steps are reported with the AWS error code and request id), 2
  * usage.
  *
@@ -41,6 +44,8 @@
 
 #define CMD cmd_name
 #define LOCK_TTL_S (60 * 60)
+/* HTTP transfers in flight at once, as fcc plan (cmd_plan.c PLAN_IN_FLIGHT) */
+#define READS_IN_FLIGHT 32
 
 /* "apply" or "destroy": the two commands share this file's flow */
 static const char *cmd_name = "apply";
@@ -424,11 +429,85 @@ out:
 	return rc;
 }
 
+/* The plan from snapshot `s`: destroy_plan's (after looking for SageMaker
+ * projects outside the spec that still use the product) or the diff's.
+ * CLI_OK, or CLI_FAIL with the reason printed. */
+static int make_plan(plan *out, aws_ctx *ctx, const desired *d, const state_snapshot *s,
+		     int destroy, int purge, kv_strs *others)
+{
+	destroy_opts dop;
+	fcc_err e;
+	int rc;
+
+	fcc_err_clear(&e);
+	if (destroy) {
+		kv_strs_dispose(others);
+		if (s->product.present && s->product.id &&
+		    other_projects(others, ctx, d, s->product.id) != FCC_OK)
+			return CLI_FAIL;
+		memset(&dop, 0, sizeof dop);
+		dop.purge = purge;
+		dop.others = others;
+		rc = destroy_plan(out, d, s, &dop, &e);
+	} else {
+		rc = diff_compute(out, d, s, NULL, &e);
+	}
+	if (rc) {
+		say("%s\n", e.msg);
+		return CLI_FAIL;
+	}
+	return CLI_OK;
+}
+
+/* Take the apply lock (waiting up to timeout_ms). CLI_OK, or CLI_FAIL with
+ * the reason printed. */
+static int take_lock(lock_handle *lk, aws_ctx *ctx, const desired *d, const fcc_buf *key,
+		     const lock_info *holder, long timeout_ms, const lock_hooks *hooks)
+{
+	fcc_err e;
+
+	fcc_err_clear(&e);
+	if (lock_acquire(lk, ctx, d->bucket, fcc_buf_cstr(key), holder, LOCK_TTL_S, timeout_ms, hooks,
+			 &e)) {
+		say("%s\n", e.msg);
+		return CLI_FAIL;
+	}
+	return CLI_OK;
+}
+
+/* The observations that differ between two snapshots of the same desired
+ * state, as plan_stale lists them. FCC_OK or FCC_ENOMEM. */
+static int snapshot_changes(plan_stale_report *out, const state_snapshot *before,
+			    const state_snapshot *after, fcc_err *e)
+{
+	plan tmp;
+	int rc;
+
+	plan_init(&tmp);
+	if ((rc = state_observations(&tmp.observations, before, e)) == FCC_OK)
+		rc = plan_stale(out, &tmp, after, e);
+	plan_dispose(&tmp);
+	return rc;
+}
+
+/* "plan_stale: WHAT no longer matches AWS", then each observation. */
+static void report_stale(const plan_stale_report *stale, const char *what)
+{
+	size_t i;
+
+	say("plan_stale: %s no longer matches AWS (%zu observation%s changed); run fcc %s again:\n",
+	    what, stale->n, stale->n == 1 ? "" : "s",
+	    strcmp(what, "the plan shown above") == 0 ? cmd_name : "plan");
+	for (i = 0; i < stale->n; i++)
+		fprintf(stderr, "  %s: %s\n", stale->v[i].id, stale->v[i].what);
+}
+
 static int run_cmd(int argc, char **argv, int destroy)
 {
 	apply_args a;
 	desired d;
-	state_snapshot s;
+	state_snapshot s, s2;
+	apply_account acct = {0};
 	plan p, saved;
 	plan_stale_report stale = {0};
 	apply_report rep = {0};
@@ -449,11 +528,11 @@ static int run_cmd(int argc, char **argv, int destroy)
 	char cmdline[256], data_dir[4096];
 	int r, rc, status = CLI_FAIL, from_plan_file, locked = 0, have_saved = 0;
 	kv_strs others = {0};
-	destroy_opts dop;
 	size_t i;
 
 	memset(&d, 0, sizeof d);
 	state_init(&s);
+	state_init(&s2);
 	plan_init(&p);
 	plan_init(&saved);
 	lock_init(&lk);
@@ -495,10 +574,11 @@ static int run_cmd(int argc, char **argv, int destroy)
 			a.input, build_dir, saved.manifest_sha256, d.manifest_sha256);
 		goto out;
 	}
+	/* the reads go as wide as fcc plan's; --parallelism caps steps, not reads */
+	a.aws.max_in_flight = a.parallelism > READS_IN_FLIGHT ? a.parallelism : READS_IN_FLIGHT;
 	if (cli_aws_ctx_open(&ctx, &a.aws, CMD, d.region))
 		goto out;
 
-	/* the lock, before anything is read: the plan must not go stale under us */
 	if (lock_key(&key, d.prefix, d.project, d.environment) != FCC_OK) {
 		say("cannot name the lock\n");
 		goto out;
@@ -509,13 +589,6 @@ static int run_cmd(int argc, char **argv, int destroy)
 		say("cannot install the Ctrl-C handler\n");
 		goto out;
 	}
-	if ((rc = lock_acquire(&lk, ctx, d.bucket, fcc_buf_cstr(&key), &holder, LOCK_TTL_S,
-			       a.lock_timeout_ms, NULL, &e))) {
-		say("%s\n", e.msg);
-		goto out;
-	}
-	locked = 1;
-
 	/* the template is validated as plan does it (by its body while it is not
 	 * uploaded), so a saved plan's cfn-validate observation compares */
 	if (read_template(&tmpl, build_dir, d.version.template_path) != FCC_OK) {
@@ -525,39 +598,45 @@ static int run_cmd(int argc, char **argv, int destroy)
 	memset(&ro, 0, sizeof ro);
 	ro.template_body = tmpl.data;
 	ro.template_len = tmpl.len;
-	if ((rc = state_read(&s, ctx, &d, &ro, &e))) {
-		say("%s\n", e.msg);
-		goto out;
-	}
-	if (destroy) {
-		if (s.product.present && s.product.id &&
-		    other_projects(&others, ctx, &d, s.product.id) != FCC_OK)
+
+	if (have_saved) {
+		/* reviewed already: nothing to do needs no reads; else the lock
+		 * first, then the re-observation the plan must still match */
+		if (!plan_has_changes(&saved) && !plan_has_errors(&saved)) {
+			printf("No changes. AWS matches the build.\n");
+			status = CLI_OK;
 			goto out;
-		memset(&dop, 0, sizeof dop);
-		dop.purge = a.purge;
-		dop.others = &others;
-		if ((rc = destroy_plan(&p, &d, &s, &dop, &e))) {
+		}
+		if (take_lock(&lk, ctx, &d, &key, &holder, a.lock_timeout_ms, NULL))
+			goto out;
+		locked = 1;
+		if ((rc = state_read(&s, ctx, &d, &ro, &e))) {
 			say("%s\n", e.msg);
 			goto out;
 		}
-	} else if (have_saved) {
 		if ((rc = plan_stale(&stale, &saved, &s, &e))) {
 			say("%s\n", e.msg);
 			goto out;
 		}
 		if (stale.n) {
-			say("plan_stale: %s no longer matches AWS "
-					"(%zu observation%s changed); run fcc plan again:\n",
-				a.input, stale.n, stale.n == 1 ? "" : "s");
-			for (i = 0; i < stale.n; i++)
-				fprintf(stderr, "  %s: %s\n", stale.v[i].id, stale.v[i].what);
+			report_stale(&stale, a.input);
 			goto out;
 		}
 		p = saved;
 		plan_init(&saved);
-	} else if ((rc = diff_compute(&p, &d, &s, NULL, &e))) {
-		say("%s\n", e.msg);
-		goto out;
+	} else {
+		/* read and diff without the lock: an apply that finds nothing to
+		 * do writes nothing, so it costs what fcc plan costs; with changes,
+		 * the lock is taken below and AWS read again under it. No
+		 * ValidateTemplate: Service Catalog validates the template when it
+		 * makes the product or version (state_read.h skip_validate) */
+		ro.skip_validate = 1;
+		if ((rc = state_read(&s, ctx, &d, &ro, &e))) {
+			say("%s\n", e.msg);
+			goto out;
+		}
+		if (make_plan(&p, ctx, &d, &s, destroy, a.purge, &others) != FCC_OK)
+			goto out;
 	}
 	if (plan_has_errors(&p)) {
 		for (i = 0; i < p.errors.n; i++)
@@ -585,6 +664,53 @@ static int run_cmd(int argc, char **argv, int destroy)
 			goto out;
 		}
 	}
+	if (!locked) {
+		/* the launch role's ARN needs the account: ask STS while the lock
+		 * and the re-read run (apply_run asks again if this fails) */
+		if (apply_needs_account(&p) && apply_account_submit(&acct, ctx, &e) != FCC_OK)
+			fcc_err_clear(&e);
+		if (take_lock(&lk, ctx, &d, &key, &holder, a.lock_timeout_ms, NULL))
+			goto out;
+		locked = 1;
+		/* another apply may have written between the read and the lock:
+		 * read again under it, and go on only from what this one sees */
+		if ((rc = state_read(&s2, ctx, &d, &ro, &e))) {
+			say("%s\n", e.msg);
+			goto out;
+		}
+		if ((rc = snapshot_changes(&stale, &s, &s2, &e))) {
+			say("%s\n", e.msg);
+			goto out;
+		}
+		if (stale.n) {
+			if (!a.auto_approve) {
+				report_stale(&stale, "the plan shown above");
+				goto out;
+			}
+			printf("AWS changed while this apply was planning (%zu observation%s); "
+			       "planning again:\n",
+			       stale.n, stale.n == 1 ? "" : "s");
+			plan_dispose(&p);
+			plan_init(&p);
+			if (make_plan(&p, ctx, &d, &s2, destroy, a.purge, &others) != FCC_OK)
+				goto out;
+			if (plan_has_errors(&p)) {
+				for (i = 0; i < p.errors.n; i++)
+					say("error: %s\n", p.errors.v[i]);
+				goto out;
+			}
+			if (!plan_has_changes(&p)) {
+				printf(destroy ? "Nothing to destroy.\n"
+					       : "No changes. AWS matches the build.\n");
+				status = CLI_OK;
+				goto out;
+			}
+			fcc_buf_reset(&text);
+			if (plan_render_text(&text, &p, &to, &e) == FCC_OK && mode != PROGRESS_JSON)
+				fputs(fcc_buf_cstr(&text), stdout);
+			fflush(stdout);
+		}
+	}
 
 	memset(&po, 0, sizeof po);
 	po.mode = mode;
@@ -607,6 +733,7 @@ static int run_cmd(int argc, char **argv, int destroy)
 	ao.cancelled = lock_cancelled;
 	ao.on_step = on_step;
 	ao.payload = &g;
+	ao.account = acct.done && !acct.rc ? acct.account : NULL;
 	rc = apply_run(&rep, ctx, &p, &ao, &e);
 	progress_summary(pg);
 	if (lock_check_interrupt(&e) != FCC_OK) {
@@ -645,6 +772,7 @@ out:
 	plan_dispose(&p);
 	plan_dispose(&saved);
 	state_dispose(&s);
+	state_dispose(&s2);
 	desired_dispose(&d);
 	lock_dispose(&lk);
 	fcc_buf_dispose(&key);
