@@ -437,6 +437,20 @@ class Plan(unittest.TestCase):
         r = subprocess.run([FCC, "plan", "--help"], capture_output=True, text=True, env=env())
         self.assertEqual(r.returncode, 0)
         self.assertIn("--detailed-exitcode", r.stdout)
+        # options take their value as --opt=VALUE too, before or after the operand
+        r = subprocess.run([FCC, "plan", "--format=json", self.spec, "--env=dev",
+                            "--endpoint-url=" + EP], capture_output=True, text=True, env=env())
+        # (exit 1: this test's account has not the roles the plan patches)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("the plan has 2 errors", r.stderr)
+        self.assertEqual(json.loads(r.stdout)["environment"], "dev")
+        for args, msg in ((["--env"], "option '--env' needs a value"),
+                          (["--endpoint-url="], "option '--endpoint-url' needs a non-empty value"),
+                          (["a.spec", "b.spec"], "unexpected argument 'b.spec'"),
+                          (["--bogus"], "unknown option '--bogus'")):
+            r = subprocess.run([FCC, "plan"] + args, capture_output=True, text=True, env=env())
+            self.assertEqual(r.returncode, 2, args)
+            self.assertIn("fcc plan: " + msg, r.stderr)
 
 
 if __name__ == "__main__":

@@ -1,62 +1,52 @@
 /*
- * aws_opts.c — parsing of the shared AWS options and opening the runtime
- * context for a command (see aws_opts.h).
+ * aws_opts.c — the shared AWS options' getopt handler, the one-operand
+ * check, and opening the runtime context for a command (see aws_opts.h).
  */
 #include "runtime/cli/aws/aws_opts.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "runtime/cli/cli.h"
 
-static const char *value_of(const char *a, const char *name, int argc, char **argv, int *i,
-			    int *missing)
+int cli_aws_opts_take(cli_aws_opts *o, const char *cmd, int ch, const char *arg)
 {
-	size_t n = strlen(name);
+	const char **slot = NULL, *name = NULL;
 
-	if (strncmp(a, name, n) == 0 && a[n] == '=')
-		return a + n + 1;
-	if (strcmp(a, name) == 0) {
-		if (*i + 1 < argc)
-			return argv[++*i];
-		*missing = 1;
-	}
-	return NULL;
-}
-
-int cli_aws_opts_parse(cli_aws_opts *o, const char *cmd, int argc, char **argv, int *i)
-{
-	static const char *const names[] = {"--profile", "--region", "--endpoint-url"};
-	const char *a = argv[*i], *v;
-	const char **slot[3];
-	int missing = 0;
-	size_t k;
-
-	slot[0] = &o->profile;
-	slot[1] = &o->region;
-	slot[2] = &o->endpoint_url;
-	if (strcmp(a, "--allow-http") == 0) {
+	switch (ch) {
+	case CLI_AWS_OPT_ALLOW_HTTP:
 		o->allow_http = 1;
 		return 1;
-	}
-	if (strcmp(a, "--debug") == 0) {
+	case CLI_AWS_OPT_DEBUG:
 		o->debug = 1;
 		return 1;
+	case CLI_AWS_OPT_PROFILE:
+		slot = &o->profile, name = "--profile";
+		break;
+	case CLI_AWS_OPT_REGION:
+		slot = &o->region, name = "--region";
+		break;
+	case CLI_AWS_OPT_ENDPOINT_URL:
+		slot = &o->endpoint_url, name = "--endpoint-url";
+		break;
+	default:
+		return 0;
 	}
-	for (k = 0; k < 3; k++) {
-		if ((v = value_of(a, names[k], argc, argv, i, &missing))) {
-			if (!*v) {
-				cli_usage_error(cmd, "option '%s' needs a non-empty value", names[k]);
-				return -1;
-			}
-			*slot[k] = v;
-			return 1;
-		}
-		if (missing) {
-			cli_usage_error(cmd, "option '%s' needs a value", names[k]);
-			return -1;
-		}
+	if (!arg || !*arg) {
+		cli_usage_error(cmd, "option '%s' needs a non-empty value", name);
+		return -1;
 	}
+	*slot = arg;
+	return 1;
+}
+
+int cli_one_operand(const char *cmd, int argc, char **argv, const char **out)
+{
+	if (optind < argc)
+		*out = argv[optind++];
+	if (optind < argc)
+		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	return 0;
 }
 

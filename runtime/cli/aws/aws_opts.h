@@ -1,10 +1,13 @@
 /*
- * aws_opts.h — the AWS options every runtime command shares (whoami now;
- * plan, apply and run later): --profile, --region, --endpoint-url,
- * --allow-http, --debug. CLI layer: parses argv and opens an aws_ctx.
+ * aws_opts.h — the AWS options every runtime command shares (plan, apply,
+ * destroy, unlock, whoami): --profile, --region, --endpoint-url,
+ * --allow-http, --debug, as getopt_long entries and their handler; and
+ * opening an aws_ctx from them. CLI layer.
  */
 #ifndef FCC_CLI_AWS_OPTS_H
 #define FCC_CLI_AWS_OPTS_H
+
+#include <getopt.h>
 
 #include "runtime/aws.h"
 
@@ -17,10 +20,32 @@ typedef struct cli_aws_opts {
 	unsigned max_in_flight; /* set by the command, not an option; 0: the default (8) */
 } cli_aws_opts;
 
-/* If argv[*i] is one of the AWS options, consume it (and its value, as
- * "--opt VALUE" or "--opt=VALUE") into `o` and return 1; return 0 when it is
- * not one; return -1 after printing a usage error for a missing value. */
-int cli_aws_opts_parse(cli_aws_opts *o, const char *cmd, int argc, char **argv, int *i);
+/* getopt_long values of the AWS options, above every short option's char. */
+enum {
+	CLI_AWS_OPT_PROFILE = 0x1000,
+	CLI_AWS_OPT_REGION,
+	CLI_AWS_OPT_ENDPOINT_URL,
+	CLI_AWS_OPT_ALLOW_HTTP,
+	CLI_AWS_OPT_DEBUG
+};
+
+/* The AWS options as getopt_long entries, for a command's own table (a
+ * macro, so the table can stay a static initializer). */
+#define CLI_AWS_LONGOPTS                                                                           \
+	{"profile", required_argument, NULL, CLI_AWS_OPT_PROFILE},                                 \
+		{"region", required_argument, NULL, CLI_AWS_OPT_REGION},                           \
+		{"endpoint-url", required_argument, NULL, CLI_AWS_OPT_ENDPOINT_URL},               \
+		{"allow-http", no_argument, NULL, CLI_AWS_OPT_ALLOW_HTTP},                         \
+		{"debug", no_argument, NULL, CLI_AWS_OPT_DEBUG}
+
+/* getopt_long answered `ch` with `arg` (optarg): when `ch` is an AWS option,
+ * store it in `o` and return 1, or return -1 after printing a usage error
+ * (an empty value); return 0 when it is not one. */
+int cli_aws_opts_take(cli_aws_opts *o, const char *cmd, int ch, const char *arg);
+
+/* After getopt: at most one operand, into *out (left as is when there is
+ * none). 0, or CLI_USAGE after printing "unexpected argument". */
+int cli_one_operand(const char *cmd, int argc, char **argv, const char **out);
 
 /* The help lines for these options. */
 const char *cli_aws_opts_help(void);

@@ -151,65 +151,80 @@ static long parse_duration(const char *s)
 
 static int parse_args(apply_args *a, int argc, char **argv)
 {
-	int i, r;
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"auto-approve", no_argument, NULL, 'y'},
+		{"purge", no_argument, NULL, 'P'},
+		{"env", required_argument, NULL, 'e'},
+		{"parallelism", required_argument, NULL, 'p'},
+		{"lock-timeout", required_argument, NULL, 't'},
+		{"progress", required_argument, NULL, 'g'},
+		{"build-dir", required_argument, NULL, 'b'},
+		CLI_AWS_LONGOPTS,
+		{NULL, 0, NULL, 0},
+	};
+	char *end;
+	long n;
+	int ch, r;
 
 	memset(a, 0, sizeof *a);
 	a->progress = "auto";
-	for (i = 1; i < argc; i++) {
-		const char *v = argv[i];
-		if (strcmp(v, "-h") == 0 || strcmp(v, "--help") == 0) {
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if ((r = cli_aws_opts_take(&a->aws, CMD, ch, optarg)) != 0) {
+			if (r < 0)
+				return -1;
+			continue;
+		}
+		switch (ch) {
+		case 'h':
 			if (strcmp(cmd_name, "destroy") == 0)
 				help_destroy(stdout);
 			else
 				help(stdout);
 			return 1;
-		}
-		if ((r = cli_aws_opts_parse(&a->aws, CMD, argc, argv, &i)) < 0)
-			return -1;
-		if (r)
-			continue;
-		if (strcmp(v, "--auto-approve") == 0) {
+		case 'y':
 			a->auto_approve = 1;
-		} else if (strcmp(v, "--purge") == 0 && strcmp(cmd_name, "destroy") == 0) {
+			break;
+		case 'P':
+			if (strcmp(cmd_name, "destroy") != 0) {
+				cli_usage_error(CMD, "unknown option '--purge' (fcc destroy has it)");
+				return -1;
+			}
 			a->purge = 1;
-		} else if (strcmp(v, "--env") == 0 || strcmp(v, "--parallelism") == 0 ||
-			   strcmp(v, "--lock-timeout") == 0 || strcmp(v, "--progress") == 0 ||
-			   strcmp(v, "--build-dir") == 0) {
-			const char *val;
-			if (i + 1 >= argc) {
-				cli_usage_error(CMD, "%s needs a value", v);
+			break;
+		case 'e':
+			a->env = optarg;
+			break;
+		case 'g':
+			a->progress = optarg;
+			break;
+		case 'b':
+			a->build_dir = optarg;
+			break;
+		case 'p':
+			n = strtol(optarg, &end, 10);
+			if (!*optarg || *end || n < 1 || n > 64) {
+				cli_usage_error(CMD, "--parallelism wants 1..64, not '%s'", optarg);
 				return -1;
 			}
-			val = argv[++i];
-			if (strcmp(v, "--env") == 0) {
-				a->env = val;
-			} else if (strcmp(v, "--progress") == 0) {
-				a->progress = val;
-			} else if (strcmp(v, "--build-dir") == 0) {
-				a->build_dir = val;
-			} else if (strcmp(v, "--parallelism") == 0) {
-				char *end;
-				long n = strtol(val, &end, 10);
-				if (*end || n < 1 || n > 64) {
-					cli_usage_error(CMD, "--parallelism wants 1..64, not '%s'", val);
-					return -1;
-				}
-				a->parallelism = (unsigned)n;
-			} else if ((a->lock_timeout_ms = parse_duration(val)) < 0) {
+			a->parallelism = (unsigned)n;
+			break;
+		case 't':
+			if ((a->lock_timeout_ms = parse_duration(optarg)) < 0) {
 				cli_usage_error(CMD, "--lock-timeout wants a duration such as 30s or 5m, "
-						     "not '%s'", val);
+						     "not '%s'", optarg);
 				return -1;
 			}
-		} else if (v[0] == '-') {
-			cli_usage_error(CMD, "unknown option '%s'", v);
+			break;
+		default:
+			cli_getopt_error(CMD, argv);
 			return -1;
-		} else if (a->input) {
-			cli_usage_error(CMD, "unexpected argument '%s'", v);
-			return -1;
-		} else {
-			a->input = v;
 		}
 	}
+	if (cli_one_operand(CMD, argc, argv, &a->input))
+		return -1;
 	if (!a->input)
 		a->input = "build";
 	return 0;

@@ -72,65 +72,68 @@ typedef struct plan_args {
 /* Parse argv into `a`: -1 usage error (printed), 1 help shown, 0 go on. */
 static int parse_args(plan_args *a, int argc, char **argv)
 {
-	int i, r;
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"out", required_argument, NULL, 'o'},
+		{"env", required_argument, NULL, 'e'},
+		{"format", required_argument, NULL, 'f'},
+		{"color", required_argument, NULL, 'c'},
+		{"detailed-exitcode", no_argument, NULL, 'd'},
+		{"own-principals", no_argument, NULL, 'p'},
+		CLI_AWS_LONGOPTS,
+		{NULL, 0, NULL, 0},
+	};
+	int ch, r;
 
-	for (i = 1; i < argc; i++) {
-		const char *s = argv[i], *fmt = NULL;
-		const char **slot = NULL;
-		if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+		if ((r = cli_aws_opts_take(&a->aws, "plan", ch, optarg)) != 0) {
+			if (r < 0)
+				return -1;
+			continue;
+		}
+		switch (ch) {
+		case 'h':
 			help(stdout);
 			return 1;
-		}
-		if (strcmp(s, "--detailed-exitcode") == 0) {
-			a->detailed = 1;
-			continue;
-		}
-		if (strcmp(s, "--own-principals") == 0) {
-			a->own_principals = 1;
-			continue;
-		}
-		if ((r = cli_aws_opts_parse(&a->aws, "plan", argc, argv, &i)) < 0)
-			return -1;
-		if (r)
-			continue;
-		if (strcmp(s, "--env") == 0)
-			slot = &a->env;
-		else if (strcmp(s, "-o") == 0 || strcmp(s, "--out") == 0)
-			slot = &a->out_file;
-		else if (strcmp(s, "--color") == 0)
-			slot = &a->color_when;
-		else if (strcmp(s, "--format") == 0)
-			slot = &fmt; /* value checked below */
-		if (slot) {
-			const char *opt = argv[i];
-			if (i + 1 >= argc || !*argv[i + 1]) {
-				cli_usage_error("plan", "option '%s' needs a value", opt);
+		case 'o':
+		case 'e':
+			if (!*optarg) {
+				cli_usage_error("plan", "option '%s' needs a value",
+						ch == 'o' ? "-o" : "--env");
 				return -1;
 			}
-			*slot = argv[++i];
-			if (slot != &fmt)
-				continue;
-			if (strcmp(fmt, "text") == 0)
+			*(ch == 'o' ? &a->out_file : &a->env) = optarg;
+			break;
+		case 'c':
+			a->color_when = optarg;
+			break;
+		case 'd':
+			a->detailed = 1;
+			break;
+		case 'p':
+			a->own_principals = 1;
+			break;
+		case 'f':
+			if (strcmp(optarg, "text") == 0)
 				a->format = 0;
-			else if (strcmp(fmt, "json") == 0)
+			else if (strcmp(optarg, "json") == 0)
 				a->format = 1;
-			else if (strcmp(fmt, "markdown") == 0)
+			else if (strcmp(optarg, "markdown") == 0)
 				a->format = 2;
 			else {
 				cli_usage_error("plan", "--format takes text, json or markdown, not '%s'",
-						fmt);
+						optarg);
 				return -1;
 			}
-			continue;
-		}
-		if (s[0] == '-' || a->input) {
-			cli_usage_error("plan", "%s '%s'",
-					s[0] == '-' ? "unknown option" : "unexpected argument", s);
+			break;
+		default:
+			cli_getopt_error("plan", argv);
 			return -1;
 		}
-		a->input = s;
 	}
-	return 0;
+	return cli_one_operand("plan", argc, argv, &a->input) ? -1 : 0;
 }
 
 /* Read a whole file (NUL-terminated). FCC_OK, FCC_ENOTFOUND, FCC_EIO, FCC_ENOMEM. */

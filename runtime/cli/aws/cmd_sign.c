@@ -4,6 +4,7 @@
  * diff them against what AWS says it expected in a SignatureDoesNotMatch
  * error. CLI layer over runtime/sigv4 and runtime/sigv4_raw.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,21 +159,21 @@ static void print_request(const sigv4_raw *raw, const sigv4_result *res, int sho
 	}
 }
 
-static const char *opt_value(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (strcmp(argv[*i], name) == 0 && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
-}
-
 int cmd_sign(int argc, char **argv)
 {
-	const char *file = NULL, *service = NULL, *region = NULL, *date = NULL, *v;
-	int s3 = 0, print_req = 0, unsigned_token = 0, show = 0, i, rc, status = CLI_FAIL;
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"s3", no_argument, NULL, '3'},
+		{"print-request", no_argument, NULL, 'P'},
+		{"unsigned-token", no_argument, NULL, 'U'},
+		{"show-token", no_argument, NULL, 'T'},
+		{"service", required_argument, NULL, 's'},
+		{"region", required_argument, NULL, 'r'},
+		{"date", required_argument, NULL, 'd'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *file = NULL, *service = NULL, *region = NULL, *date = NULL;
+	int s3 = 0, print_req = 0, unsigned_token = 0, show = 0, ch, rc, status = CLI_FAIL;
 	sigv4_credentials cr;
 	creds_credentials *cc = NULL;
 	sigv4_params pa;
@@ -185,36 +186,42 @@ int cmd_sign(int argc, char **argv)
 	memset(&raw, 0, sizeof raw);
 	memset(&res, 0, sizeof res);
 	fcc_buf_init(&in, FCC_BUF_DEFAULT_MAX);
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
 			help(stdout);
 			return CLI_OK;
-		} else if (strcmp(a, "--s3") == 0) {
+		case '3':
 			s3 = 1;
-		} else if (strcmp(a, "--print-request") == 0) {
+			break;
+		case 'P':
 			print_req = 1;
-		} else if (strcmp(a, "--unsigned-token") == 0) {
+			break;
+		case 'U':
 			unsigned_token = 1;
-		} else if (strcmp(a, "--show-token") == 0) {
+			break;
+		case 'T':
 			show = 1;
-		} else if ((v = opt_value(argc, argv, &i, "--service"))) {
-			service = v;
-		} else if ((v = opt_value(argc, argv, &i, "--region"))) {
-			region = v;
-		} else if ((v = opt_value(argc, argv, &i, "--date"))) {
-			date = v;
-		} else if (a[0] == '-' && a[1] != '\0') {
-			if (strcmp(a, "--service") == 0 || strcmp(a, "--region") == 0 ||
-			    strcmp(a, "--date") == 0)
-				return cli_usage_error("sign", "option '%s' needs a value", a);
-			return cli_usage_error("sign", "unknown option '%s'", a);
-		} else if (file) {
-			return cli_usage_error("sign", "only one request file may be given");
-		} else {
-			file = a;
+			break;
+		case 's':
+			service = optarg;
+			break;
+		case 'r':
+			region = optarg;
+			break;
+		case 'd':
+			date = optarg;
+			break;
+		default:
+			return cli_getopt_error("sign", argv);
 		}
 	}
+	if (optind < argc)
+		file = argv[optind++];
+	if (optind < argc)
+		return cli_usage_error("sign", "only one request file may be given");
 	if (!service || !*service)
 		return cli_usage_error("sign", "--service is required");
 	if (!region || !*region)

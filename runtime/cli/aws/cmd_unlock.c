@@ -83,6 +83,15 @@ out:
 
 int cmd_unlock(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"spec", required_argument, NULL, 's'},
+		{"env", required_argument, NULL, 'e'},
+		{"bucket", required_argument, NULL, 'b'},
+		{"key", required_argument, NULL, 'k'},
+		CLI_AWS_LONGOPTS,
+		{NULL, 0, NULL, 0},
+	};
 	const char *id = NULL, *spec = NULL, *env = NULL, *bucket = NULL, *key_opt = NULL;
 	const char *region = NULL;
 	cli_aws_opts o;
@@ -91,40 +100,43 @@ int cmd_unlock(int argc, char **argv)
 	fcc_arena arena;
 	fcc_buf key;
 	fcc_err e;
-	int i, r, rc, status = CLI_FAIL;
+	int ch, r, rc, status = CLI_FAIL;
 
 	memset(&o, 0, sizeof o);
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		const char **slot = NULL;
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+		if ((r = cli_aws_opts_take(&o, "unlock", ch, optarg)) != 0) {
+			if (r < 0)
+				return CLI_USAGE;
+			continue;
+		}
+		switch (ch) {
+		case 'h':
 			help(stdout);
 			return CLI_OK;
-		}
-		if ((r = cli_aws_opts_parse(&o, "unlock", argc, argv, &i)) < 0)
-			return CLI_USAGE;
-		if (r > 0)
-			continue;
-		if (strcmp(a, "--spec") == 0)
+		case 's':
 			slot = &spec;
-		else if (strcmp(a, "--env") == 0)
+			break;
+		case 'e':
 			slot = &env;
-		else if (strcmp(a, "--bucket") == 0)
+			break;
+		case 'b':
 			slot = &bucket;
-		else if (strcmp(a, "--key") == 0)
+			break;
+		case 'k':
 			slot = &key_opt;
-		if (slot) {
-			if (i + 1 >= argc || !*argv[i + 1])
-				return cli_usage_error("unlock", "option '%s' needs a value", a);
-			*slot = argv[++i];
-			continue;
+			break;
+		default:
+			return cli_getopt_error("unlock", argv);
 		}
-		if (a[0] == '-')
-			return cli_usage_error("unlock", "unknown option '%s'", a);
-		if (id)
-			return cli_usage_error("unlock", "unexpected argument '%s'", a);
-		id = a;
+		if (!*optarg)
+			return cli_usage_error("unlock", "option '%s' needs a value", argv[optind - 1]);
+		*slot = optarg;
 	}
+	if (cli_one_operand("unlock", argc, argv, &id))
+		return CLI_USAGE;
 	if (!id)
 		return cli_usage_error("unlock", "which lock? give its id (fcc unlock LOCK_ID)");
 	if ((bucket || key_opt) && (spec || env))

@@ -29,6 +29,11 @@ static void help(FILE *f)
 
 int cmd_whoami(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		CLI_AWS_LONGOPTS,
+		{NULL, 0, NULL, 0},
+	};
 	cli_aws_opts o;
 	aws_ctx *ctx = NULL;
 	creds_credentials *cr = NULL;
@@ -36,22 +41,25 @@ int cmd_whoami(int argc, char **argv)
 	aws_error ae;
 	fcc_err e;
 	const char *rsrc;
-	int i, r, status = CLI_FAIL;
+	int ch, r, status = CLI_FAIL;
 
 	memset(&o, 0, sizeof o);
 	memset(&id, 0, sizeof id);
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if ((r = cli_aws_opts_take(&o, "whoami", ch, optarg)) < 0)
+			return CLI_USAGE;
+		if (r)
+			continue;
+		if (ch == 'h') {
 			help(stdout);
 			return CLI_OK;
 		}
-		if ((r = cli_aws_opts_parse(&o, "whoami", argc, argv, &i)) < 0)
-			return CLI_USAGE;
-		if (r == 0)
-			return cli_usage_error("whoami", "%s '%s'",
-					       argv[i][0] == '-' ? "unknown option" : "unexpected argument",
-					       argv[i]);
+		return cli_getopt_error("whoami", argv);
 	}
+	if (optind < argc)
+		return cli_usage_error("whoami", "unexpected argument '%s'", argv[optind]);
 	/* STS answers in any region; with none configured, ask us-east-1 (the
 	 * global endpoint's region) and say so */
 	if (cli_aws_ctx_open(&ctx, &o, "whoami", "us-east-1"))
