@@ -348,6 +348,20 @@ out:
 	return status;
 }
 
+/* The lock's TTL: LOCK_TTL_S, or FCC_LOCK_TTL_S (seconds, 1..86400) — for
+ * tests only, so one can watch a refresh or a takeover within seconds. */
+static long lock_ttl_s(void)
+{
+	const char *v = getenv("FCC_LOCK_TTL_S");
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return LOCK_TTL_S;
+	n = strtol(v, &end, 10);
+	return *end || n < 1 || n > 86400 ? LOCK_TTL_S : n;
+}
+
 static int ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
@@ -509,7 +523,7 @@ static int run_cmd(int argc, char **argv, int destroy)
 		say("cannot install the Ctrl-C handler\n");
 		goto out;
 	}
-	if ((rc = lock_acquire(&lk, ctx, d.bucket, fcc_buf_cstr(&key), &holder, LOCK_TTL_S,
+	if ((rc = lock_acquire(&lk, ctx, d.bucket, fcc_buf_cstr(&key), &holder, lock_ttl_s(),
 			       a.lock_timeout_ms, NULL, &e))) {
 		say("%s\n", e.msg);
 		goto out;
@@ -605,6 +619,7 @@ static int run_cmd(int argc, char **argv, int destroy)
 	if (getenv("FCC_APPLY_POLL_MS"))
 		ao.poll_ms = strtol(getenv("FCC_APPLY_POLL_MS"), NULL, 10);
 	ao.cancelled = lock_cancelled;
+	ao.lock = &lk; /* refreshed while the steps run (a project can outlast the TTL) */
 	ao.on_step = on_step;
 	ao.payload = &g;
 	rc = apply_run(&rep, ctx, &p, &ao, &e);
