@@ -287,15 +287,15 @@ static void lock_refreshed(void *payload, lock_handle *l, int rc)
 		r->stop = 1; /* another run has it: start nothing more */
 }
 
-/* Queue the lock's refresh when it is due. Called after every answer and in
- * the poll loop: the only places where time passes in this executor. */
+/* Queue the lock's refresh when it is due. Called from aws_run's tick
+ * (lock_tick), after every answer, and in the wait between project polls. */
 static void keep_lock(run *r)
 {
 	lock_handle *l = r->o.lock;
 	fcc_err e;
 
-	if (!l || r->lock_rc || lock_refresh_in_ms(l) > 0 || lock_refresh_in_ms(l) < 0)
-		return;
+	if (!l || r->lock_rc || lock_refresh_in_ms(l) != 0)
+		return; /* not due, or nothing to refresh (not held, lost, in flight) */
 	fcc_err_clear(&e);
 	if (lock_refresh_submit(l, lock_refreshed, r, &e) != FCC_OK) {
 		/* out of memory or a broken request: stop rather than run unlocked */
@@ -303,6 +303,18 @@ static void keep_lock(run *r)
 		fcc_err_set(&r->lock_err, r->lock_rc, "cannot refresh the apply lock: %s", e.msg);
 		r->stop = 1;
 	}
+}
+
+/* aws_run's tick: the refresh goes out on time even while one request is
+ * slow to answer and nothing else comes back. */
+static long lock_tick(void *payload)
+{
+	run *r = payload;
+	long long in;
+
+	keep_lock(r);
+	in = lock_refresh_in_ms(r->o.lock);
+	return in < 0 ? -1 : (long)(in > 1000 ? 1000 : in);
 }
 
 /* ---- requests ---- */
@@ -1490,6 +1502,8 @@ int apply_run(apply_report *out, aws_ctx *ctx, const plan *p, const apply_opts *
 	for (i = 0; i < r.n; i++)
 		if (p->steps[i].action != PLAN_NOOP && r.s[i].waiting == 0)
 			r.ready[r.nready++] = i;
+	if (r.o.lock)
+		aws_ctx_set_tick(ctx, lock_tick, &r);
 	schedule(&r);
 	for (;;) {
 		fcc_err re;
@@ -1545,6 +1559,8 @@ int apply_run(apply_report *out, aws_ctx *ctx, const plan *p, const apply_opts *
 	if (!rc && r.o.lock && r.o.lock->lost)
 		rc = lock_lost_describe(r.o.lock, e); /* FCC_ECONFLICT, naming who has it now */
 out:
+	if (r.o.lock)
+		aws_ctx_set_tick(ctx, NULL, NULL);
 	for (i = 0; i < r.n; i++) {
 		if (r.s && r.s[i].res->status == APPLY_PENDING)
 			r.s[i].res->status = APPLY_CANCELLED;

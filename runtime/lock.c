@@ -317,10 +317,12 @@ static int held_message(fcc_err *e, const lock_handle *l, long long now_s, long 
 	return rc;
 }
 
-/* Written at `now`: the next refresh is due when half the TTL has passed. */
-static void written(lock_handle *l, long long now)
+/* Just written (l->info.expires set): the next refresh is due half a TTL
+ * before the expiry the object states — whole seconds, which other runs
+ * compare with — so within half a TTL of the write, never later. */
+static void written(lock_handle *l)
 {
-	l->next_ms = now + l->ttl_s * 1000 / 2;
+	l->next_ms = l->info.expires * 1000 - l->ttl_s * 1000 / 2;
 }
 
 static void taken(lock_handle *l, const lock_info *mine, long ttl_s)
@@ -331,7 +333,7 @@ static void taken(lock_handle *l, const lock_info *mine, long ttl_s)
 	l->lost = 0;
 	l->refreshing = 0;
 	fcc_err_clear(&l->lost_err);
-	written(l, now_ms(&l->hooks));
+	written(l);
 }
 
 int lock_acquire(lock_handle *l, aws_ctx *ctx, const char *bucket, const char *key,
@@ -429,7 +431,7 @@ int lock_refresh(lock_handle *l, long ttl_s, fcc_err *e)
 		l->info = li;
 		memcpy(l->etag, etag, sizeof etag);
 		l->ttl_s = ttl_s;
-		written(l, now_ms(&l->hooks));
+		written(l);
 		return FCC_OK;
 	}
 	if (is_precondition(&ae) || rc == FCC_ENOTFOUND) {
@@ -454,9 +456,12 @@ typedef struct refresh_call {
 
 long long lock_refresh_in_ms(const lock_handle *l)
 {
+	long long in;
+
 	if (!l || !l->held || l->lost || l->refreshing || l->ttl_s <= 0)
 		return -1;
-	return l->next_ms - now_ms(&l->hooks);
+	in = l->next_ms - now_ms(&l->hooks);
+	return in > 0 ? in : 0; /* overdue is due: -1 means "nothing to refresh" */
 }
 
 static void refresh_done(void *payload, http_response *resp, aws_error *ae)
@@ -472,7 +477,7 @@ static void refresh_done(void *payload, http_response *resp, aws_error *ae)
 		etag = http_response_header(resp, "ETag");
 		snprintf(l->etag, sizeof l->etag, "%s", etag ? etag : "");
 		l->info = c->li;
-		written(l, c->sent_ms);
+		written(l);
 	} else if (is_precondition(ae) || rc == FCC_ENOTFOUND) {
 		rc = FCC_ECONFLICT;
 		l->held = 0;

@@ -120,7 +120,8 @@ int lock_refresh(lock_handle *l, long ttl_s, fcc_err *e);
  * the executor's others (aws_submit/aws_run), so it goes out between the
  * steps' requests without blocking them.
  *
- * Milliseconds until the held lock's refresh is due (<= 0: due now), or -1
+ * Milliseconds until the held lock's refresh is due (0: due now, also when
+ * overdue), or -1
  * when there is nothing to refresh (not held, lost, or a refresh already in
  * flight). Uses the lock's clock hook. */
 long long lock_refresh_in_ms(const lock_handle *l);
