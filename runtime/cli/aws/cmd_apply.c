@@ -92,7 +92,8 @@ static void help(FILE *f)
 		"  -h, --help             show this help\n"
 		"\n"
 		"environment: FCC_APPLY_POLL_MS, the wait between DescribeProject polls\n"
-		"(default 5000).\n"
+		"(default 5000); FCC_LOCK_TTL_S, the lock's TTL in seconds (default 3600;\n"
+		"for tests: the lock is refreshed at half of it).\n"
 		"exit status: 0 ok, 1 error (a failed step, a stale plan, the lock held), 2 usage.\n",
 		cli_aws_opts_help());
 }
