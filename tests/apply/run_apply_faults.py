@@ -321,9 +321,9 @@ class DestroyThenPlan(Base):
 
 class LockRefresh(Base):
     def test_long_apply_keeps_its_lock(self):
-        # TTL 2 s; CreatePortfolio held 4 s, longer than the TTL, with
+        # TTL 2 s; CreatePortfolio held 5 s, longer than the TTL, with
         # nothing else answering meanwhile (--parallelism 1)
-        ra.proxy_reset(["op=CreatePortfolio:stall=4000"])
+        ra.proxy_reset(["op=CreatePortfolio:stall=5000"])
         p = popen(ra.apply_args("--auto-approve", "--parallelism", "1"), FCC_LOCK_TTL_S="2")
         wait_for(lambda: held("CreatePortfolio"), 60, "CreatePortfolio to be held")
         first = wait_for(lock_object, 5, "the lock")
