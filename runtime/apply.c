@@ -37,6 +37,7 @@
 #include "compiler/base/alloc.h"
 #include "compiler/base/hash.h"
 #include "runtime/diff.h"
+#include "runtime/lock.h"
 
 #define DEFAULT_PARALLELISM 8
 #define DEFAULT_POLL_MS 5000
@@ -77,6 +78,8 @@ struct run {
 	int stop;          /* cancelled or a local failure: start nothing more */
 	int local_rc;      /* FCC_ENOMEM / FCC_ERROR seen in a callback */
 	fcc_err local;
+	int lock_rc;       /* a lock refresh could not even be queued */
+	fcc_err lock_err;
 	char *created_artifact; /* artifact id CreateProduct made as the first version */
 	char *created_artifact_sha;
 };
@@ -274,6 +277,46 @@ static void finish(srun *sr, apply_status status)
 	schedule(r);
 }
 
+/* ---- the lock ---- */
+
+static void lock_refreshed(void *payload, lock_handle *l, int rc)
+{
+	run *r = payload;
+
+	if (rc == FCC_ECONFLICT || l->lost)
+		r->stop = 1; /* another run has it: start nothing more */
+}
+
+/* Queue the lock's refresh when it is due. Called from aws_run's tick
+ * (lock_tick), after every answer, and in the wait between project polls. */
+static void keep_lock(run *r)
+{
+	lock_handle *l = r->o.lock;
+	fcc_err e;
+
+	if (!l || r->lock_rc || lock_refresh_in_ms(l) != 0)
+		return; /* not due, or nothing to refresh (not held, lost, in flight) */
+	fcc_err_clear(&e);
+	if (lock_refresh_submit(l, lock_refreshed, r, &e) != FCC_OK) {
+		/* out of memory or a broken request: stop rather than run unlocked */
+		r->lock_rc = e.code ? e.code : FCC_ERROR;
+		fcc_err_set(&r->lock_err, r->lock_rc, "cannot refresh the apply lock: %s", e.msg);
+		r->stop = 1;
+	}
+}
+
+/* aws_run's tick: the refresh goes out on time even while one request is
+ * slow to answer and nothing else comes back. */
+static long lock_tick(void *payload)
+{
+	run *r = payload;
+	long long in;
+
+	keep_lock(r);
+	in = lock_refresh_in_ms(r->o.lock);
+	return in < 0 ? -1 : (long)(in > 1000 ? 1000 : in);
+}
+
 /* ---- requests ---- */
 
 static void done(void *payload, http_response *resp, aws_error *err)
@@ -307,6 +350,7 @@ static void done(void *payload, http_response *resp, aws_error *err)
 		}
 	}
 	fcc_free(c);
+	keep_lock(sr->r);
 	if (sr->pending == 0 && !sr->polling)
 		advance(sr);
 }
@@ -1499,6 +1543,8 @@ int apply_run(apply_report *out, aws_ctx *ctx, const plan *p, const apply_opts *
 	for (i = 0; i < r.n; i++)
 		if (p->steps[i].action != PLAN_NOOP && r.s[i].waiting == 0)
 			r.ready[r.nready++] = i;
+	if (r.o.lock)
+		aws_ctx_set_tick(ctx, lock_tick, &r);
 	schedule(&r);
 	for (;;) {
 		fcc_err re;
@@ -1517,6 +1563,15 @@ int apply_run(apply_report *out, aws_ctx *ctx, const plan *p, const apply_opts *
 		if (r.o.cancelled && r.o.cancelled(r.o.payload))
 			r.stop = 1;
 		t = now_ms(&r);
+		if (r.o.lock && !r.stop) {
+			/* wake for the lock's refresh too: a project may take longer than its TTL */
+			long long in = lock_refresh_in_ms(r.o.lock);
+			if (in >= 0 && t + in < due) {
+				sleep_ms(&r, (long)in);
+				keep_lock(&r);
+				continue; /* aws_run sends it */
+			}
+		}
 		if (due > t && !r.stop)
 			sleep_ms(&r, (long)(due - t));
 		t = now_ms(&r);
@@ -1538,7 +1593,15 @@ int apply_run(apply_report *out, aws_ctx *ctx, const plan *p, const apply_opts *
 		rc = r.local_rc;
 		*e = r.local;
 	}
+	if (!rc && r.lock_rc) {
+		rc = r.lock_rc;
+		*e = r.lock_err;
+	}
+	if (!rc && r.o.lock && r.o.lock->lost)
+		rc = lock_lost_describe(r.o.lock, e); /* FCC_ECONFLICT, naming who has it now */
 out:
+	if (r.o.lock)
+		aws_ctx_set_tick(ctx, NULL, NULL);
 	for (i = 0; i < r.n; i++) {
 		if (r.s && r.s[i].res->status == APPLY_PENDING)
 			r.s[i].res->status = APPLY_CANCELLED;

@@ -61,6 +61,14 @@ typedef struct apply_opts {
 	int (*cancelled)(void *payload);
 	/* Told when a step starts (status APPLY_RUNNING) and when it ends. NULL: nothing. */
 	void (*on_step)(void *payload, const apply_result *r);
+	/* The apply lock the run holds (lock.h), kept fresh while the run lasts:
+	 * once half its TTL has passed the executor queues a conditional rewrite
+	 * (lock_refresh_submit) between the steps' requests — checked after
+	 * every answer and in the wait between project polls. If the lock was
+	 * taken over meanwhile, the run stops starting steps, lets the ones in
+	 * flight finish and fails with FCC_ECONFLICT naming the new holder.
+	 * NULL: no lock to keep. */
+	struct lock_handle *lock;
 	/* Monotonic clock and sleep, for tests; NULL: CLOCK_MONOTONIC, nanosleep. */
 	long long (*now_ms)(void *payload);
 	void (*sleep_ms)(void *payload, long ms);
@@ -85,8 +93,9 @@ typedef struct apply_report {
  * steps failed (the others, independent of them, still ran; e says how many
  * and out->v says which, with the AWS code and request id); FCC_ERROR when
  * the run was cancelled; FCC_ECONFLICT when the plan has errors (nothing is
- * run); FCC_ENOMEM / FCC_ERROR for local failures (the run stops starting
- * steps). */
+ * run) or when o->lock was taken over during the run (the steps not started
+ * are APPLY_CANCELLED; e names the new holder); FCC_ENOMEM / FCC_ERROR for
+ * local failures (the run stops starting steps). */
 int apply_run(apply_report *out, aws_ctx *ctx, const plan *p, const apply_opts *o, fcc_err *e);
 
 /* Free what the report owns; NULL and a zeroed report are fine. */

@@ -742,6 +742,11 @@ fail:
 	return rc;
 }
 
+void aws_ctx_set_tick(aws_ctx *ctx, long (*fn)(void *payload), void *payload)
+{
+	http_client_set_tick(ctx->http, fn, payload);
+}
+
 int aws_run(aws_ctx *ctx, fcc_err *e)
 {
 	return http_run(ctx->http, e);

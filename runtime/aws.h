@@ -175,6 +175,11 @@ typedef void (*aws_done_fn)(void *payload, http_response *resp, aws_error *err);
  * exactly once from aws_run() — or an error (credentials, endpoint, signing,
  * FCC_ENOMEM) in `e`, and `done` is never called. */
 int aws_submit(aws_ctx *ctx, const aws_request *req, aws_done_fn done, void *payload, fcc_err *e);
+/* A hook aws_run() calls on every turn of its loop (http_tick_fn: may
+ * aws_submit; returns the ms until it wants to run again, or -1), for work
+ * due at a time rather than on an answer — the apply lock's refresh while a
+ * request is slow. `fn` NULL removes it; `payload` is borrowed. */
+void aws_ctx_set_tick(aws_ctx *ctx, long (*fn)(void *payload), void *payload);
 /* Drive every submitted request, and whatever the callbacks submit, to
  * completion (http_run). FCC_OK or FCC_ERROR. Not from a callback. */
 int aws_run(aws_ctx *ctx, fcc_err *e);

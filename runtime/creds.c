@@ -1346,6 +1346,31 @@ void creds_chain_free(creds_chain *c)
 	fcc_free(c);
 }
 
+/* A source that hands out credentials already past their Expiration (a
+ * stale credential_process cache, a container endpoint serving an old token):
+ * signing with them only earns ExpiredToken from every service, so say so
+ * once, naming the source. botocore refuses the same way ("the refreshed
+ * credentials are still expired", botocore/credentials.py
+ * RefreshableCredentials._protected_refresh). Non-zero (FCC_ECHECK in e)
+ * when `cr` expired at or before `t`. */
+static int expired(const creds_credentials *cr, long long t, fcc_err *e)
+{
+	char when[32];
+	time_t tt;
+	struct tm tm;
+
+	if (!cr || !cr->expiration || t < cr->expiration)
+		return 0;
+	tt = (time_t)cr->expiration;
+	if (!gmtime_r(&tt, &tm) || !strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(when, sizeof when, "epoch %lld", cr->expiration);
+	fcc_err_set(e, FCC_ECHECK,
+		    "%s: the credentials it returned expired at %s (%lld s ago); not signing "
+		    "with them: renew them at their source",
+		    cr->source ? cr->source : "credential source", when, t - cr->expiration);
+	return 1;
+}
+
 int creds_get(creds_credentials **out, creds_chain *c, fcc_err *e)
 {
 	creds_credentials *fresh = NULL;
@@ -1364,6 +1389,8 @@ int creds_get(creds_credentials **out, creds_chain *c, fcc_err *e)
 		/* refresh through the provider that won, so the source stays the same */
 		fcc_err_clear(&sub);
 		rc = providers[c->winner].fn(c, &fresh, &sub);
+		if (rc > 0 && expired(fresh, t, &sub))
+			rc = sub.code; /* as a failed refresh: the old ones may still do */
 		if (rc > 0) {
 			winner = c->winner;
 		} else {
@@ -1383,6 +1410,10 @@ int creds_get(creds_credentials **out, creds_chain *c, fcc_err *e)
 		rc = resolve_all(c, &fresh, &winner, e);
 		if (rc < 0)
 			return rc;
+	}
+	if (expired(fresh, t, e)) {
+		creds_credentials_free(fresh);
+		return e->code;
 	}
 	rc = creds_credentials_dup(out, fresh, e);
 	if (rc < 0) {

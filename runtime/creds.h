@@ -141,7 +141,10 @@ void creds_chain_free(creds_chain *c);
  * profile:base)", "web-identity", "shared-credentials-file",
  * "credential-process", "shared-config-file", "container", "imds".
  * Returns FCC_OK; FCC_ENOTFOUND when no provider had credentials (the message
- * lists the notes); FCC_EPARSE/FCC_ECHECK for a broken profile, FCC_EAWS from
+ * lists the notes); FCC_ECHECK also when the source's credentials are already
+ * past their Expiration (never returned: the message names the source and
+ * the time; a refresh that brings back expired ones counts as a failed
+ * refresh); FCC_EPARSE/FCC_ECHECK for a broken profile, FCC_EAWS from
  * STS, FCC_EIO/FCC_ETIMEOUT from an endpoint or credential_process.
  * Not thread-safe: callers serialise calls on one chain.
  */

@@ -57,6 +57,8 @@ struct http_client {
 	xfer **active;     /* running transfers, max_in_flight slots */
 	unsigned nactive;
 	int running;       /* inside http_run */
+	http_tick_fn tick; /* called on every turn of http_run's loop */
+	void *tick_payload;
 };
 
 static int global_ready;
@@ -695,11 +697,18 @@ static void fail_all(http_client *c, const char *msg)
 	}
 }
 
+void http_client_set_tick(http_client *c, http_tick_fn fn, void *payload)
+{
+	c->tick = fn;
+	c->tick_payload = payload;
+}
+
 int http_run(http_client *c, fcc_err *e)
 {
 	CURLMcode mc = CURLM_OK;
 	CURLMsg *msg;
 	int still, left, wait;
+	long tick_wait;
 	uint64_t now;
 	xfer *x;
 
@@ -707,6 +716,7 @@ int http_run(http_client *c, fcc_err *e)
 		return fcc_err_set(e, FCC_ERROR, "http_run called from a callback");
 	c->running = 1;
 	for (;;) {
+		tick_wait = c->tick ? c->tick(c->tick_payload) : -1; /* may submit */
 		now = now_ms();
 		while (c->pending && c->pending->due_ms <= now && c->nactive < c->opt.max_in_flight) {
 			x = c->pending;
@@ -739,6 +749,8 @@ int http_run(http_client *c, fcc_err *e)
 			       : (int)(c->pending->due_ms - now < 1000 ? c->pending->due_ms - now
 								      : 1000);
 		}
+		if (tick_wait >= 0 && tick_wait < wait)
+			wait = (int)tick_wait; /* the tick wants to run again sooner */
 		if (wait == 0 && !c->nactive)
 			continue;
 		if ((mc = curl_multi_poll(c->multi, NULL, 0, wait, NULL)) != CURLM_OK)

@@ -120,6 +120,15 @@ void http_client_free(http_client *c);
 int http_submit(http_client *c, const http_request *req, long delay_ms, http_done_fn done,
 		void *payload, fcc_err *e);
 
+/* A hook http_run() calls on every turn of its loop while requests are in
+ * flight (so also while one is slow to answer): it may call http_submit(),
+ * as a callback may. Returns how many ms from now it wants to be called
+ * again at the latest (the loop then wakes by then), or -1 for no
+ * preference (the loop wakes at least once a second anyway). */
+typedef long (*http_tick_fn)(void *payload);
+/* Install (fn NULL: remove) the client's tick hook; `payload` is borrowed. */
+void http_client_set_tick(http_client *c, http_tick_fn fn, void *payload);
+
 /* Drive every submitted request — and any the callbacks submit — to
  * completion. Returns FCC_OK, or FCC_ERROR when libcurl's multi interface
  * itself failed; even then every pending request has had its callback (with

@@ -317,6 +317,25 @@ static int held_message(fcc_err *e, const lock_handle *l, long long now_s, long 
 	return rc;
 }
 
+/* Just written (l->info.expires set): the next refresh is due half a TTL
+ * before the expiry the object states — whole seconds, which other runs
+ * compare with — so within half a TTL of the write, never later. */
+static void written(lock_handle *l)
+{
+	l->next_ms = l->info.expires * 1000 - l->ttl_s * 1000 / 2;
+}
+
+static void taken(lock_handle *l, const lock_info *mine, long ttl_s)
+{
+	l->info = *mine;
+	l->held = 1;
+	l->ttl_s = ttl_s;
+	l->lost = 0;
+	l->refreshing = 0;
+	fcc_err_clear(&l->lost_err);
+	written(l);
+}
+
 int lock_acquire(lock_handle *l, aws_ctx *ctx, const char *bucket, const char *key,
 		 const lock_info *holder, long ttl_s, long timeout_ms, const lock_hooks *hooks,
 		 fcc_err *e)
@@ -353,8 +372,7 @@ int lock_acquire(lock_handle *l, aws_ctx *ctx, const char *bucket, const char *k
 		mine.expires = mine.created + ttl_s;
 		rc = put_lock(l->etag, ctx, bucket, key, &mine, "*", NULL, &ae);
 		if (!rc) {
-			l->info = mine;
-			l->held = 1;
+			taken(l, &mine, ttl_s);
 			return FCC_OK;
 		}
 		if (!is_precondition(&ae))
@@ -372,8 +390,7 @@ int lock_acquire(lock_handle *l, aws_ctx *ctx, const char *bucket, const char *k
 			mine.expires = mine.created + ttl_s;
 			rc = put_lock(l->etag, ctx, bucket, key, &mine, NULL, seen_etag, &ae);
 			if (!rc) {
-				l->info = mine;
-				l->held = 1;
+				taken(l, &mine, ttl_s);
 				return FCC_OK;
 			}
 			if (!is_precondition(&ae) && rc != FCC_ENOTFOUND)
@@ -413,6 +430,8 @@ int lock_refresh(lock_handle *l, long ttl_s, fcc_err *e)
 	if (!(rc = put_lock(etag, l->ctx, l->bucket, l->key, &li, NULL, l->etag, &ae))) {
 		l->info = li;
 		memcpy(l->etag, etag, sizeof etag);
+		l->ttl_s = ttl_s;
+		written(l);
 		return FCC_OK;
 	}
 	if (is_precondition(&ae) || rc == FCC_ENOTFOUND) {
@@ -423,6 +442,124 @@ int lock_refresh(lock_handle *l, long ttl_s, fcc_err *e)
 				   l->bucket, l->key, l->info.id);
 	}
 	return aws_fail(e, &ae);
+}
+
+/* ---- asynchronous refresh ---- */
+
+typedef struct refresh_call {
+	lock_handle *l;
+	lock_info li;        /* what we wrote */
+	long long sent_ms;   /* wall clock when it was queued */
+	lock_refresh_fn done;
+	void *payload;
+} refresh_call;
+
+long long lock_refresh_in_ms(const lock_handle *l)
+{
+	long long in;
+
+	if (!l || !l->held || l->lost || l->refreshing || l->ttl_s <= 0)
+		return -1;
+	in = l->next_ms - now_ms(&l->hooks);
+	return in > 0 ? in : 0; /* overdue is due: -1 means "nothing to refresh" */
+}
+
+static void refresh_done(void *payload, http_response *resp, aws_error *ae)
+{
+	refresh_call *c = payload;
+	lock_handle *l = c->l;
+	const char *etag;
+	long long retry;
+	int rc = ae->err.code;
+
+	l->refreshing = 0;
+	if (rc == FCC_OK) {
+		etag = http_response_header(resp, "ETag");
+		snprintf(l->etag, sizeof l->etag, "%s", etag ? etag : "");
+		l->info = c->li;
+		written(l);
+	} else if (is_precondition(ae) || rc == FCC_ENOTFOUND) {
+		rc = FCC_ECONFLICT;
+		l->held = 0;
+		l->lost = 1;
+		fcc_err_set(&l->lost_err, FCC_ECONFLICT,
+			    "the lock s3://%s/%s (id %s) was taken over or removed while this run "
+			    "held it",
+			    l->bucket, l->key, l->info.id);
+	} else {
+		/* not ours to judge lost: try again soon, and before it expires */
+		retry = l->ttl_s * 100 > 30000 ? 30000 : l->ttl_s * 100;
+		l->next_ms = now_ms(&l->hooks) + retry;
+	}
+	if (c->done)
+		c->done(c->payload, l, rc);
+	fcc_free(c);
+}
+
+int lock_refresh_submit(lock_handle *l, lock_refresh_fn done, void *payload, fcc_err *e)
+{
+	s3_put_input in;
+	refresh_call *c;
+	char *text;
+	int rc;
+
+	if (!l->held || l->refreshing || l->ttl_s <= 0)
+		return fcc_err_set(e, FCC_EUSAGE, "lock: refresh of a lock not held");
+	if (!(c = fcc_calloc(1, sizeof *c)))
+		return fcc_err_set(e, FCC_ENOMEM, "lock: out of memory");
+	c->l = l;
+	c->done = done;
+	c->payload = payload;
+	c->sent_ms = now_ms(&l->hooks);
+	c->li = l->info;
+	c->li.expires = c->sent_ms / 1000 + l->ttl_s;
+	if (!(text = render_lock(&c->li))) {
+		fcc_free(c);
+		return fcc_err_set(e, FCC_ENOMEM, "lock: out of memory");
+	}
+	memset(&in, 0, sizeof in);
+	in.bucket = l->bucket;
+	in.key = l->key;
+	in.body = text;
+	in.len = strlen(text);
+	in.content_type = "application/json";
+	in.if_match = l->etag;
+	rc = s3_put_object_submit(l->ctx, &in, refresh_done, c, e);
+	free(text); /* jansson's allocator; the request holds a copy */
+	if (rc) {
+		fcc_free(c);
+		return rc;
+	}
+	l->refreshing = 1;
+	return FCC_OK;
+}
+
+int lock_lost_describe(lock_handle *l, fcc_err *e)
+{
+	lock_info now;
+	fcc_err re;
+	fcc_buf b;
+	int rc;
+
+	if (!l->lost)
+		return FCC_OK;
+	fcc_err_clear(&re);
+	rc = lock_read(&now, NULL, l->ctx, l->bucket, l->key, &re);
+	if (rc == FCC_ENOTFOUND)
+		return fcc_err_set(e, FCC_ECONFLICT,
+				   "the lock s3://%s/%s (id %s) was removed while this run held it "
+				   "(fcc unlock?)",
+				   l->bucket, l->key, l->info.id);
+	if (rc || !now.id[0])
+		return fcc_err_set(e, FCC_ECONFLICT, "%s", l->lost_err.msg);
+	fcc_buf_init(&b, sizeof e->msg - 1);
+	lock_describe(&b, &now, now_ms(&l->hooks) / 1000);
+	rc = fcc_err_set(e, FCC_ECONFLICT,
+			 "the lock s3://%s/%s (id %s) was taken over while this run held it: it is "
+			 "now %s",
+			 l->bucket, l->key, l->info.id, fcc_buf_cstr(&b));
+	fcc_buf_dispose(&b);
+	return rc;
 }
 
 int lock_release(lock_handle *l, fcc_err *e)

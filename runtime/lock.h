@@ -66,6 +66,12 @@ typedef struct lock_handle {
 	lock_info info;      /* ours when held; the holder's after FCC_ECONFLICT */
 	int held;
 	lock_hooks hooks;
+	/* keeping a long run's lock fresh (lock_refresh_in_ms/_submit) */
+	long ttl_s;          /* as acquired */
+	long long next_ms;   /* wall clock when the next refresh is due */
+	int refreshing;      /* an asynchronous refresh is in flight */
+	int lost;            /* a refresh found the lock taken over or removed */
+	fcc_err lost_err;    /* why, when lost (names the lock and our id) */
 } lock_handle;
 
 /* Storage for a lock: lock_init before use, lock_dispose after (does not
@@ -105,6 +111,41 @@ int lock_acquire(lock_handle *l, aws_ctx *ctx, const char *bucket, const char *k
  * that outlive the TTL. FCC_OK; FCC_ECONFLICT when it is no longer ours
  * (expired and taken over: l->held is then cleared); S3 errors. */
 int lock_refresh(lock_handle *l, long ttl_s, fcc_err *e);
+
+/* Keeping the lock through a long apply. A lock is written with `expires`
+ * = now + TTL; once more than half of the TTL has passed since our last
+ * write, the executor rewrites it with a new expiry, conditionally on the
+ * ETag fcc wrote last (If-Match), so a lock another run took over after it
+ * expired is never overwritten. The refresh is an asynchronous request like
+ * the executor's others (aws_submit/aws_run), so it goes out between the
+ * steps' requests without blocking them.
+ *
+ * Milliseconds until the held lock's refresh is due (0: due now, also when
+ * overdue), or -1
+ * when there is nothing to refresh (not held, lost, or a refresh already in
+ * flight). Uses the lock's clock hook. */
+long long lock_refresh_in_ms(const lock_handle *l);
+
+/* Called from aws_run() when an asynchronous refresh has ended: rc FCC_OK
+ * (the lock is ours until l->info.expires), FCC_ECONFLICT (it was taken
+ * over or removed: l->lost is set, l->held cleared, l->lost_err says so),
+ * or a transient S3/network failure (still held; the next refresh is due
+ * again after a tenth of the TTL, at most 30 s, and before the expiry). */
+typedef void (*lock_refresh_fn)(void *payload, lock_handle *l, int rc);
+
+/* Queue the refresh of a held lock on l->ctx (s3_put_object_submit, If-Match
+ * l->etag, expires = now + l->ttl_s); `done` (may be NULL) is called once
+ * from aws_run(). FCC_OK: queued, l->refreshing set until it ends;
+ * FCC_EUSAGE when not held or already refreshing; FCC_ENOMEM / submit
+ * errors in e (nothing queued, `done` never called). */
+int lock_refresh_submit(lock_handle *l, lock_refresh_fn done, void *payload, fcc_err *e);
+
+/* After a refresh found the lock lost (l->lost): read who holds it now
+ * (synchronously: not from a callback) and describe it in e, e.g. "the lock
+ * s3://b/k (id X) was taken over by bob@ci (pid 2) at ... while this run
+ * held it". Returns FCC_ECONFLICT (the description is best effort: a failed
+ * read keeps l->lost_err's message); FCC_OK when the lock was not lost. */
+int lock_lost_describe(lock_handle *l, fcc_err *e);
 
 /* Release a held lock (DeleteObject If-Match our ETag). FCC_OK also when it
  * was already gone or not held; FCC_ECONFLICT when someone else holds it now

@@ -52,61 +52,74 @@ static void read_info(s3_object_info *out, const http_response *r)
 	}
 }
 
-int s3_put_object(s3_object_info *out, aws_ctx *ctx, const s3_put_input *in, aws_error *ae)
+/* The PutObject request for `in` into *req: the key path, Content-MD5,
+ * Content-Type, the conditions and the metadata headers. `path`, `md5`, *h
+ * and *names back the request until it is submitted (aws_submit copies);
+ * the caller disposes `path` and frees *h and *names either way. */
+static int put_request(aws_request *req, fcc_buf *path, char md5[32], http_header **h,
+		       char (**names)[160], const s3_put_input *in, aws_error *ae)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned mdlen = 0;
+	size_t i, nh = 0;
+	int rc;
+
+	*h = NULL;
+	*names = NULL;
+	if ((rc = key_path(path, in->key, "PutObject", ae)))
+		return rc;
+	if (!EVP_Digest(in->body ? in->body : "", in->len, md, &mdlen, EVP_md5(), NULL))
+		return fcc_err_set(&ae->err, FCC_ERROR, "S3 PutObject: MD5 failed");
+	EVP_EncodeBlock((unsigned char *)md5, md, (int)mdlen);
+	if (!(*h = fcc_calloc(in->nmetadata + 4, sizeof **h)) ||
+	    !(*names = fcc_calloc(in->nmetadata + 1, sizeof **names)))
+		return fcc_err_set(&ae->err, FCC_ENOMEM, "S3 PutObject: out of memory");
+	(*h)[nh].name = "Content-MD5";
+	(*h)[nh++].value = md5;
+	(*h)[nh].name = "Content-Type";
+	(*h)[nh++].value = (char *)(in->content_type ? in->content_type : "binary/octet-stream");
+	if (in->if_none_match) {
+		(*h)[nh].name = "If-None-Match";
+		(*h)[nh++].value = (char *)in->if_none_match;
+	}
+	if (in->if_match) {
+		(*h)[nh].name = "If-Match";
+		(*h)[nh++].value = (char *)in->if_match;
+	}
+	for (i = 0; i < in->nmetadata; i++) {
+		snprintf((*names)[i], sizeof (*names)[i], "x-amz-meta-%s", in->metadata[i].key);
+		(*h)[nh].name = (*names)[i];
+		(*h)[nh++].value = (char *)(in->metadata[i].value ? in->metadata[i].value : "");
+	}
+	memset(req, 0, sizeof *req);
+	req->svc = &aws_svc_s3;
+	req->operation = "PutObject";
+	req->method = "PUT";
+	req->path = path->data;
+	req->bucket = in->bucket;
+	req->headers = *h;
+	req->nheaders = nh;
+	req->body = in->body;
+	req->body_len = in->len;
+	return FCC_OK;
+}
+
+int s3_put_object(s3_object_info *out, aws_ctx *ctx, const s3_put_input *in, aws_error *ae)
+{
 	char md5[32], (*names)[160] = NULL;
 	http_header *h = NULL;
 	aws_request req;
 	http_response r;
 	fcc_buf path;
-	size_t i, nh = 0;
 	int rc;
 
 	if (out)
 		memset(out, 0, sizeof *out);
 	aws_error_clear(ae);
 	http_response_init(&r);
-	if ((rc = key_path(&path, in->key, "PutObject", ae)))
+	fcc_buf_init(&path, 64 * 1024);
+	if ((rc = put_request(&req, &path, md5, &h, &names, in, ae)))
 		goto out;
-	if (!EVP_Digest(in->body ? in->body : "", in->len, md, &mdlen, EVP_md5(), NULL)) {
-		rc = fcc_err_set(&ae->err, FCC_ERROR, "S3 PutObject: MD5 failed");
-		goto out;
-	}
-	EVP_EncodeBlock((unsigned char *)md5, md, (int)mdlen);
-	if (!(h = fcc_calloc(in->nmetadata + 4, sizeof *h)) ||
-	    !(names = fcc_calloc(in->nmetadata + 1, sizeof *names))) {
-		rc = fcc_err_set(&ae->err, FCC_ENOMEM, "S3 PutObject: out of memory");
-		goto out;
-	}
-	h[nh].name = "Content-MD5";
-	h[nh++].value = md5;
-	h[nh].name = "Content-Type";
-	h[nh++].value = (char *)(in->content_type ? in->content_type : "binary/octet-stream");
-	if (in->if_none_match) {
-		h[nh].name = "If-None-Match";
-		h[nh++].value = (char *)in->if_none_match;
-	}
-	if (in->if_match) {
-		h[nh].name = "If-Match";
-		h[nh++].value = (char *)in->if_match;
-	}
-	for (i = 0; i < in->nmetadata; i++) {
-		snprintf(names[i], sizeof names[i], "x-amz-meta-%s", in->metadata[i].key);
-		h[nh].name = names[i];
-		h[nh++].value = (char *)(in->metadata[i].value ? in->metadata[i].value : "");
-	}
-	memset(&req, 0, sizeof req);
-	req.svc = &aws_svc_s3;
-	req.operation = "PutObject";
-	req.method = "PUT";
-	req.path = path.data;
-	req.bucket = in->bucket;
-	req.headers = h;
-	req.nheaders = nh;
-	req.body = in->body;
-	req.body_len = in->len;
 	if ((rc = aws_call(ctx, &req, &r, ae)))
 		goto out;
 	if (out) {
@@ -122,6 +135,28 @@ out:
 	fcc_free(names);
 	fcc_buf_dispose(&path);
 	http_response_dispose(&r);
+	return rc;
+}
+
+int s3_put_object_submit(aws_ctx *ctx, const s3_put_input *in, aws_done_fn done, void *payload,
+			 fcc_err *e)
+{
+	char md5[32], (*names)[160] = NULL;
+	http_header *h = NULL;
+	aws_request req;
+	aws_error ae;
+	fcc_buf path;
+	int rc;
+
+	aws_error_clear(&ae);
+	fcc_buf_init(&path, 64 * 1024);
+	if ((rc = put_request(&req, &path, md5, &h, &names, in, &ae)))
+		fcc_err_set(e, rc, "%s", ae.err.msg);
+	else
+		rc = aws_submit(ctx, &req, done, payload, e);
+	fcc_free(h);
+	fcc_free(names);
+	fcc_buf_dispose(&path);
 	return rc;
 }
 

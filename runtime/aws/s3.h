@@ -42,6 +42,12 @@ typedef struct s3_object_info {
 /* PutObject, with Content-MD5 (S3 checks it) and the signed
  * x-amz-content-sha256. `out` may be NULL; else it gets the ETag. */
 int s3_put_object(s3_object_info *out, aws_ctx *ctx, const s3_put_input *in, aws_error *ae);
+/* PutObject queued on `ctx` (aws_submit; `in` and what it points to are
+ * copied): `done` runs from aws_run() with the response (its ETag header)
+ * and the final error, coded as for s3_put_object. Returns FCC_OK, or an
+ * error in `e` and `done` is never called. */
+int s3_put_object_submit(aws_ctx *ctx, const s3_put_input *in, aws_done_fn done, void *payload,
+			 fcc_err *e);
 /* HeadObject: its errors have no body, so a missing object is known by the
  * 404 status alone. */
 int s3_head_object(s3_object_info *out, aws_ctx *ctx, const char *bucket, const char *key,

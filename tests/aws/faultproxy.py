@@ -48,11 +48,29 @@ Operation rules: WHEN may also be op=NAME — every request for operation NAME
 op=CreatePortfolio:denied. One more fault is allowed there and in the other
 rules: lost — forward the request (the service does the work), then drop the
 connection with no response, as when a reply is lost on the way back.
+
+Two parameterised faults, allowed with every WHEN:
+  stall=MS          hold the request MS milliseconds before handling it
+                    normally (forwarded, or the no-upstream answer). The log
+                    entry (fault "stall=MS") exists from the moment the
+                    request is read and has no t1_ms until the answer goes
+                    out, so a test can wait for "this request arrived and is
+                    held" and then act (kill the client, take its lock...).
+                    A client that closes the connection during the stall is
+                    noticed within 20 ms: the request is then never
+                    forwarded, as one that never reached AWS (t1_ms is set
+                    and "abandoned": true is logged).
+                    e.g. op=CreateProduct:stall=30000
+  error=CODE:STATUS answer an AWS error with code CODE and HTTP status STATUS
+                    in the request's dialect (as for throttle), with request
+                    id fcc-faultproxy-0000; never forwarded.
+                    e.g. op=PutObject:error=ExpiredToken:400
 """
 import argparse
 import http.client
 import json
 import os
+import select
 import signal
 import socket
 import sys
@@ -66,20 +84,34 @@ HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authoriza
               "te", "trailers", "transfer-encoding", "upgrade", "content-length"}
 
 
+def parse_fault(fault, spec):
+    """A FAULT: one of FAULTS/OP_FAULTS, 'stall=MS' or 'error=CODE:STATUS'."""
+    if fault in FAULTS + OP_FAULTS:
+        return fault
+    if fault.startswith("stall=") and fault[6:].isdigit():
+        return fault
+    if fault.startswith("error="):
+        code, _, status = fault[6:].partition(":")
+        if code and status.isdigit() and 400 <= int(status) <= 599:
+            return fault
+    raise ValueError("bad fault %r in rule %r (want one of %s, stall=MS or error=CODE:STATUS)"
+                     % (fault, spec, ", ".join(FAULTS + OP_FAULTS)))
+
+
 def parse_rule(spec):
-    """'3:drop' / 'every:2:500' / 'first:2:throttle' / 'op=CreateProduct:lost'
+    """'3:drop' / 'every:2:500' / 'first:2:throttle' / 'op=CreateProduct:lost' /
+    'op=CreateProduct:stall=5000' / '2:error=ExpiredToken:400'
     → (kind, k, fault); for op rules k is the operation name."""
     parts = spec.split(":")
-    if len(parts) == 2 and parts[0].startswith("op=") and len(parts[0]) > 3:
-        kind, k, fault = "op", parts[0][3:], parts[1]
-    elif len(parts) == 2 and parts[0].isdigit():
-        kind, k, fault = "nth", int(parts[0]), parts[1]
-    elif len(parts) == 3 and parts[0] in ("every", "first") and parts[1].isdigit():
-        kind, k, fault = parts[0], int(parts[1]), parts[2]
+    if len(parts) >= 3 and parts[0] in ("every", "first") and parts[1].isdigit():
+        kind, k, fault = parts[0], int(parts[1]), ":".join(parts[2:])
+    elif len(parts) >= 2 and parts[0].startswith("op=") and len(parts[0]) > 3:
+        kind, k, fault = "op", parts[0][3:], ":".join(parts[1:])
+    elif len(parts) >= 2 and parts[0].isdigit():
+        kind, k, fault = "nth", int(parts[0]), ":".join(parts[1:])
     else:
         raise ValueError("bad rule %r (want N:FAULT, every:K:FAULT, first:K:FAULT or op=NAME:FAULT)" % spec)
-    if fault not in FAULTS + OP_FAULTS:
-        raise ValueError("bad fault %r in rule %r (want one of %s)" % (fault, spec, ", ".join(FAULTS + OP_FAULTS)))
+    fault = parse_fault(fault, spec)
     if kind != "op" and k < 1:
         raise ValueError("rule %r: the count must be at least 1" % spec)
     return (kind, k, fault)
@@ -134,6 +166,9 @@ def error_shape(headers, path, body):
 
 def fault_response(fault, shape):
     """(status, headers, body) of an injected error."""
+    if fault.startswith("error="):
+        code, _, status = fault[6:].partition(":")
+        return error_response(code, "injected %s" % code, int(status), shape)
     code, msg, status = {
         "throttle": ("ThrottlingException" if shape == "json" else
                      "Throttling" if shape == "query" else "SlowDown", "Rate exceeded",
@@ -144,6 +179,11 @@ def fault_response(fault, shape):
                    "injected: not authorized to perform this action",
                    400 if shape == "json" else 403),
     }[fault]
+    return error_response(code, msg, status, shape)
+
+
+def error_response(code, msg, status, shape):
+    """(status, headers, body) of an AWS error in the request's dialect."""
     rid = "fcc-faultproxy-0000"
     if shape == "json":
         body = json.dumps({"__type": code, "message": msg}).encode()
@@ -237,6 +277,23 @@ def make_handler(state):
                         return 502, [("Content-Type", "text/plain")], b"faultproxy: upstream failed"
             return 502, [], b""
 
+        def _stall(self, ms):
+            """Wait `ms`; False as soon as the client has closed the connection."""
+            end = time.monotonic() + ms / 1000.0
+            sock = self.connection
+            while True:
+                left = end - time.monotonic()
+                if left <= 0:
+                    return True
+                r, _, _ = select.select([sock], [], [], min(left, 0.02))
+                if r:
+                    try:
+                        if sock.recv(1, socket.MSG_PEEK) == b"":
+                            return False
+                    except OSError:
+                        return False
+                    time.sleep(min(max(left, 0), 0.02))  # a pipelined request: keep holding
+
         def _handle(self):
             n = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(n) if n else b""
@@ -267,6 +324,13 @@ def make_handler(state):
             try:
                 if latency:
                     time.sleep(latency / 1000.0)
+                if fault and fault.startswith("stall="):
+                    if not self._stall(int(fault[6:])):
+                        with state.lock:
+                            entry["abandoned"] = True
+                        self.close_connection = True
+                        return
+                    fault = None
                 if fault == "lost":
                     self._forward(body)
                     fault = "drop"

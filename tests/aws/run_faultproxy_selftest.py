@@ -89,6 +89,21 @@ class RuleTests(unittest.TestCase):
         self.assertEqual(faultproxy.operation_of(None, None, "HEAD"), "HEAD")
 
 
+class ParamFaultRuleTests(unittest.TestCase):
+    def test_parse_stall_and_error(self):
+        self.assertEqual(faultproxy.parse_rule("op=CreateProduct:stall=30000"),
+                         ("op", "CreateProduct", "stall=30000"))
+        self.assertEqual(faultproxy.parse_rule("2:stall=5"), ("nth", 2, "stall=5"))
+        self.assertEqual(faultproxy.parse_rule("op=PutObject:error=ExpiredToken:400"),
+                         ("op", "PutObject", "error=ExpiredToken:400"))
+        self.assertEqual(faultproxy.parse_rule("every:3:error=InvalidClientTokenId:403"),
+                         ("every", 3, "error=InvalidClientTokenId:403"))
+        for bad in ("op=X:stall=", "op=X:stall=-1", "op=X:stall=soon", "1:error=X",
+                    "1:error=:400", "1:error=X:200", "1:error=X:600", "op=X:error=X:4xx"):
+            with self.assertRaises(ValueError, msg=bad):
+                faultproxy.parse_rule(bad)
+
+
 class ProxyTests(unittest.TestCase):
     def setUp(self):
         self.proxies = []
@@ -185,6 +200,76 @@ class ProxyTests(unittest.TestCase):
             "X-Amz-Target": "AWS242ServiceCatalogService.DescribeProduct"}))
         self.assertEqual((r.status, data), (200, b'{"from": "upstream"}'))
         self.assertEqual([e["fault"] for e in p.log()["requests"]], ["lost", "denied", None])
+
+    def test_stall_holds_then_forwards(self):
+        import time
+        up = self.proxy(body=b'{"from": "upstream"}')
+        p = self.proxy(upstream=up.url, rules=[faultproxy.parse_rule("op=CreateProduct:stall=400")])
+        hdr = {"X-Amz-Target": "AWS242ServiceCatalogService.CreateProduct",
+               "Content-Type": "application/x-amz-json-1.1"}
+        got = {}
+
+        def call():
+            got["r"] = p.request("POST", "/", b"{}", hdr)
+        t = threading.Thread(target=call)
+        t0 = time.monotonic()
+        t.start()
+        # held: logged at once, with no answer time, and not forwarded yet
+        deadline = time.monotonic() + 5
+        while not p.log()["requests"] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        entry = p.log()["requests"][0]
+        self.assertEqual(entry["fault"], "stall=400")
+        self.assertNotIn("t1_ms", entry)
+        self.assertEqual(up.log()["count"], 0)
+        t.join(10)
+        self.assertGreaterEqual(time.monotonic() - t0, 0.4)
+        r, data = got["r"]
+        self.assertEqual((r.status, data), (200, b'{"from": "upstream"}'))
+        entry = p.log()["requests"][0]
+        self.assertGreaterEqual(entry["t1_ms"] - entry["t0_ms"], 400)
+        self.assertNotIn("abandoned", entry)
+        self.assertEqual(up.log()["count"], 1)
+
+    def test_stall_abandoned_by_client_is_never_forwarded(self):
+        import socket
+        import time
+        up = self.proxy(body=b"{}")
+        p = self.proxy(upstream=up.url, rules=[faultproxy.parse_rule("op=PUT:stall=30000")])
+        s = socket.create_connection(("127.0.0.1", p.port), timeout=10)
+        s.sendall(b"PUT /b/k HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi")
+        deadline = time.monotonic() + 5
+        while not p.log()["requests"] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        t_close = time.monotonic()
+        s.close()  # the client dies while its request is held
+        while "t1_ms" not in p.log()["requests"][0] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertLess(time.monotonic() - t_close, 1.0)  # noticed at once, not after 30 s
+        entry = p.log()["requests"][0]
+        self.assertTrue(entry.get("abandoned"), entry)
+        time.sleep(0.1)
+        self.assertEqual(up.log()["count"], 0)
+
+    def test_error_code_and_status_through_botocore(self):
+        from botocore.exceptions import ClientError
+        p = self.proxy(rules=[faultproxy.parse_rule("op=ListDatasetGroups:error=ExpiredTokenException:400"),
+                              faultproxy.parse_rule("op=DescribeStacks:error=ExpiredToken:403"),
+                              faultproxy.parse_rule("op=GET:error=ExpiredToken:400")])
+        cases = [(lambda: boto_client("forecast", p.url).list_dataset_groups(),
+                  "ExpiredTokenException", 400),
+                 (lambda: boto_client("cloudformation", p.url).describe_stacks(), "ExpiredToken", 403),
+                 (lambda: boto_client("s3", p.url).get_object(Bucket="b", Key="k"), "ExpiredToken", 400)]
+        for fn, code, status in cases:
+            with self.assertRaises(ClientError) as cm:
+                fn()
+            self.assertEqual(cm.exception.response["Error"]["Code"], code)
+            self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], status)
+            self.assertEqual(cm.exception.response["ResponseMetadata"]["RequestId"],
+                             "fcc-faultproxy-0000")
+        self.assertEqual([e["fault"] for e in p.log()["requests"]],
+                         ["error=ExpiredTokenException:400", "error=ExpiredToken:403",
+                          "error=ExpiredToken:400"])
 
     def test_forward_with_latency_and_keepalive(self):
         up = self.proxy(body=b'{"from": "upstream"}')

@@ -818,6 +818,60 @@ START_TEST(test_creds_process_failures_never_echo_stdout)
 }
 END_TEST
 
+START_TEST(test_creds_expired_source_is_refused)
+{
+	rig r;
+	creds_chain *c;
+	creds_credentials *cr;
+	fcc_err e;
+	char cfg[1024];
+	const char *f;
+
+	/* a source answering with credentials already past their Expiration:
+	 * refused, naming the source and the time, never handed to the signer */
+	rig_init(&r);
+	ck_assert_int_eq(process_run(&r,
+				     "printf '%s' '{\"Version\": 1, \"AccessKeyId\": \"AKOLD\", "
+				     "\"SecretAccessKey\": \"SKOLD\", \"SessionToken\": \"TKOLD\", "
+				     "\"Expiration\": \"2020-01-01T00:00:00Z\"}'",
+				     &cr, &e),
+			 FCC_ECHECK);
+	ck_assert_ptr_null(cr);
+	ck_assert_ptr_nonnull(strstr(e.msg, "credential-process"));
+	ck_assert_ptr_nonnull(strstr(e.msg, "expired at 2020-01-01T00:00:00Z"));
+	ck_assert_ptr_null(strstr(e.msg, "SKOLD"));
+	ck_assert_ptr_null(strstr(e.msg, "TKOLD"));
+	tdir_done(&r.dir);
+
+	/* a refresh that brings back expired ones: the old ones serve while
+	 * they are valid, then the chain says why it has nothing */
+	rig_init(&r);
+	f = tdir_file(&r.dir, "creds.json",
+		      "{\"Version\": 1, \"AccessKeyId\": \"AK1\", \"SecretAccessKey\": \"S1\", "
+		      "\"SessionToken\": \"T1\", \"Expiration\": \"2027-01-15T09:00:00Z\"}");
+	snprintf(cfg, sizeof cfg, "[default]\ncredential_process = cat %s\n", f);
+	rig_config(&r, cfg);
+	ck_assert_int_eq(creds_chain_new(&c, &r.o, &e), FCC_OK);
+	ck_assert_int_eq(creds_get(&cr, c, &e), FCC_OK); /* now: 08:00, valid one hour */
+	ck_assert_str_eq(cr->access_key_id, "AK1");
+	creds_credentials_free(cr);
+	tdir_file(&r.dir, "creds.json",
+		  "{\"Version\": 1, \"AccessKeyId\": \"AK2\", \"SecretAccessKey\": \"S2\", "
+		  "\"SessionToken\": \"T2\", \"Expiration\": \"2027-01-15T08:30:00Z\"}");
+	r.now += 3600 - 60; /* inside the refresh margin; the new ones expired at 08:30 */
+	ck_assert_int_eq(creds_get(&cr, c, &e), FCC_OK);
+	ck_assert_str_eq(cr->access_key_id, "AK1");
+	ck_assert_ptr_nonnull(strstr(creds_chain_notes(c), "expired at 2027-01-15T08:30:00Z"));
+	creds_credentials_free(cr);
+	r.now += 120; /* the old ones are gone too */
+	ck_assert_int_eq(creds_get(&cr, c, &e), FCC_ECHECK);
+	ck_assert_ptr_null(cr);
+	ck_assert_ptr_nonnull(strstr(e.msg, "expired at 2027-01-15T08:30:00Z"));
+	creds_chain_free(c);
+	tdir_done(&r.dir);
+}
+END_TEST
+
 START_TEST(test_creds_process_timeout)
 {
 	rig r;
@@ -1302,6 +1356,7 @@ Suite *suite_creds(void)
 	tcase_add_test(tc, test_creds_process_success);
 	tcase_add_test(tc, test_creds_process_failures_never_echo_stdout);
 	tcase_add_test(tc, test_creds_process_timeout);
+	tcase_add_test(tc, test_creds_expired_source_is_refused);
 	tcase_add_test(tc, test_creds_container_full_uri_with_token);
 	tcase_add_test(tc, test_creds_container_full_uri_host_rule);
 	tcase_add_test(tc, test_creds_imds_v2_put_then_get);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "compiler/base/alloc.h"
 #include "compiler/base/version.h"
@@ -398,6 +399,93 @@ START_TEST(test_http_submit_from_callback)
 }
 END_TEST
 
+/* The tick hook: called while a slow request is in flight, at least as
+ * often as it asks, and able to submit (the apply lock's refresh). */
+typedef struct ticker {
+	http_client *c;
+	http_request extra;
+	char url[128];
+	struct timespec t0;
+	int ticks, submitted, extra_done_ms, slow_done_ms;
+} ticker;
+
+static int ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int)((t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+static void tick_extra_done(void *payload, const http_request *req, http_response *resp)
+{
+	ticker *t = payload;
+
+	(void)req;
+	ck_assert_int_eq(resp->status, 204);
+	t->extra_done_ms = ms_since(&t->t0);
+}
+
+static void tick_slow_done(void *payload, const http_request *req, http_response *resp)
+{
+	ticker *t = payload;
+
+	(void)req;
+	ck_assert_int_eq(resp->status, 200);
+	t->slow_done_ms = ms_since(&t->t0);
+}
+
+static long on_tick(void *payload)
+{
+	ticker *t = payload;
+	fcc_err e;
+
+	t->ticks++;
+	if (!t->submitted && ms_since(&t->t0) >= 300) {
+		ck_assert_int_eq(http_submit(t->c, &t->extra, 0, tick_extra_done, t, &e), FCC_OK);
+		t->submitted = 1;
+	}
+	return 100;
+}
+
+START_TEST(test_http_tick_while_slow)
+{
+	tu_server s;
+	ticker t;
+	http_request slow = {.method = "GET"};
+	char url[128];
+	fcc_err e;
+
+	memset(&t, 0, sizeof t);
+	start_server(&s);
+	t.c = new_client(NULL);
+	snprintf(url, sizeof url, "%s/sleep/1500", s.base);
+	slow.url = url;
+	snprintf(t.url, sizeof t.url, "%s/status/204", s.base);
+	t.extra.method = "GET";
+	t.extra.url = t.url;
+	http_client_set_tick(t.c, on_tick, &t);
+	clock_gettime(CLOCK_MONOTONIC, &t.t0);
+	ck_assert_int_eq(http_submit(t.c, &slow, 0, tick_slow_done, &t, &e), FCC_OK);
+	ck_assert_int_eq(http_run(t.c, &e), FCC_OK);
+	ck_assert_int_ge(t.slow_done_ms, 1500);
+	/* the request the tick submitted went out and came back during the slow one */
+	ck_assert_int_eq(t.submitted, 1);
+	ck_assert_int_ge(t.extra_done_ms, 300);
+	ck_assert_int_lt(t.extra_done_ms, t.slow_done_ms);
+	/* woken every ~100 ms as asked, not once a second */
+	ck_assert_int_ge(t.ticks, 8);
+	/* removed: no more calls */
+	http_client_set_tick(t.c, NULL, NULL);
+	t.ticks = 0;
+	ck_assert_int_eq(http_submit(t.c, &t.extra, 0, tick_extra_done, &t, &e), FCC_OK);
+	ck_assert_int_eq(http_run(t.c, &e), FCC_OK);
+	ck_assert_int_eq(t.ticks, 0);
+	http_client_free(t.c);
+	tu_server_stop(&s);
+}
+END_TEST
+
 START_TEST(test_http_submit_oom)
 {
 	http_client *c = new_client(NULL);
@@ -722,6 +810,7 @@ Suite *suite_http(void)
 	tcase_add_test(t, test_http_tls_verification);
 	tcase_add_test(t, test_http_client_new_oom);
 	tcase_add_test(t, test_http_submit_from_callback);
+	tcase_add_test(t, test_http_tick_while_slow);
 	tcase_add_test(t, test_http_submit_oom);
 	tcase_add_test(t, test_http_redact_headers);
 	tcase_add_test(t, test_http_redact_url);

@@ -500,6 +500,126 @@ START_TEST(test_lock_missing_bucket)
 }
 END_TEST
 
+/* ---- keeping the lock through a long run (asynchronous refresh) ---- */
+
+typedef struct refresh_seen {
+	int calls, rc;
+} refresh_seen;
+
+static void on_refreshed(void *payload, lock_handle *l, int rc)
+{
+	refresh_seen *r = payload;
+
+	(void)l;
+	r->calls++;
+	r->rc = rc;
+}
+
+START_TEST(test_lock_refresh_async_due_at_half_ttl)
+{
+	aws_ctx *ctx = tu_aws_ctx();
+	const char *bucket = tu_aws_bucket(ctx), *key = "r/.fcc/lock/demo.json";
+	lock_info a = holder("alice@laptop (pid 11)", "fcc apply"), seen;
+	long long t0 = wall_ms();
+	char first_etag[128];
+	refresh_seen rs = {0, -1};
+	lock_handle l;
+	fake_clock c;
+	lock_hooks h;
+	fcc_err e;
+
+	lock_init(&l);
+	ck_assert_int_eq(lock_refresh_in_ms(&l), -1); /* not held: nothing to keep */
+	h = hooks_for(&c, t0);
+	OK(lock_acquire(&l, ctx, bucket, key, &a, 60, 0, &h, &e), e);
+	snprintf(first_etag, sizeof first_etag, "%s", l.etag);
+	/* due once half the TTL has passed since the write, not before */
+	ck_assert_int_eq(lock_refresh_in_ms(&l), 30000);
+	c.now_ms += 29000;
+	ck_assert_int_eq(lock_refresh_in_ms(&l), 1000);
+	c.now_ms += 2000;
+	ck_assert_int_eq(lock_refresh_in_ms(&l), 0); /* overdue is due */
+
+	OK(lock_refresh_submit(&l, on_refreshed, &rs, &e), e);
+	ck_assert(l.refreshing);
+	ck_assert_int_eq(lock_refresh_in_ms(&l), -1); /* one at a time */
+	ck_assert_int_eq(lock_refresh_submit(&l, on_refreshed, &rs, &e), FCC_EUSAGE);
+	ck_assert_int_eq(rs.calls, 0); /* asynchronous: nothing until aws_run */
+	OK(aws_run(ctx, &e), e);
+	ck_assert_int_eq(rs.calls, 1);
+	ck_assert_int_eq(rs.rc, FCC_OK);
+	ck_assert(!l.refreshing && l.held && !l.lost);
+	ck_assert_int_eq(l.info.expires, (t0 + 31000) / 1000 + 60);
+	ck_assert_str_ne(l.etag, first_etag);
+	OK(lock_read(&seen, NULL, ctx, bucket, key, &e), e);
+	ck_assert_str_eq(seen.id, l.info.id);
+	ck_assert_int_eq(seen.expires, l.info.expires);
+	ck_assert_int_eq(lock_refresh_in_ms(&l), 30000); /* the next one: half a TTL on */
+	ck_assert_int_eq(lock_lost_describe(&l, &e), FCC_OK);
+	/* the new ETag is the one release is conditional on */
+	OK(lock_release(&l, &e), e);
+	ck_assert_int_eq(lock_read(&seen, NULL, ctx, bucket, key, &e), FCC_ENOTFOUND);
+	lock_dispose(&l);
+	aws_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(test_lock_refresh_async_after_takeover_is_lost)
+{
+	aws_ctx *ctx = tu_aws_ctx();
+	const char *bucket = tu_aws_bucket(ctx), *key = "t/.fcc/lock/demo.json";
+	lock_info a = holder("alice@laptop (pid 11)", "fcc apply"), seen;
+	lock_info b = holder("bob@ci (pid 22)", "fcc apply b.spec");
+	long long t0 = wall_ms() - 3600 * 1000;
+	refresh_seen rs = {0, -1};
+	lock_handle la, lb;
+	fake_clock ca, cb;
+	lock_hooks ha, hb;
+	fcc_err e;
+
+	lock_init(&la);
+	lock_init(&lb);
+	ha = hooks_for(&ca, t0);
+	OK(lock_acquire(&la, ctx, bucket, key, &a, 2, 0, &ha, &e), e);
+	/* alice's run stalls past her expiry; bob takes the lock over */
+	hb = hooks_for(&cb, t0 + 5000);
+	OK(lock_acquire(&lb, ctx, bucket, key, &b, 600, 0, &hb, &e), e);
+	ca.now_ms = t0 + 5000;
+	ck_assert_int_eq(lock_refresh_in_ms(&la), 0);
+	OK(lock_refresh_submit(&la, on_refreshed, &rs, &e), e);
+	OK(aws_run(ctx, &e), e);
+	ck_assert_int_eq(rs.calls, 1);
+	ck_assert_int_eq(rs.rc, FCC_ECONFLICT);
+	ck_assert(la.lost && !la.held && !la.refreshing);
+	ck_assert_int_eq(lock_refresh_in_ms(&la), -1);
+	ck_assert_int_eq(lock_refresh_submit(&la, NULL, NULL, &e), FCC_EUSAGE);
+	/* bob's lock was not overwritten, and the loss names him */
+	OK(lock_read(&seen, NULL, ctx, bucket, key, &e), e);
+	ck_assert_str_eq(seen.id, lb.info.id);
+	ck_assert_int_eq(lock_lost_describe(&la, &e), FCC_ECONFLICT);
+	ck_assert_ptr_nonnull(strstr(e.msg, "taken over"));
+	ck_assert_ptr_nonnull(strstr(e.msg, la.info.id));
+	ck_assert_ptr_nonnull(strstr(e.msg, "held by bob@ci (pid 22)"));
+	ck_assert_ptr_nonnull(strstr(e.msg, lb.info.id));
+	/* releasing alice's handle leaves bob's lock alone */
+	OK(lock_release(&la, &e), e);
+	OK(lock_read(&seen, NULL, ctx, bucket, key, &e), e);
+	ck_assert_str_eq(seen.id, lb.info.id);
+	/* removed rather than taken over: said so too */
+	OK(lock_release(&lb, &e), e);
+	la.held = 1;
+	la.lost = 0;
+	OK(lock_refresh_submit(&la, on_refreshed, &rs, &e), e);
+	OK(aws_run(ctx, &e), e);
+	ck_assert_int_eq(rs.rc, FCC_ECONFLICT);
+	ck_assert_int_eq(lock_lost_describe(&la, &e), FCC_ECONFLICT);
+	ck_assert_ptr_nonnull(strstr(e.msg, "was removed"));
+	lock_dispose(&la);
+	lock_dispose(&lb);
+	aws_ctx_free(ctx);
+}
+END_TEST
+
 Suite *suite_lock(void)
 {
 	Suite *s = suite_create("lock");
@@ -516,6 +636,8 @@ Suite *suite_lock(void)
 	tcase_add_test(t, test_lock_concurrent_one_wins);
 	tcase_add_test(t, test_lock_signal_releases);
 	tcase_add_test(t, test_lock_missing_bucket);
+	tcase_add_test(t, test_lock_refresh_async_due_at_half_ttl);
+	tcase_add_test(t, test_lock_refresh_async_after_takeover_is_lost);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -97,7 +97,8 @@ static void help(FILE *f)
 		"  -h, --help             show this help\n"
 		"\n"
 		"environment: FCC_APPLY_POLL_MS, the wait between DescribeProject polls\n"
-		"(default 5000).\n"
+		"(default 5000); FCC_LOCK_TTL_S, the lock's TTL in seconds (default 3600;\n"
+		"for tests: the lock is refreshed at half of it).\n"
 		"exit status: 0 ok, 1 error (a failed step, a stale plan, the lock held), 2 usage.\n",
 		cli_aws_opts_help());
 }
@@ -368,6 +369,20 @@ out:
 	return status;
 }
 
+/* The lock's TTL: LOCK_TTL_S, or FCC_LOCK_TTL_S (seconds, 1..86400) — for
+ * tests only, so one can watch a refresh or a takeover within seconds. */
+static long lock_ttl_s(void)
+{
+	const char *v = getenv("FCC_LOCK_TTL_S");
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return LOCK_TTL_S;
+	n = strtol(v, &end, 10);
+	return *end || n < 1 || n > 86400 ? LOCK_TTL_S : n;
+}
+
 static int ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
@@ -482,7 +497,7 @@ static int take_lock(lock_handle *lk, aws_ctx *ctx, const desired *d, const fcc_
 	fcc_err e;
 
 	fcc_err_clear(&e);
-	if (lock_acquire(lk, ctx, d->bucket, fcc_buf_cstr(key), holder, LOCK_TTL_S, timeout_ms, hooks,
+	if (lock_acquire(lk, ctx, d->bucket, fcc_buf_cstr(key), holder, lock_ttl_s(), timeout_ms, hooks,
 			 &e)) {
 		say("%s\n", e.msg);
 		return CLI_FAIL;
@@ -746,6 +761,7 @@ static int run_cmd(int argc, char **argv, int destroy)
 	if (getenv("FCC_APPLY_POLL_MS"))
 		ao.poll_ms = strtol(getenv("FCC_APPLY_POLL_MS"), NULL, 10);
 	ao.cancelled = lock_cancelled;
+	ao.lock = &lk; /* refreshed while the steps run (a project can outlast the TTL) */
 	ao.on_step = on_step;
 	ao.payload = &g;
 	ao.account = acct.done && !acct.rc ? acct.account : NULL;
