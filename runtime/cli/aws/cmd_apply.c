@@ -694,6 +694,10 @@ static int run_cmd(int argc, char **argv, int destroy)
 			goto out;
 		}
 	}
+	if (!locked && lock_cancelled(NULL)) {
+		say("interrupted; nothing was changed\n");
+		goto out;
+	}
 	if (!locked) {
 		/* the launch role's ARN needs the account: ask STS while the lock
 		 * and the re-read run (apply_run asks again if this fails) */
