@@ -14,7 +14,8 @@ same reads as `fcc plan`) and `plan --detailed-exitcode` 0; a hand edit made
 between apply's unlocked read and its lock, seen by the re-read under the
 lock and planned for; a saved plan applied without a terminal,
 and one made stale between plan and apply refused (plan_stale, naming the
-observation); throttling bursts, 500s, 503s and dropped connections, and a
+observation); throttling bursts, 500s, 503s, dropped connections, 2-second
+stalls on chosen operations, and a
 write whose answer is lost after AWS did it, converging to exactly one
 portfolio/product/version/constraint/principal; SIGKILL mid-apply, then
 `fcc unlock` and a rerun converging; two applies at once (one fails on the
@@ -325,10 +326,11 @@ class Apply(unittest.TestCase):
     def test_faults_converge_without_duplicates(self):
         proxy_reset(["first:2:503", "every:5:throttle", "7:500", "every:11:drop",
                      "op=CreateProduct:lost", "op=CreateConstraint:lost",
-                     "op=AssociatePrincipalWithPortfolio:lost"])
+                     "op=AssociatePrincipalWithPortfolio:lost",
+                     "op=CreatePortfolio:stall=2000", "op=AssociateProductWithPortfolio:stall=2000"])
         self.apply_until_ok(3, "--parallelism", "4")
         faults = [q["fault"] for q in proxy_log()["requests"] if q["fault"]]
-        for f in ("503", "throttle", "500", "drop", "lost"):
+        for f in ("503", "throttle", "500", "drop", "lost", "stall=2000"):
             self.assertIn(f, faults)
         proxy_reset()
         self.assertConverged()
