@@ -37,6 +37,7 @@
 #include "runtime/lock.h"
 #include "runtime/plan.h"
 #include "runtime/progress.h"
+#include "runtime/project_events.h"
 #include "runtime/state_read.h"
 
 #define CMD cmd_name
@@ -251,6 +252,28 @@ static void on_step(void *payload, const apply_result *r)
 	default:
 		break;
 	}
+}
+
+/* A stack event of a project being provisioned: shown under its step. */
+static void on_stack_event(void *payload, const apply_result *r, const char *stack,
+			   const cfn_stack_event *ev)
+{
+	glue *g = payload;
+	progress_cfn_event pe;
+	fcc_buf name;
+
+	fcc_buf_init(&name, 1024);
+	if (projev_stack_display(&name, stack ? stack : ev->stack_name) != FCC_OK)
+		fcc_buf_reset(&name);
+	memset(&pe, 0, sizeof pe);
+	pe.stack = name.len ? fcc_buf_cstr(&name) : ev->stack_name;
+	pe.logical_id = ev->logical_id;
+	pe.resource_type = ev->resource_type;
+	pe.status = ev->status;
+	pe.reason = ev->status_reason;
+	pe.time_ms = ev->timestamp * 1000;
+	progress_stack_event(g->pg, r->step->address, &pe);
+	fcc_buf_dispose(&name);
 }
 
 /* ---- the command ---- */
@@ -606,6 +629,7 @@ static int run_cmd(int argc, char **argv, int destroy)
 		ao.poll_ms = strtol(getenv("FCC_APPLY_POLL_MS"), NULL, 10);
 	ao.cancelled = lock_cancelled;
 	ao.on_step = on_step;
+	ao.on_stack_event = on_stack_event;
 	ao.payload = &g;
 	rc = apply_run(&rep, ctx, &p, &ao, &e);
 	progress_summary(pg);
