@@ -38,6 +38,7 @@
 #include "compiler/base/hash.h"
 #include "runtime/diff.h"
 #include "runtime/lock.h"
+#include "runtime/project_events.h"
 
 #define DEFAULT_PARALLELISM 8
 #define DEFAULT_POLL_MS 5000
@@ -47,6 +48,7 @@
 #define MAX_UPLOAD ((size_t)1 << 30)
 
 typedef struct run run;
+typedef struct projev projev;
 
 typedef struct srun {
 	run *r;
@@ -63,6 +65,7 @@ typedef struct srun {
 	long long started, poll_due;
 	json_t *answer;    /* the last JSON answer of a capturing request */
 	int tolerated;     /* the last answer was an error the step accepts */
+	projev *pe;        /* sagemaker-project: its stack's events (NULL until needed) */
 } srun;
 
 struct run {
@@ -997,6 +1000,281 @@ static int step_share(srun *sr)
 	return 1;
 }
 
+/* ---- project stack events ----
+ *
+ * While a sagemaker-project step follows its project (create or update), the
+ * CloudFormation stack Service Catalog provisioned for it is resolved once:
+ * DescribeProject's ProvisionedProductId, then SearchProvisionedProducts
+ * "id:<it>" for its PhysicalId (the stack's ARN; botocore's model has no
+ * PhysicalId in DescribeProvisionedProduct's answer). When that search is
+ * refused or says nothing, the stack is found by the name Service Catalog
+ * gives it, SC-<account>-<id>. Then every poll reads DescribeStackEvents
+ * once, after DescribeProject (so a terminal status is never read before the
+ * events that led to it), newest first and only down to the newest event
+ * already seen; a cfn_event_tracker hands each new one to on_stack_event
+ * once, oldest first, and keeps the first failure for the report. An update
+ * first reads one page as the baseline, so the events of earlier operations
+ * are not shown again. Everything goes out through aws_json_submit /
+ * cfn_describe_stack_events_submit, one request at a time per step.
+ * Streaming is best effort: an error stops it (and is named in a failure
+ * report); it never fails the step. */
+
+typedef enum pe_call { PE_DESCRIBE = 1, PE_SEARCH, PE_EVENTS, PE_BASELINE } pe_call;
+
+struct projev {
+	pe_call what;          /* the request in flight */
+	int round_done;        /* this poll's events were read */
+	int off;               /* streaming stopped (note says why) */
+	int prepared, described, searched, baselined;
+	char *ppid, *stack;
+	char account[16];
+	char note[300];
+	cfn_event_tracker tr;
+	cfn_event_list ev;
+	json_t *ans;           /* the JSON answer of PE_DESCRIBE / PE_SEARCH */
+};
+
+static void projev_free(projev *pe)
+{
+	if (!pe)
+		return;
+	fcc_free(pe->ppid);
+	fcc_free(pe->stack);
+	cfn_event_tracker_dispose(&pe->tr);
+	aws_pool_dispose(&pe->ev.pool);
+	json_decref(pe->ans);
+	fcc_free(pe);
+}
+
+static projev *projev_get(srun *sr)
+{
+	if (!sr->pe) {
+		if (!(sr->pe = fcc_calloc(1, sizeof *sr->pe))) {
+			fail_run(sr, FCC_ENOMEM, "out of memory");
+			return NULL;
+		}
+		cfn_event_tracker_init(&sr->pe->tr);
+	}
+	return sr->pe;
+}
+
+/* Stop streaming; the first reason is kept for the failure report. */
+static void projev_off(projev *pe, const char *what, const aws_error *ae)
+{
+	pe->off = 1;
+	if (!pe->note[0])
+		snprintf(pe->note, sizeof pe->note, "no stack events: %.200s%s%.64s", what,
+			 ae && ae->code[0] ? ": " : "", ae && ae->code[0] ? ae->code : "");
+}
+
+static const char *json_path(const json_t *j, const char *a, const char *b)
+{
+	return json_string_value(json_object_get(b ? json_object_get(j, a) : j, b ? b : a));
+}
+
+/* Take the provisioned product id and the account from a DescribeProject answer. */
+static int projev_learn(srun *sr, projev *pe, const json_t *project)
+{
+	const char *pp = json_path(project, "ServiceCatalogProvisionedProductDetails",
+				   "ProvisionedProductId");
+
+	if (!pe->account[0])
+		projev_arn_account(pe->account, json_path(project, "ProjectArn", NULL));
+	if (!pe->ppid && pp && *pp && !(pe->ppid = fcc_strdup(pp))) {
+		fail_run(sr, FCC_ENOMEM, "out of memory");
+		return FCC_ENOMEM;
+	}
+	return FCC_OK;
+}
+
+static void projev_emit(void *payload, const cfn_stack_event *ev)
+{
+	srun *sr = payload;
+
+	if (sr->r->o.on_stack_event)
+		sr->r->o.on_stack_event(sr->r->o.payload, sr->res, sr->pe->stack, ev);
+}
+
+static int projev_each(void *payload, const json_t *page)
+{
+	srun *sr = payload;
+
+	json_decref(sr->pe->ans);
+	sr->pe->ans = json_incref((json_t *)page);
+	return FCC_OK;
+}
+
+static void projev_done(void *payload, aws_error *ae)
+{
+	srun *sr = payload;
+	projev *pe = sr->pe;
+	const json_t *item;
+	fcc_buf name;
+	int rc = FCC_OK;
+
+	sr->pending--;
+	switch (pe->what) {
+	case PE_DESCRIBE:
+		if (ae->err.code == FCC_OK)
+			rc = projev_learn(sr, pe, pe->ans);
+		else
+			projev_off(pe, "DescribeProject failed", ae);
+		break;
+	case PE_SEARCH:
+		pe->searched = 1;
+		item = json_array_get(json_object_get(pe->ans, "ProvisionedProducts"), 0);
+		if (ae->err.code == FCC_OK && json_path(item, "PhysicalId", NULL)) {
+			if (!(pe->stack = fcc_strdup(json_path(item, "PhysicalId", NULL))))
+				rc = FCC_ENOMEM;
+			break;
+		}
+		/* refused or not there yet: Service Catalog's own name for the stack */
+		fcc_buf_init(&name, 512);
+		if (projev_stack_name(&name, pe->account, pe->ppid) == FCC_OK) {
+			if (!(pe->stack = fcc_strdup(fcc_buf_cstr(&name))))
+				rc = FCC_ENOMEM;
+		} else {
+			projev_off(pe, "the project's stack is unknown", ae->err.code ? ae : NULL);
+		}
+		fcc_buf_dispose(&name);
+		break;
+	case PE_BASELINE:
+		if (ae->err.code == FCC_OK)
+			rc = cfn_event_tracker_baseline(&pe->tr, pe->ev.items, pe->ev.n);
+		else if (ae->err.code != FCC_ENOTFOUND) /* no stack: no history either */
+			projev_off(pe, "DescribeStackEvents failed", ae);
+		break;
+	case PE_EVENTS:
+		pe->round_done = 1;
+		if (ae->err.code == FCC_OK)
+			rc = cfn_event_tracker_feed(&pe->tr, pe->ev.items, pe->ev.n, projev_emit, sr);
+		else if (ae->err.code != FCC_ENOTFOUND) /* not created yet: next poll */
+			projev_off(pe, "DescribeStackEvents failed", ae);
+		break;
+	}
+	if (rc == FCC_ENOMEM)
+		fail_run(sr, rc, "out of memory");
+	aws_pool_dispose(&pe->ev.pool);
+	json_decref(pe->ans);
+	pe->ans = NULL;
+	if (sr->pending == 0 && !sr->polling)
+		advance(sr);
+}
+
+static int projev_submit(srun *sr, pe_call what)
+{
+	projev *pe = sr->pe;
+	const char *name = attr(sr->st, "name");
+	json_t *in = NULL;
+	fcc_err e;
+	int rc;
+
+	fcc_err_clear(&e);
+	pe->what = what;
+	switch (what) {
+	case PE_DESCRIBE:
+		pe->described = 1;
+		if (!(in = json_pack("{s:s*}", "ProjectName", name)))
+			break;
+		rc = aws_json_submit(sr->r->ctx, &aws_svc_sagemaker, "DescribeProject", in, NULL,
+				     NULL, projev_each, sr, projev_done, sr, &e);
+		break;
+	case PE_SEARCH:
+		pe->searched = 1;
+		if (!(in = json_pack("{s:{s:s,s:s},s:{s:[s+]}}", "AccessLevelFilter", "Key", "Account",
+				     "Value", "self", "Filters", "SearchQuery", "id:", pe->ppid)))
+			break;
+		rc = aws_json_submit(sr->r->ctx, &aws_svc_servicecatalog, "SearchProvisionedProducts",
+				     in, NULL, NULL, projev_each, sr, projev_done, sr, &e);
+		break;
+	default:
+		pe->baselined = 1;
+		rc = cfn_describe_stack_events_submit(&pe->ev, sr->r->ctx, pe->stack,
+						      what == PE_EVENTS ? pe->tr.newest_id : NULL,
+						      what == PE_EVENTS ? 0 : 1, projev_done, sr, &e);
+		goto sent;
+	}
+	if (!in) {
+		fail_run(sr, FCC_ENOMEM, "out of memory");
+		return 1;
+	}
+	json_decref(in);
+sent:
+	if (rc != FCC_OK) {
+		if (e.code == FCC_ENOMEM) {
+			fail_run(sr, FCC_ENOMEM, "out of memory");
+			return 1;
+		}
+		projev_off(pe, e.msg, NULL);
+		return 0;
+	}
+	sr->pending++;
+	return 1;
+}
+
+/* Before UpdateProject: find the stack and take its newest events as
+ * history. Returns 1 while a request is out (the step's phase 0 runs again
+ * when it is back), 0 when done. */
+static int projev_prepare(srun *sr)
+{
+	projev *pe = projev_get(sr);
+
+	if (!pe)
+		return 1;
+	if (pe->prepared || pe->off) {
+		pe->prepared = 1;
+		return 0;
+	}
+	if (!pe->ppid && !pe->described)
+		return projev_submit(sr, PE_DESCRIBE);
+	if (pe->ppid && !pe->searched)
+		return projev_submit(sr, PE_SEARCH);
+	if (pe->stack && !pe->baselined && !pe->off)
+		return projev_submit(sr, PE_BASELINE);
+	pe->prepared = 1;
+	return 0;
+}
+
+/* After each DescribeProject answer (in sr->answer): resolve the stack once,
+ * then read its new events once. Returns 1 while a request is out
+ * (project_poll runs again on the same answer when it is back), 0 when this
+ * poll's stack work is done. */
+static int projev_poll(srun *sr)
+{
+	projev *pe = projev_get(sr);
+
+	if (!pe)
+		return 1;
+	if (pe->off)
+		return 0;
+	if (pe->round_done) {
+		pe->round_done = 0; /* the next call is for the next poll */
+		return 0;
+	}
+	if (projev_learn(sr, pe, sr->answer) != FCC_OK)
+		return 1;
+	if (!pe->ppid)
+		return 0; /* not provisioned yet */
+	if (!pe->stack)
+		return pe->searched ? 0 : projev_submit(sr, PE_SEARCH);
+	return projev_submit(sr, PE_EVENTS);
+}
+
+/* The project's provisioning failed: say where, from the stack's events. */
+static void projev_failed(srun *sr, const char *status, const char *why)
+{
+	projev *pe = sr->pe;
+	fcc_buf b;
+
+	fcc_buf_init(&b, 4096);
+	if (projev_format_failure(&b, sr->st->name, status, why, pe ? pe->stack : NULL,
+				  pe ? &pe->tr : NULL, pe && pe->note[0] ? pe->note : NULL) != FCC_OK)
+		fail_run(sr, FCC_ENOMEM, "out of memory");
+	else
+		fail_local(sr, FCC_EAWS, "%s", fcc_buf_cstr(&b));
+	fcc_buf_dispose(&b);
+}
+
 /* The artifact id a project is to use: the version step's (created now or
  * found by the plan). */
 static const char *project_artifact(srun *sr)
@@ -1021,6 +1299,9 @@ static int project_poll(srun *sr)
 		fail_local(sr, FCC_EPARSE, "DescribeProject answered without a ProjectStatus");
 		return 1;
 	}
+	/* the stack's new events, read after each DescribeProject */
+	if (projev_poll(sr))
+		return 1;
 	if (strcmp(status, "CreateCompleted") == 0 || strcmp(status, "UpdateCompleted") == 0) {
 		set_id(sr, answer_str(sr, "ProjectId"), sr->st->action == PLAN_CREATE);
 		return 0;
@@ -1028,8 +1309,7 @@ static int project_poll(srun *sr)
 	if (strstr(status, "Failed") || strncmp(status, "Delete", 6) == 0) {
 		const char *why = answer_str(sr, "ServiceCatalogProvisionedProductDetails."
 						 "ProvisionedProductStatusMessage");
-		fail_local(sr, FCC_EAWS, "SageMaker project %s is %s%s%s", sr->st->name, status,
-			   why && *why ? ": " : "", why ? why : "");
+		projev_failed(sr, status, why);
 		return 1;
 	}
 	if (now_ms(r) - sr->started > timeout) {
@@ -1102,6 +1382,9 @@ static int step_project(srun *sr)
 
 	switch (sr->phase) {
 	case 0:
+		/* an update first marks the stack's past events as history */
+		if (st->action == PLAN_UPDATE && changes_version(st) && projev_prepare(sr))
+			return 1;
 		sr->phase = 1;
 		if (st->action == PLAN_UPDATE && !changes_version(st)) {
 			sr->phase = 3; /* only the pipeline drifted */
@@ -1608,6 +1891,7 @@ out:
 		if (r.s) {
 			fcc_free(r.s[i].dependents);
 			json_decref(r.s[i].answer);
+			projev_free(r.s[i].pe);
 		}
 	}
 	for (i = 0; i < out->n; i++) {

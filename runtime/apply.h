@@ -26,6 +26,7 @@
 
 #include "compiler/base/err.h"
 #include "runtime/aws.h"
+#include "runtime/aws/cfn.h"
 #include "runtime/plan.h"
 
 typedef enum apply_status {
@@ -76,6 +77,11 @@ typedef struct apply_opts {
 	/* The caller's account when already known (apply_account_submit); NULL or
 	 * "": STS is asked before the run when a launch role needs an ARN. */
 	const char *account;
+	/* Each new event of the CloudFormation stack Service Catalog provisions
+	 * for a sagemaker-project step's project (create or update), once, oldest
+	 * first; `stack` is the stack's ARN (or name). NULL: none. */
+	void (*on_stack_event)(void *payload, const apply_result *r, const char *stack,
+			       const cfn_stack_event *ev);
 } apply_opts;
 
 typedef struct apply_report {

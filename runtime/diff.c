@@ -985,6 +985,16 @@ static int projects(ctx *c)
 			fcc_buf_dispose(&why);
 			continue;
 		}
+		if (streq(have->status, "CreateFailed")) {
+			/* SageMaker refuses UpdateProject on it and CreateProject with its
+			 * name until it is deleted; fcc deletes nothing the spec keeps */
+			TRY(error(c, "sagemaker project %s is CreateFailed: SageMaker keeps a failed "
+				     "project's name until it is deleted; delete it (aws sagemaker "
+				     "delete-project --project-name %s) and apply again",
+				  in->name, in->name));
+			fcc_buf_dispose(&why);
+			continue;
+		}
 		if (c->s->product.present && have->product_id &&
 		    !streq(have->product_id, c->s->product.id)) {
 			TRY(error(c, "sagemaker project %s was provisioned from product %s, not %s "

@@ -573,6 +573,50 @@ int progress_fail(progress *p, const char *step, const char *message)
 	return end_step(p, step, ST_FAILED, message);
 }
 
+int progress_stack_event(progress *p, const char *step, const progress_cfn_event *ev)
+{
+	long long now = now_ms(p);
+	char when[32];
+	fcc_buf text;
+	json_t *o;
+	int rc;
+
+	fcc_buf_init(&text, FCC_BUF_DEFAULT_MAX);
+	rc = fcc_buf_printf(&text, "%s (%s) %s", ev->logical_id ? ev->logical_id : "?",
+			    ev->resource_type ? ev->resource_type : "?", ev->status ? ev->status : "?");
+	if (!rc && ev->reason && *ev->reason)
+		rc = fcc_buf_printf(&text, ": %s", ev->reason);
+	if (rc) {
+		fcc_buf_dispose(&text);
+		return rc;
+	}
+	if (p->o.mode != PROGRESS_JSON) {
+		/* the same as an update: the live line (tty) or one plain line */
+		rc = progress_update(p, step, fcc_buf_cstr(&text));
+		fcc_buf_dispose(&text);
+		return rc;
+	}
+	if (!ensure(p, step, now)) {
+		fcc_buf_dispose(&text);
+		return FCC_ENOMEM;
+	}
+	o = json_event(now, step, "stack_event");
+	if (ev->time_ms)
+		iso_ms(when, ev->time_ms);
+	if (json_add(o, "stack", json_string(ev->stack ? ev->stack : "")) ||
+	    json_add(o, "logical_id", json_string(ev->logical_id ? ev->logical_id : "")) ||
+	    json_add(o, "resource_type", json_string(ev->resource_type ? ev->resource_type : "")) ||
+	    json_add(o, "status", json_string(ev->status ? ev->status : "")) ||
+	    (ev->reason && *ev->reason && json_add(o, "reason", json_string(ev->reason))) ||
+	    (ev->time_ms && json_add(o, "time", json_string(when))) ||
+	    json_add(o, "message", json_string(fcc_buf_cstr(&text)))) {
+		json_decref(o);
+		o = NULL;
+	}
+	fcc_buf_dispose(&text);
+	return json_line(p, o);
+}
+
 int progress_tick(progress *p)
 {
 	if (p->o.mode != PROGRESS_TTY || count_state(p, ST_RUNNING) == 0)

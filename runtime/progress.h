@@ -20,6 +20,9 @@
  *   {"ts","step","event":"id","key","value"}
  *   {"ts","step","event":"finish","changed":bool,"duration_ms","message"?}
  *   {"ts","step","event":"fail","duration_ms","message"}
+ *   {"ts","step","event":"stack_event","stack","logical_id","resource_type",
+ *    "status","reason"?,"time"?,"message"}   (a CloudFormation stack event
+ *    of the step's stack; "time" is the event's own, "message" the plain text)
  *   {"ts","event":"summary","steps_total","changed","unchanged","failed",
  *    "running","duration_ms","steps":[{"step","status","duration_ms",
  *    "message"?,"ids":{key: value}}]}
@@ -71,6 +74,18 @@ int progress_id(progress *p, const char *step, const char *key, const char *valu
 /* The step is done; `changed` 0 means it found nothing to do. */
 int progress_finish(progress *p, const char *step, int changed, const char *message);
 int progress_fail(progress *p, const char *step, const char *message);
+/* A CloudFormation stack event the step streamed (e.g. from the stack of a
+ * SageMaker project being provisioned). All strings borrowed; `reason` may
+ * be NULL; `time_ms` (epoch ms, 0: unknown) only goes into json. */
+typedef struct progress_cfn_event {
+	const char *stack, *logical_id, *resource_type, *status, *reason;
+	long long time_ms;
+} progress_cfn_event;
+
+/* Show one stack event: tty: the step's live line shows it; plain: a line
+ * "HH:MM:SS step: LOGICAL (TYPE) STATUS[: reason]"; json: a "stack_event"
+ * object. FCC_OK, FCC_ENOMEM or FCC_EIO. */
+int progress_stack_event(progress *p, const char *step, const progress_cfn_event *ev);
 /* tty: redraw the live lines (elapsed times move on); no-op otherwise.
  * Call it from wait loops. */
 int progress_tick(progress *p);

@@ -491,3 +491,85 @@ int cfn_validate_template_submit(cfn_validation *out, aws_ctx *ctx, const char *
 	aws_query_dispose(&q);
 	return rc;
 }
+
+/* ---- asynchronous DescribeStackEvents ---- */
+
+typedef struct events_call {
+	cfn_event_list *out;
+	char *stop;              /* stop event id (copy) or NULL */
+	unsigned pages, max_pages;
+	aws_finish_fn done;
+	void *payload;
+} events_call;
+
+static int each_events(void *payload, const xmlNode *result, const char **next)
+{
+	events_call *c = payload;
+	aws_pool *p = &c->out->pool;
+	const xmlNode *m;
+	const char *token;
+
+	c->pages++;
+	for (m = aws_xml_find(result, "StackEvents/member"); m; m = aws_xml_next(m)) {
+		const char *id = aws_xml_str(p, m, "EventId");
+		cfn_stack_event *ev;
+		if (c->stop && id && strcmp(id, c->stop) == 0)
+			return p->oom ? FCC_ENOMEM : FCC_OK; /* the rest is known: no next page */
+		if (!(ev = AWS_PUSH(p, c->out->items, c->out->n, c->out->cap)))
+			return FCC_ENOMEM;
+		ev->event_id = id;
+		ev->stack_id = aws_xml_str(p, m, "StackId");
+		ev->stack_name = aws_xml_str(p, m, "StackName");
+		ev->logical_id = aws_xml_str(p, m, "LogicalResourceId");
+		ev->physical_id = aws_xml_str(p, m, "PhysicalResourceId");
+		ev->resource_type = aws_xml_str(p, m, "ResourceType");
+		ev->status = aws_xml_str(p, m, "ResourceStatus");
+		ev->status_reason = aws_xml_str(p, m, "ResourceStatusReason");
+		ev->timestamp = aws_xml_time(m, "Timestamp");
+	}
+	token = aws_xml_str(p, result, "NextToken");
+	if (p->oom)
+		return FCC_ENOMEM;
+	if (token && *token && c->pages < c->max_pages)
+		*next = token;
+	return FCC_OK;
+}
+
+static void events_done(void *payload, aws_error *ae)
+{
+	events_call *c = payload;
+
+	c->done(c->payload, ae);
+	fcc_free(c->stop);
+	fcc_free(c);
+}
+
+int cfn_describe_stack_events_submit(cfn_event_list *out, aws_ctx *ctx, const char *stack_name,
+				     const char *stop_event_id, unsigned max_pages,
+				     aws_finish_fn done, void *payload, fcc_err *e)
+{
+	events_call *c;
+	aws_query q;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (!(c = fcc_calloc(1, sizeof *c)) ||
+	    (stop_event_id && !(c->stop = fcc_strdup(stop_event_id)))) {
+		fcc_free(c);
+		return fcc_err_set(e, FCC_ENOMEM, "out of memory");
+	}
+	c->out = out;
+	c->max_pages = !max_pages || max_pages > AWS_MAX_PAGES ? AWS_MAX_PAGES : max_pages;
+	c->done = done;
+	c->payload = payload;
+	aws_query_init(&q, &aws_svc_cloudformation, "DescribeStackEvents");
+	aws_query_add(&q, "StackName", stack_name);
+	rc = aws_query_submit(ctx, &aws_svc_cloudformation, "DescribeStackEvents", &q, "NextToken",
+			      each_events, c, events_done, c, e);
+	aws_query_dispose(&q);
+	if (rc) {
+		fcc_free(c->stop);
+		fcc_free(c);
+	}
+	return rc;
+}

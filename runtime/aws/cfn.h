@@ -118,6 +118,14 @@ typedef struct cfn_event_list {
  * follower can fetch only what is new since the last event it saw. */
 int cfn_describe_stack_events(cfn_event_list *out, aws_ctx *ctx, const char *stack_name,
 			      const char *stop_event_id, unsigned max_pages, aws_error *ae);
+/* The same queued on `ctx` (aws_query_submit): `out` is filled by the time
+ * `done` runs from aws_run() with ae->err.code FCC_OK (a missing stack:
+ * FCC_ENOTFOUND). Pages stop at `stop_event_id` or after `max_pages`. Returns
+ * FCC_OK, or an error in `e` and `done` is never called. Dispose out->pool
+ * either way. */
+int cfn_describe_stack_events_submit(cfn_event_list *out, aws_ctx *ctx, const char *stack_name,
+				     const char *stop_event_id, unsigned max_pages,
+				     aws_finish_fn done, void *payload, fcc_err *e);
 
 typedef struct cfn_template {
 	aws_pool pool;

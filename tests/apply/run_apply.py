@@ -575,6 +575,114 @@ class Projects(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
 
+EVENT_LINE = re.compile(r"^\d\d:\d\d:\d\d sagemaker-project:%s: (\S+) \((\S+)\) ([A-Z_]+)(?:: (.*))?$" % PROJECT)
+
+
+def stack_events(stack):
+    evs = boto("cloudformation").describe_stack_events(StackName=stack)["StackEvents"]
+    return [(e["LogicalResourceId"], e["ResourceType"], e["ResourceStatus"]) for e in reversed(evs)]
+
+
+def project_stack():
+    d = boto("sagemaker").describe_project(ProjectName=PROJECT)
+    return "SC-%s-%s" % (ACCOUNT, d["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductId"])
+
+
+def template_resources(build):
+    """Logical ids of the product template's resources, in template order."""
+    ids, inside = [], False
+    for line in open(os.path.join(build, "template.yaml")):
+        if line.startswith("Resources:"):
+            inside = True
+        elif inside and re.match(r"^\S", line):
+            break
+        elif inside and re.match(r"^  [A-Za-z0-9]+:\s*$", line):
+            ids.append(line.strip()[:-1])
+    return ids
+
+
+class ProjectEvents(unittest.TestCase):
+    """The project's CloudFormation stack events, streamed while fcc follows it."""
+
+    maxDiff = None
+
+    def setUp(self):
+        reset_account()
+
+    def test_events_in_order_once_plain_then_update_and_json(self):
+        r = fcc(apply_args("--auto-approve"))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        got = [m.groups()[:3] for m in map(EVENT_LINE.match, r.stderr.splitlines()) if m]
+        stack = project_stack()
+        want = stack_events(stack)
+        self.assertGreater(len(want), 6)
+        self.assertEqual(got, want)  # every event, once, oldest first
+        self.assertEqual(got[0], (stack, "AWS::CloudFormation::Stack", "CREATE_IN_PROGRESS"))
+        self.assertEqual(got[-1], (stack, "AWS::CloudFormation::Stack", "CREATE_COMPLETE"))
+        # the real template's logical ids and types
+        self.assertIn(("ModelBuildPipeline", "AWS::CodePipeline::Pipeline", "CREATE_COMPLETE"), got)
+        # calls: the stack resolved once, one DescribeStackEvents per DescribeProject poll
+        ops = [operation(q) for q in proxy_log()["requests"]]
+        self.assertEqual(ops.count("SearchProvisionedProducts"), 1)
+        polls = ops[ops.index("CreateProject"):].count("DescribeProject")  # not the state read's
+        self.assertGreaterEqual(polls, 2)
+        self.assertEqual(ops.count("DescribeStackEvents"), polls)
+        # the next version: UpdateProject streams the update's events only
+        nxt = Workspace(next_version_with_project)
+        try:
+            proxy_reset()
+            r = fcc(["apply", nxt.build, "--auto-approve", "--endpoint-url", PROXY_URL,
+                     "--progress", "json"])
+        finally:
+            nxt.close()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        evs = [json.loads(l) for l in r.stderr.splitlines() if l.startswith("{")]
+        se = [e for e in evs if e["event"] == "stack_event"]
+        allev = stack_events(stack)
+        self.assertEqual([(e["logical_id"], e["resource_type"], e["status"]) for e in se],
+                         allev[len(want):])
+        self.assertEqual(se[0]["status"], "UPDATE_IN_PROGRESS")
+        self.assertEqual(se[-1]["status"], "UPDATE_COMPLETE")
+        for e in se:
+            self.assertEqual((e["step"], e["stack"]), ("sagemaker-project:" + PROJECT, stack))
+            self.assertRegex(e["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+            self.assertEqual(e["message"], "%s (%s) %s" % (e["logical_id"], e["resource_type"], e["status"])
+                             + (": " + e["reason"] if "reason" in e else ""))
+
+    def test_failed_provisioning_names_the_resource_then_rerun_needs_delete(self):
+        target = template_resources(WS.build)[2]
+        post(EP + "/__fcc/sagemaker/fail-next-provisioning",
+             json.dumps({"LogicalResourceId": target,
+                         "Reason": "Encountered unsupported property BogusProperty"}).encode())
+        r = fcc(apply_args("--auto-approve"))
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        stack = project_stack()
+        fail = [l for l in r.stderr.splitlines() if l.startswith("  failed sagemaker-project:")]
+        self.assertEqual(len(fail), 1, r.stderr)
+        self.assertIn("SageMaker project %s is CreateFailed: The following resource(s) failed to create"
+                      % PROJECT, fail[0])
+        self.assertIn("; stack %s: first failure: %s (" % (stack, target), fail[0])
+        self.assertIn("CREATE_FAILED: Encountered unsupported property BogusProperty", fail[0])
+        self.assertIn("aws sagemaker delete-project --project-name %s" % PROJECT, fail[0])
+        # the rollback was streamed too, each event once
+        got = [m.groups()[:3] for m in map(EVENT_LINE.match, r.stderr.splitlines()) if m]
+        self.assertEqual(got, stack_events(stack))
+        self.assertEqual(got[-1][2], "ROLLBACK_COMPLETE")
+        # a rerun does not try again: SageMaker keeps the failed project's name
+        proxy_reset()
+        r = fcc(apply_args("--auto-approve"))
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("sagemaker project %s is CreateFailed" % PROJECT, r.stdout + r.stderr)
+        self.assertIn("delete-project --project-name %s" % PROJECT, r.stdout + r.stderr)
+        ops = [operation(q) for q in proxy_log()["requests"] if not is_read(q) and not is_lock(q)]
+        self.assertEqual(ops, [])
+        # once deleted, the rerun creates it
+        boto("sagemaker").delete_project(ProjectName=PROJECT)
+        self.assertEqual(fcc(apply_args("--auto-approve")).returncode, 0)
+        proxy_reset()
+        self.assertEqual(inventory(), CONVERGED)
+
+
 class Destroy(unittest.TestCase):
     maxDiff = None
 

@@ -524,6 +524,119 @@ PIPELINE_DEFINITION = json.dumps({
 })
 
 
+class test_sm_project_provisioning(EndpointTest):
+    """CreateProject provisions a Service Catalog product whose CloudFormation stack
+    (SC-<account>-<pp id>) has the artifact template's logical ids and types in its events."""
+
+    TEMPLATE = (
+        "Resources:\n"
+        "  Repo:\n    Type: AWS::CodeCommit::Repository\n    Properties: {RepositoryName: !Sub 'r-${AWS::StackName}'}\n"
+        "  Build:\n    Type: AWS::CodeBuild::Project\n    Properties: {Name: !GetAtt Repo.Name}\n"
+        "  Pipeline:\n    Type: AWS::CodePipeline::Pipeline\n"
+    )
+
+    def sm(self):
+        return client("sagemaker")
+
+    def product_with_template(self):
+        s3 = client("s3")
+        bucket = uniq("tpl-")
+        s3.create_bucket(Bucket=bucket)
+        s3.put_object(Bucket=bucket, Key="t/product.yaml", Body=self.TEMPLATE.encode())
+        url = f"https://{bucket}.s3.{REGION}.amazonaws.com/t/product.yaml"
+        prod, r = self.product(ProvisioningArtifactParameters={
+            "Name": "v1", "Info": {"LoadTemplateFromURL": url}, "Type": "CLOUD_FORMATION_TEMPLATE"})
+        return prod, r["ProvisioningArtifactDetail"]["Id"], url
+
+    def events(self, stack):
+        evs = client("cloudformation").describe_stack_events(StackName=stack)["StackEvents"]
+        return [(e["LogicalResourceId"], e["ResourceType"], e["ResourceStatus"], e.get("ResourceStatusReason"))
+                for e in reversed(evs)]
+
+    def test_stack_events_arrive_across_polls(self):
+        prod, art, _ = self.product_with_template()
+        name = uniq("pv-")
+        self.sm().create_project(ProjectName=name, ServiceCatalogProvisioningDetails={"ProductId": prod})
+        d1 = self.sm().describe_project(ProjectName=name)
+        self.assertEqual(d1["ProjectStatus"], "Pending")
+        ppid = d1["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductId"]
+        stack = f"SC-{ACCOUNT}-{ppid}"
+        mid = self.events(stack)
+        self.assertEqual(mid[0], (stack, "AWS::CloudFormation::Stack", "CREATE_IN_PROGRESS", "User Initiated"))
+        self.assertNotIn("CREATE_COMPLETE", [e[2] for e in mid if e[0] == stack])
+        d2 = self.sm().describe_project(ProjectName=name)
+        self.assertEqual(d2["ProjectStatus"], "CreateCompleted")
+        full = self.events(stack)
+        self.assertEqual(full[:len(mid)], mid)  # the same events, more after them
+        self.assertEqual(full[-1], (stack, "AWS::CloudFormation::Stack", "CREATE_COMPLETE", None))
+        self.assertEqual([e[:3] for e in full if e[2] == "CREATE_COMPLETE" and e[0] != stack],
+                         [("Repo", "AWS::CodeCommit::Repository", "CREATE_COMPLETE"),
+                          ("Build", "AWS::CodeBuild::Project", "CREATE_COMPLETE"),
+                          ("Pipeline", "AWS::CodePipeline::Pipeline", "CREATE_COMPLETE")])
+        st = client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
+        self.assertEqual(st["StackStatus"], "CREATE_COMPLETE")
+        # Service Catalog: Describe (no PhysicalId in its model) and Search (PhysicalId = stack ARN)
+        det = self.sc().describe_provisioned_product(Id=ppid)["ProvisionedProductDetail"]
+        self.assertEqual((det["Id"], det["Status"], det["Type"], det["ProductId"], det["ProvisioningArtifactId"]),
+                         (ppid, "AVAILABLE", "CFN_STACK", prod, art))
+        self.assertNotIn("PhysicalId", det)
+        self.assertEqual(self.sc().describe_provisioned_product(Name=det["Name"])["ProvisionedProductDetail"]["Id"], ppid)
+        found = self.sc().search_provisioned_products(AccessLevelFilter={"Key": "Account", "Value": "self"},
+                                                      Filters={"SearchQuery": [f"id:{ppid}"]})
+        self.assertEqual(found["TotalResultsCount"], 1)
+        self.assertEqual(found["ProvisionedProducts"][0]["PhysicalId"], st["StackId"])
+        self.assertError("ResourceNotFoundException", self.sc().describe_provisioned_product, Id="pp-nope000000000")
+        # DeleteProject terminates the provisioned product: the stack goes
+        self.sm().delete_project(ProjectName=name)
+        self.assertEqual(client("cloudformation").describe_stacks(StackName=st["StackId"])["Stacks"][0]["StackStatus"],
+                         "DELETE_COMPLETE")
+        self.assertError("ResourceNotFoundException", self.sc().describe_provisioned_product, Id=ppid)
+
+    def test_failed_create_then_failed_update(self):
+        prod, art, url = self.product_with_template()
+        self.assertEqual(test_route("/__fcc/sagemaker/fail-next-provisioning",
+                                    {"LogicalResourceId": "Build", "Reason": "Role is not authorized"})[0], 200)
+        name = uniq("pf-")
+        self.sm().create_project(ProjectName=name, ServiceCatalogProvisioningDetails={"ProductId": prod})
+        self.assertEqual(self.sm().describe_project(ProjectName=name)["ProjectStatus"], "Pending")
+        d = self.sm().describe_project(ProjectName=name)
+        self.assertEqual(d["ProjectStatus"], "CreateFailed")
+        msg = d["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductStatusMessage"]
+        self.assertIn("The following resource(s) failed to create: [Build, Pipeline]", msg)
+        stack = f"SC-{ACCOUNT}-{d['ServiceCatalogProvisionedProductDetails']['ProvisionedProductId']}"
+        evs = self.events(stack)
+        failed = [e for e in evs if e[2] == "CREATE_FAILED"]
+        self.assertEqual(failed, [("Build", "AWS::CodeBuild::Project", "CREATE_FAILED", "Role is not authorized"),
+                                  ("Pipeline", "AWS::CodePipeline::Pipeline", "CREATE_FAILED", "Resource creation cancelled")])
+        self.assertEqual(evs[-1][:3], (stack, "AWS::CloudFormation::Stack", "ROLLBACK_COMPLETE"))
+        ppid = d["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductId"]
+        self.assertEqual(self.sc().describe_provisioned_product(Id=ppid)["ProvisionedProductDetail"]["Status"], "ERROR")
+        # a failed project cannot be updated; its name stays taken until it is deleted
+        self.assertError("ValidationException", self.sm().update_project, ProjectName=name,
+                         ServiceCatalogProvisioningUpdateDetails={"ProvisioningArtifactId": art})
+        self.assertError("ValidationException", self.sm().create_project, ProjectName=name,
+                         ServiceCatalogProvisioningDetails={"ProductId": prod})
+        # an update that fails rolls back: UpdateFailed, TAINTED, and it can be updated again
+        ok = uniq("pu-")
+        self.sm().create_project(ProjectName=ok, ServiceCatalogProvisioningDetails={"ProductId": prod})
+        self.sm().describe_project(ProjectName=ok)
+        self.assertEqual(self.sm().describe_project(ProjectName=ok)["ProjectStatus"], "CreateCompleted")
+        test_route("/__fcc/sagemaker/fail-next-provisioning", {"LogicalResourceId": "Repo", "Reason": "boom"})
+        self.sm().update_project(ProjectName=ok, ServiceCatalogProvisioningUpdateDetails={"ProvisioningArtifactId": art})
+        self.sm().describe_project(ProjectName=ok)
+        d = self.sm().describe_project(ProjectName=ok)
+        self.assertEqual(d["ProjectStatus"], "UpdateFailed")
+        ppid = d["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductId"]
+        self.assertEqual(self.sc().describe_provisioned_product(Id=ppid)["ProvisionedProductDetail"]["Status"], "TAINTED")
+        evs = self.events(f"SC-{ACCOUNT}-{ppid}")
+        self.assertIn(("Repo", "AWS::CodeCommit::Repository", "UPDATE_FAILED", "boom"), evs)
+        self.assertEqual(evs[-1][2], "UPDATE_ROLLBACK_COMPLETE")
+        self.sm().update_project(ProjectName=ok, ServiceCatalogProvisioningUpdateDetails={"ProvisioningArtifactId": art})
+        self.sm().describe_project(ProjectName=ok)
+        self.assertEqual(self.sm().describe_project(ProjectName=ok)["ProjectStatus"], "UpdateCompleted")
+        self.assertEqual(test_route("/__fcc/sagemaker/fail-next-provisioning", {"LogicalResourceId": 3})[0], 400)
+
+
 class test_sm_project(EndpointTest):
     def sm(self, **kw):
         return client("sagemaker", **kw)

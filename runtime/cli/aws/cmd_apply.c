@@ -40,6 +40,7 @@
 #include "runtime/lock.h"
 #include "runtime/plan.h"
 #include "runtime/progress.h"
+#include "runtime/project_events.h"
 #include "runtime/state_read.h"
 
 #define CMD cmd_name
@@ -272,6 +273,28 @@ static void on_step(void *payload, const apply_result *r)
 	default:
 		break;
 	}
+}
+
+/* A stack event of a project being provisioned: shown under its step. */
+static void on_stack_event(void *payload, const apply_result *r, const char *stack,
+			   const cfn_stack_event *ev)
+{
+	glue *g = payload;
+	progress_cfn_event pe;
+	fcc_buf name;
+
+	fcc_buf_init(&name, 1024);
+	if (projev_stack_display(&name, stack ? stack : ev->stack_name) != FCC_OK)
+		fcc_buf_reset(&name);
+	memset(&pe, 0, sizeof pe);
+	pe.stack = name.len ? fcc_buf_cstr(&name) : ev->stack_name;
+	pe.logical_id = ev->logical_id;
+	pe.resource_type = ev->resource_type;
+	pe.status = ev->status;
+	pe.reason = ev->status_reason;
+	pe.time_ms = ev->timestamp * 1000;
+	progress_stack_event(g->pg, r->step->address, &pe);
+	fcc_buf_dispose(&name);
 }
 
 /* ---- the command ---- */
@@ -767,6 +790,7 @@ static int run_cmd(int argc, char **argv, int destroy)
 	ao.cancelled = lock_cancelled;
 	ao.lock = &lk; /* refreshed while the steps run (a project can outlast the TTL) */
 	ao.on_step = on_step;
+	ao.on_stack_event = on_stack_event;
 	ao.payload = &g;
 	ao.account = acct.done && !acct.rc ? acct.account : NULL;
 	rc = apply_run(&rep, ctx, &p, &ao, &e);

@@ -3,7 +3,12 @@
 Projects are kept next to moto's SageMaker backend (ext_state on
 moto.sagemaker.models.sagemaker_backends[account][region]); CreateProject checks the Service
 Catalog product and provisioning artifact in moto's Service Catalog backend of the same
-account and region, as SageMaker does when it provisions the project's product.
+account and region, as SageMaker does when it provisions the project's product. Provisioning
+itself — the Service Catalog provisioned product and its CloudFormation stack, with stack
+events, and failures armed through a test route — is provisioning.py's: CreateProject
+provisions, each DescribeProject moves it on (one non-terminal answer, then the end),
+UpdateProject updates the stack (also allowed after UpdateFailed: the project still runs its
+previous version), DeleteProject terminates it.
 
 ListPipelineExecutionSteps reads moto's pipelines and executions (moto 5.2.1 marks every
 execution Succeeded at start, moto/sagemaker/models.py FakePipelineExecution) and reports one
@@ -16,7 +21,7 @@ import re
 from moto.core.exceptions import ServiceException
 from moto.sagemaker.models import sagemaker_backends
 
-from . import servicecatalog
+from . import provisioning, servicecatalog
 from .core import ApiError, TokenStore, ext_state, new_id, now, paginate, register
 
 SVC = "sagemaker"
@@ -63,14 +68,18 @@ def create_project(req):
     if not artifact["Active"]:
         raise ApiError(VALIDATION, f"Provisioning artifact {artifact['Id']} is not active")
     created = now()
+    # SageMaker provisions the product through Service Catalog: a provisioned product and its
+    # CloudFormation stack (provisioning.py), followed by DescribeProject
+    project_id = new_id("p-", 12)
+    pp = provisioning.provision(req.account, req.region, product, artifact, f"sagemaker-{name}-{project_id}")
     proj = {
         "ProjectArn": f"arn:aws:sagemaker:{req.region}:{req.account}:project/{name}",
         "ProjectName": name,
-        "ProjectId": new_id("p-", 12),
+        "ProjectId": project_id,
         "ProjectDescription": p.get("ProjectDescription"),
         "ServiceCatalogProvisioningDetails": dict(details, ProvisioningArtifactId=artifact["Id"]),
         "ServiceCatalogProvisionedProductDetails": {
-            "ProvisionedProductId": new_id("pp-"),
+            "ProvisionedProductId": pp["Id"],
             "ProvisionedProductStatusMessage": "",
         },
         "ProjectStatus": "Pending",
@@ -86,17 +95,20 @@ def create_project(req):
 def describe_project(req):
     _, st = _ctx(req)
     proj = _project(st, req.params["ProjectName"])
-    out = {k: v for k, v in proj.items() if k != "Tags"}
-    # The first describe shows the project still Pending; from then on provisioning is done,
-    # so a poller sees one non-terminal state before CreateCompleted.
-    if proj["ProjectStatus"] == "UpdateInProgress":  # likewise for UpdateProject
-        proj["ProjectStatus"] = "UpdateCompleted"
-        proj["LastModifiedTime"] = now()
-    if proj["ProjectStatus"] == "Pending":
-        proj["ProjectStatus"] = "CreateCompleted"
-        proj["LastModifiedTime"] = now()
-        proj["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductStatusMessage"] = "AVAILABLE"
-    return out
+    # Each describe moves the provisioning on (provisioning.advance): the first still shows
+    # the project Pending (UpdateInProgress), the second its end, so a poller sees one
+    # non-terminal state before CreateCompleted / UpdateCompleted (or *Failed).
+    if proj["ProjectStatus"] in ("Pending", "UpdateInProgress"):
+        end = provisioning.advance(req.account, req.region,
+                                   proj["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductId"])
+        if end is not None:
+            creating = proj["ProjectStatus"] == "Pending"
+            ok, message = end
+            proj["ProjectStatus"] = ("Create" if creating else "Update") + ("Completed" if ok else "Failed")
+            proj["LastModifiedTime"] = now()
+            proj["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductStatusMessage"] = (
+                "AVAILABLE" if ok else message)
+    return {k: (dict(v) if isinstance(v, dict) else v) for k, v in proj.items() if k != "Tags"}
 
 
 @register(SVC, "UpdateProject")
@@ -109,7 +121,8 @@ def update_project(req):
     proj = _project(st, p["ProjectName"])
     if p.get("TemplateProvidersToUpdate"):
         raise ApiError(VALIDATION, "TemplateProviders are not supported by the fcc test endpoint")
-    if proj["ProjectStatus"] not in ("CreateCompleted", "UpdateCompleted"):
+    # after a failed update the project still runs its previous version and can be updated
+    if proj["ProjectStatus"] not in ("CreateCompleted", "UpdateCompleted", "UpdateFailed"):
         raise ApiError(VALIDATION, f"Project {proj['ProjectName']} is {proj['ProjectStatus']} and cannot be updated.")
     details = p.get("ServiceCatalogProvisioningUpdateDetails") or {}
     if details.get("ProvisioningArtifactId"):
@@ -124,6 +137,8 @@ def update_project(req):
             raise ApiError(VALIDATION, f"Provisioning artifact {artifact['Id']} is not active")
         proj["ServiceCatalogProvisioningDetails"] = dict(proj["ServiceCatalogProvisioningDetails"],
                                                          ProvisioningArtifactId=artifact["Id"])
+        provisioning.update(req.account, req.region,
+                            proj["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductId"], artifact)
     if "ProjectDescription" in p:
         proj["ProjectDescription"] = p["ProjectDescription"]
     proj["ProjectStatus"] = "UpdateInProgress"
@@ -155,7 +170,10 @@ def list_projects(req):
 @register(SVC, "DeleteProject")
 def delete_project(req):
     _, st = _ctx(req)
-    _project(st, req.params["ProjectName"])
+    proj = _project(st, req.params["ProjectName"])
+    # Service Catalog terminates the provisioned product: its stack is deleted
+    provisioning.terminate(req.account, req.region,
+                           proj["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductId"])
     del st[req.params["ProjectName"]]
     return {}
 
