@@ -1322,14 +1322,16 @@ static int project_poll(srun *sr)
 	return 1;
 }
 
-/* Does the update step change the project's product version (else only its
- * pipeline definition drifted)? */
+/* Does the update step need UpdateProject: the product version changes, or
+ * the last update failed and was rolled back (else only its pipeline
+ * definition drifted)? */
 static int changes_version(const plan_step *st)
 {
 	size_t i;
 
 	for (i = 0; i < st->n_changes; i++)
-		if (strcmp(st->changes[i].path, "provisioning_artifact") == 0)
+		if (strcmp(st->changes[i].path, "provisioning_artifact") == 0 ||
+		    strcmp(st->changes[i].path, "status") == 0)
 			return 1;
 	return 0;
 }

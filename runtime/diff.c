@@ -1007,6 +1007,13 @@ static int projects(ctx *c)
 			TRY(str_change(st, "provisioning_artifact", have->artifact_id,
 				       c->artifact_id ? c->artifact_id : "(new version)"));
 			TRY(fcc_buf_puts(&why, "the project runs another product version"));
+		} else if (streq(have->status, "UpdateFailed")) {
+			/* the last UpdateProject failed and Service Catalog rolled the
+			 * stack back: DescribeProject names the version asked for, but
+			 * the stack runs the previous one; UpdateProject again */
+			TRY(str_change(st, "status", have->status, "UpdateCompleted"));
+			TRY(fcc_buf_puts(&why, "its last update failed (UpdateFailed) and its stack "
+					       "was rolled back to the previous version"));
 		}
 		if (have->pipeline && d->pipeline.definition &&
 		    !diff_json_equal(have->pipeline, d->pipeline.definition)) {

@@ -683,6 +683,38 @@ class ProjectEvents(unittest.TestCase):
         self.assertEqual(inventory(), CONVERGED)
 
 
+    def test_failed_update_is_planned_again_and_applied(self):
+        r = fcc(apply_args("--auto-approve"))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        nxt = Workspace(next_version_with_project)
+        self.addCleanup(nxt.close)
+        target = template_resources(nxt.build)[2]
+        post(EP + "/__fcc/sagemaker/fail-next-provisioning",
+             json.dumps({"LogicalResourceId": target, "Reason": "Rate exceeded"}).encode())
+        r = fcc(["apply", nxt.build, "--auto-approve", "--endpoint-url", PROXY_URL])
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("SageMaker project %s is UpdateFailed" % PROJECT, r.stderr)
+        # DescribeProject names the new version, but the stack was rolled back:
+        # the plan updates the project again rather than calling it done
+        r = fcc(["plan", nxt.build, "--endpoint-url", EP, "--format", "json",
+                 "--detailed-exitcode"])
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        steps = [s for s in json.loads(r.stdout)["steps"] if s["action"] != "no-op"]
+        self.assertEqual([(s["address"], s["action"]) for s in steps],
+                         [("sagemaker-project:" + PROJECT, "update")])
+        self.assertEqual([(c["path"], c.get("before"), c.get("after")) for c in steps[0]["changes"]],
+                         [("status", "UpdateFailed", "UpdateCompleted")])
+        self.assertIn("its last update failed (UpdateFailed)", steps[0]["reason"])
+        proxy_reset()
+        r = fcc(["apply", nxt.build, "--auto-approve", "--endpoint-url", PROXY_URL])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("UpdateProject", [operation(q) for q in proxy_log()["requests"]])
+        self.assertEqual(boto("sagemaker").describe_project(ProjectName=PROJECT)["ProjectStatus"],
+                         "UpdateCompleted")
+        r = fcc(["plan", nxt.build, "--endpoint-url", EP, "--detailed-exitcode"])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+
 class Destroy(unittest.TestCase):
     maxDiff = None
 
