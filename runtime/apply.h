@@ -65,6 +65,10 @@ typedef struct apply_opts {
 	long long (*now_ms)(void *payload);
 	void (*sleep_ms)(void *payload, long ms);
 	void *payload;
+	/* The plan's cfn-stack steps were run by apply_stack_run (apply_stack.h)
+	 * before this call: the graph counts them done. Without it a cfn-stack
+	 * step that does something fails (the graph cannot deploy stacks). */
+	int stacks_done;
 } apply_opts;
 
 typedef struct apply_report {
