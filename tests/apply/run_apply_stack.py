@@ -317,6 +317,14 @@ class Apply(unittest.TestCase):
         self.assertIn("No changes", r.stdout)
         self.assertEqual([op for op, q in proxy_ops() if is_write(op, q)], [])
 
+    def test_cold_apply_without_approval_creates_nothing(self):
+        r = fcc(["apply", build_dir(), "--endpoint-url", PROXY_URL, "--progress", "plain"])
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("stack %s (the artifacts bucket %s) must be created before the apply "
+                      "lock" % (STACK, BUCKET), r.stderr)
+        self.assertIsNone(stack_status())
+        self.assertEqual([op for op, q in proxy_ops() if is_write(op, q)], [])
+
     def test_failed_create_reports_the_first_failed_resource_then_rerun_converges(self):
         seed_failure()
         r = apply()

@@ -344,7 +344,9 @@ static void stack_hooks(cfn_deploy_hooks *dh, apply_stack_hooks *h, stack_glue *
  * it), deploy it now — the lock is an object in that bucket. A stack that
  * exists in a settled status costs one DescribeStacks and is left to the
  * plan. CLI_OK or CLI_FAIL (reported). */
-static int stacks_before_lock(aws_ctx *ctx, const desired *d, progress_mode mode)
+static int ask_yes(void);
+
+static int stacks_before_lock(aws_ctx *ctx, const desired *d, progress_mode mode, int approved)
 {
 	const desired_stack *ds = desired_stack_of_purpose(d, DESIRED_STACK_ARTIFACTS);
 	cfn_deploy_hooks dh;
@@ -370,6 +372,24 @@ static int stacks_before_lock(aws_ctx *ctx, const desired *d, progress_mode mode
 		return CLI_OK; /* it exists: the plan updates it under the lock */
 	}
 	aws_pool_dispose(&sl.pool);
+	/* this happens before the plan is shown: ask for it on its own */
+	if (!approved) {
+		if (!isatty(STDIN_FILENO)) {
+			say("stack %s (the artifacts bucket %s) must be created before the apply lock "
+			    "can be taken: pass --auto-approve or apply a saved plan "
+			    "(fcc plan -o FILE)\n",
+			    ds->name, ds->bucket);
+			return CLI_FAIL;
+		}
+		printf("fcc apply: the artifacts bucket %s does not exist yet: stack %s (%s) is "
+		       "created first, because the apply lock lives in that bucket.\n",
+		       ds->bucket, ds->name, ds->template_path);
+		fflush(stdout);
+		if (!ask_yes()) {
+			say("cancelled; nothing was changed\n");
+			return CLI_FAIL;
+		}
+	}
 	memset(&po, 0, sizeof po);
 	po.mode = mode;
 	po.out = stderr;
@@ -745,7 +765,7 @@ static int run_cmd(int argc, char **argv, int destroy)
 		say("cannot install the Ctrl-C handler\n");
 		goto out;
 	}
-	if (!destroy && stacks_before_lock(ctx, &d, mode) != CLI_OK)
+	if (!destroy && stacks_before_lock(ctx, &d, mode, a.auto_approve || have_saved) != CLI_OK)
 		goto out;
 	if ((rc = lock_acquire(&lk, ctx, d.bucket, fcc_buf_cstr(&key), &holder, LOCK_TTL_S,
 			       a.lock_timeout_ms, NULL, &e))) {
