@@ -1090,7 +1090,7 @@ static int preview_changes(plan_step *st, const state_stack *have, int *replaces
 				rc = FCC_ENOMEM;
 				goto out;
 			}
-		after = json_pack("{s:s, s:s?, s:s?, s:o}", "Action", ch->action, "ResourceType",
+		after = json_pack("{s:s, s:s*, s:s*, s:o}", "Action", ch->action, "ResourceType",
 				  ch->resource_type, "Replacement", ch->replacement, "Changes",
 				  targets);
 		NEED(after);

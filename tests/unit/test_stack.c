@@ -6,7 +6,8 @@
  * → no-op, different bytes → update with the change-set preview's resource
  * changes, a replacement → a loud replace, ROLLBACK_COMPLETE → replace, a
  * busy or broken stack → a plan error with the way out), the destroy plan
- * (kept without --purge, deleted after the objects with it), and an
+ * (kept without --purge, deleted after the objects with it), the change
+ * set's Details parsed into changed properties (a canned answer), and an
  * out-of-memory sweep over all of it but the manifest parse (jansson reports
  * some failed allocations as syntax errors).
  */
@@ -17,8 +18,11 @@
 #include "compiler/base/alloc.h"
 #include "compiler/base/hash.h"
 #include "plan_fixture.h"
+#include "runtime/aws/cfn.h"
 #include "runtime/destroy.h"
 #include "testutil.h"
+#include "tu_aws.h"
+#include "tu_server.h"
 
 #define STACK "fcc-forecast-mlops-artifacts"
 #define ADDR "cfn-stack:" STACK
@@ -529,6 +533,52 @@ START_TEST(test_stack_oom_sweep)
 }
 END_TEST
 
+/* DescribeChangeSet's ResourceChange.Details as cfn_change.targets: moto 5.2.1 sends no
+ * Details, so a canned answer (faultproxy without upstream) stands in for AWS's. */
+START_TEST(test_stack_change_set_details)
+{
+	static const char *xml =
+		"<DescribeChangeSetResponse xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\">"
+		"<DescribeChangeSetResult><ChangeSetName>fcc-x</ChangeSetName><Status>CREATE_COMPLETE"
+		"</Status><Changes><member><Type>Resource</Type><ResourceChange><Action>Modify</Action>"
+		"<LogicalResourceId>ArtifactsBucket</LogicalResourceId><ResourceType>AWS::S3::Bucket"
+		"</ResourceType><Replacement>False</Replacement><Details>"
+		"<member><Target><Attribute>Properties</Attribute><Name>VersioningConfiguration</Name>"
+		"<RequiresRecreation>Never</RequiresRecreation></Target></member>"
+		"<member><Target><Attribute>Properties</Attribute><Name>VersioningConfiguration</Name>"
+		"</Target></member>"
+		"<member><Target><Attribute>Tags</Attribute></Target></member>"
+		"</Details></ResourceChange></member></Changes></DescribeChangeSetResult>"
+		"<ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata>"
+		"</DescribeChangeSetResponse>";
+	const char *args[] = {"--body", xml, NULL};
+	const char *saved = getenv("FCC_TEST_ENDPOINT");
+	char *keep = saved ? strdup(saved) : NULL;
+	tu_server srv;
+	aws_ctx *ctx;
+	cfn_change_set cs;
+	aws_error ae;
+
+	ck_assert_int_eq(tu_server_start(&srv, "tests/aws/faultproxy.py", args), 0);
+	setenv("FCC_TEST_ENDPOINT", srv.base, 1);
+	ctx = tu_aws_ctx();
+	if (keep)
+		setenv("FCC_TEST_ENDPOINT", keep, 1);
+	free(keep);
+	aws_error_clear(&ae);
+	ck_assert_msg(cfn_describe_change_set(&cs, ctx, "fcc-x", STACK, &ae) == FCC_OK, "%s",
+		      ae.err.msg);
+	ck_assert_uint_eq(cs.nchanges, 1);
+	ck_assert_str_eq(cs.changes[0].logical_id, "ArtifactsBucket");
+	ck_assert_uint_eq(cs.changes[0].ntargets, 2); /* each once */
+	ck_assert_str_eq(cs.changes[0].targets[0], "Properties.VersioningConfiguration");
+	ck_assert_str_eq(cs.changes[0].targets[1], "Tags");
+	aws_pool_dispose(&cs.pool);
+	aws_ctx_free(ctx);
+	tu_server_stop(&srv);
+}
+END_TEST
+
 Suite *suite_stack(void)
 {
 	Suite *s = suite_create("stack");
@@ -543,6 +593,7 @@ Suite *suite_stack(void)
 	tcase_add_test(core, test_stack_statuses);
 	tcase_add_test(core, test_stack_observation);
 	tcase_add_test(core, test_stack_destroy);
+	tcase_add_test(core, test_stack_change_set_details);
 	tcase_add_test(oom, test_stack_oom_sweep);
 	tcase_set_timeout(oom, 120);
 	suite_add_tcase(s, core);
