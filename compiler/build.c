@@ -21,6 +21,7 @@
 #include "check.h"
 #include "emit_cfn.h"
 #include "emit_manifest.h"
+#include "emit_stack.h"
 #include "emit_pipeline.h"
 #include "emit_zip.h"
 
@@ -369,6 +370,28 @@ static int add_template(build_result *r, const spec_model *m, const build_option
 	return r->template_key ? FCC_OK : fcc_err_set(e, FCC_ENOMEM, "out of memory");
 }
 
+/* The stacks fcc owns (emit_stack.h): stacks/artifacts.yaml when the spec
+ * asks fcc to create the artifacts bucket. Same YAML writer as the product
+ * template, so the bytes are as deterministic. */
+static int add_stacks(build_result *r, const spec_model *m, fcc_err *e)
+{
+	json_t *tmpl = NULL;
+	fcc_buf b;
+	int rc;
+
+	if (!m->artifacts.create_bucket)
+		return FCC_OK;
+	if ((rc = emit_stack_artifacts(&tmpl, m, e)))
+		return rc;
+	fcc_buf_init(&b, 0);
+	rc = emit_cfn_yaml(&b, tmpl, e);
+	json_decref(tmpl);
+	if (!rc)
+		rc = build_add(r, EMIT_STACK_ARTIFACTS_PATH, fcc_buf_cstr(&b), b.len, 0, e);
+	fcc_buf_dispose(&b);
+	return rc;
+}
+
 static int add_manifest(build_result *r, const spec_model *m, const fcc_source *src,
 			const build_options *opt, fcc_err *e)
 {
@@ -444,6 +467,8 @@ int build_compile(build_result *out, fcc_source **src_out, const char *spec_path
 	if ((rc = add_seed_outputs(out, &seed, opt, e)))
 		goto out;
 	if ((rc = add_template(out, m, opt, d, e)))
+		goto out;
+	if ((rc = add_stacks(out, m, e)))
 		goto out;
 	qsort(out->files, out->n, sizeof *out->files, cmp_files);
 	if ((rc = add_manifest(out, m, *src_out, opt, e)))

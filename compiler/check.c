@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 
 #include "base/alloc.h"
+#include "emit_stack.h"
 #include "spec_load.h"
 
 #define MAX_VAR_DEPTH 32
@@ -936,7 +937,7 @@ static void check_project(ck *c, const spec_node *root, fcc_span where)
 
 static void check_artifacts(ck *c, const spec_node *root, fcc_span where)
 {
-	static const char *const keys[] = {"bucket", "prefix", NULL};
+	static const char *const keys[] = {"bucket", "prefix", "create_bucket", NULL};
 	const spec_node *m = as_map(c, need(c, root, "artifacts", "the spec", where), "artifacts");
 	spec_model *mo = c->m;
 	spec_str v;
@@ -960,6 +961,25 @@ static void check_artifacts(ck *c, const spec_node *root, fcc_span where)
 				   v.s);
 		else
 			mo->artifacts.prefix = v;
+	}
+	if ((n = opt(m, "create_bucket")) &&
+	    get_bool(c, n, "artifacts.create_bucket", &mo->artifacts.create_bucket) &&
+	    mo->artifacts.create_bucket && mo->project.name.s) {
+		char stack[EMIT_STACK_NAME_MAX + 64];
+		size_t len = emit_stack_artifacts_name(stack, sizeof stack, mo->project.name.s,
+						       mo->env);
+		if (len > EMIT_STACK_NAME_MAX)
+			diag_error(c->d, n->span,
+				   "the artifacts stack's name fcc-%s%s%s-artifacts is %zu characters; "
+				   "CloudFormation allows %d: shorten the project or environment name",
+				   mo->project.name.s, mo->env ? "-" : "", mo->env ? mo->env : "", len,
+				   EMIT_STACK_NAME_MAX);
+		else if (!emit_stack_name_valid(stack))
+			diag_error(c->d, n->span,
+				   "the artifacts stack's name %s is not a CloudFormation stack name "
+				   "(letters, digits and '-', starting with a letter): rename the "
+				   "environment",
+				   stack);
 	}
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "emit_stack.h"
 
 static json_t *str_or_null(const spec_str *s)
 {
@@ -106,6 +107,32 @@ static json_t *catalog(const emit_manifest_input *in, const build_file *tmpl)
 		"studio_visibility", m->catalog.studio_visibility);
 }
 
+/* The stacks fcc owns (emit_stack.h): an empty array when it owns none. */
+static json_t *stacks(const emit_manifest_input *in)
+{
+	const spec_model *m = in->model;
+	const build_file *f = find(in, EMIT_STACK_ARTIFACTS_PATH);
+	json_t *a = json_array(), *t;
+	char name[EMIT_STACK_NAME_MAX + 64];
+
+	if (!a || !m->artifacts.create_bucket || !f)
+		return a;
+	emit_stack_artifacts_name(name, sizeof name, m->project.name.s, in->env);
+	/* stack-level tags: CloudFormation copies them onto every resource */
+	t = tags(m->project.tags, m->project.ntags);
+	if (t)
+		json_object_set_new(t, "fcc:project", json_string(m->project.name.s));
+	if (json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:s}", "name",
+					       name, "purpose", EMIT_STACK_ARTIFACTS_PURPOSE,
+					       "template_path", f->path, "sha256", f->sha256,
+					       "size", (json_int_t)f->len, "tags", t, "bucket",
+					       m->artifacts.bucket.s))) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
 int emit_manifest(fcc_buf *out, const emit_manifest_input *in, fcc_err *e)
 {
 	const spec_model *m = in->model;
@@ -175,6 +202,12 @@ int emit_manifest(fcc_buf *out, const emit_manifest_input *in, fcc_err *e)
 		m->pipeline.branch.s, "definition_path", def->path, "definition_sha256",
 		def->sha256, "train_data", m->pipeline.train_data.s, "horizon",
 		(json_int_t)m->pipeline.horizon, "instances", instances, "files", files);
+	/* only when fcc owns a stack: manifests without one stay as they were */
+	if (root && m->artifacts.create_bucket &&
+	    json_object_set_new(root, "stacks", stacks(in)) != 0) {
+		json_decref(root);
+		root = NULL;
+	}
 	if (!root)
 		return fcc_err_set(e, FCC_ENOMEM, "out of memory");
 	text = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2) | JSON_ENSURE_ASCII);

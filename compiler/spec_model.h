@@ -69,6 +69,7 @@ typedef struct spec_model {
 	} project;
 	struct {
 		spec_str bucket, prefix;
+		int create_bucket; /* fcc owns a CloudFormation stack holding the bucket */
 	} artifacts;
 	spec_data *data;
 	size_t ndata;

@@ -1567,6 +1567,16 @@ static int dispatch(srun *sr)
 
 	if (st->action == PLAN_NOOP)
 		return 0;
+	if (is_kind(st, "cfn-stack")) {
+		/* deployed synchronously before the graph (apply_stack.h) */
+		if (sr->r->o.stacks_done)
+			return 0;
+		if (sr->phase++ == 0)
+			fail_local(sr, FCC_EUSAGE, "%s: stacks are deployed by the stack phase "
+						   "(apply_stack_run), which did not run",
+				   st->address);
+		return 1;
+	}
 	if (st->action == PLAN_DELETE) {
 		if (is_kind(st, "sagemaker-project"))
 			return step_delete_project(sr);

@@ -82,6 +82,10 @@ typedef struct apply_opts {
 	 * first; `stack` is the stack's ARN (or name). NULL: none. */
 	void (*on_stack_event)(void *payload, const apply_result *r, const char *stack,
 			       const cfn_stack_event *ev);
+	/* The plan's cfn-stack steps were run by apply_stack_run (apply_stack.h)
+	 * before this call: the graph counts them done. Without it a cfn-stack
+	 * step that does something fails (the graph cannot deploy stacks). */
+	int stacks_done;
 } apply_opts;
 
 typedef struct apply_report {

@@ -74,7 +74,10 @@ static const char *endpoint_env(const char *name, void *payload)
 	return ctx_getenv(payload, name);
 }
 
-static aws_ctx *retry_env_ctx; /* retry_policy_init takes a plain getenv */
+/* retry_policy_init takes a plain getenv; thread-local because contexts may be
+ * made on several threads at once (test_lock_concurrent_one_wins did, and
+ * UBSan caught one thread reading the NULL another had just put back) */
+static _Thread_local aws_ctx *retry_env_ctx;
 static char *retry_env(const char *name)
 {
 	return (char *)ctx_getenv(retry_env_ctx, name);

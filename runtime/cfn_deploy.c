@@ -441,7 +441,7 @@ static int no_changes_reason(const char *reason)
 static int copy_changes(run *r, const cfn_change_set *cs)
 {
 	cfn_deploy_result *o = r->out;
-	size_t i;
+	size_t i, j;
 
 	o->change_set_id = aws_pool_strdup(&o->pool, cs->id);
 	if (cs->nchanges) {
@@ -453,6 +453,15 @@ static int copy_changes(run *r, const cfn_change_set *cs)
 			o->changes[i].resource_type =
 				aws_pool_strdup(&o->pool, cs->changes[i].resource_type);
 			o->changes[i].replacement = aws_pool_strdup(&o->pool, cs->changes[i].replacement);
+			o->changes[i].targets = NULL;
+			o->changes[i].ntargets = o->changes[i].tcap = 0;
+			for (j = 0; j < cs->changes[i].ntargets; j++) {
+				const char **slot = AWS_PUSH(&o->pool, o->changes[i].targets,
+							     o->changes[i].ntargets,
+							     o->changes[i].tcap);
+				if (slot)
+					*slot = aws_pool_strdup(&o->pool, cs->changes[i].targets[j]);
+			}
 		}
 		o->nchanges = o->changes ? cs->nchanges : 0;
 	}

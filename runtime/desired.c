@@ -121,6 +121,125 @@ static const char *role_name(const char *role)
 	return strncmp(role, "arn:", 4) == 0 && slash ? slash + 1 : role;
 }
 
+/* ---- stacks fcc owns (manifest stacks[], optional) ---- */
+
+static int stack_name_ok(const char *s)
+{
+	size_t i;
+
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+		return 0;
+	for (i = 1; s[i]; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return 0;
+	return i <= 128;
+}
+
+/* stacks[]: absent in manifests of builds that own no stack. */
+static int parse_stacks(desired *d, json_t *root, fcc_err *e)
+{
+	json_t *v = json_object_get(root, "stacks"), *it, *size;
+	char path[64], sub[96];
+	size_t i;
+	int rc;
+
+	if (!v)
+		return FCC_OK;
+	if (!json_is_array(v))
+		return fcc_err_set(e, FCC_EPARSE, "manifest: stacks: expected an array");
+	if (json_array_size(v) && !(d->stacks = fcc_calloc(json_array_size(v), sizeof *d->stacks)))
+		return fcc_err_set(e, FCC_ENOMEM, "out of memory");
+	json_array_foreach(v, i, it) {
+		desired_stack *st = &d->stacks[i];
+		snprintf(path, sizeof path, "stacks[%zu]", i);
+		d->n_stacks++;
+		if (!json_is_object(it))
+			return fcc_err_set(e, FCC_EPARSE, "manifest: %s: expected an object", path);
+		if ((rc = str(&st->name, it, "name", path, 0, e)) ||
+		    (rc = str(&st->purpose, it, "purpose", path, 0, e)) ||
+		    (rc = str(&st->template_path, it, "template_path", path, 0, e)) ||
+		    (rc = str(&st->sha256, it, "sha256", path, 0, e)) ||
+		    (rc = str(&st->bucket, it, "bucket", path, 0, e)) ||
+		    (rc = tags(&st->tags, it, "tags", path, e)))
+			return rc;
+		snprintf(sub, sizeof sub, "%s.sha256", path);
+		if ((rc = sha(st->sha256, sub, e)))
+			return rc;
+		if (!stack_name_ok(st->name))
+			return fcc_err_set(e, FCC_EPARSE, "manifest: %s.name: not a CloudFormation "
+							  "stack name",
+					   path);
+		if (strcmp(st->purpose, DESIRED_STACK_ARTIFACTS) != 0)
+			return fcc_err_set(e, FCC_EPARSE, "manifest: %s.purpose: unknown purpose "
+							  "'%s'",
+					   path, st->purpose);
+		if (strstr(st->template_path, "..") || st->template_path[0] == '/')
+			return fcc_err_set(e, FCC_EPARSE, "manifest: %s.template_path: must stay "
+							  "inside the build directory",
+					   path);
+		if (!(size = field(it, "size", path, JSON_INTEGER, 0, e)))
+			return FCC_EPARSE;
+		st->size = (long long)json_integer_value(size);
+	}
+	return FCC_OK;
+}
+
+int desired_set_stack_body(desired *d, size_t i, const char *text, size_t len, fcc_err *e)
+{
+	char hex[FCC_SHA256_HEX_LEN + 1];
+	desired_stack *st = &d->stacks[i];
+	char *copy;
+	int rc;
+
+	if ((rc = fcc_sha256_hex(hex, text, len)) != FCC_OK)
+		return fcc_err_set(e, rc, "out of memory");
+	if (strcmp(hex, st->sha256) != 0)
+		return fcc_err_set(e, FCC_ECONFLICT,
+				   "%s changed since the build (sha256 %.12s, manifest says %.12s); "
+				   "run fcc build again",
+				   st->template_path, hex, st->sha256);
+	if (!(copy = fcc_malloc(len + 1)))
+		return fcc_err_set(e, FCC_ENOMEM, "out of memory");
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	fcc_free(st->body);
+	st->body = copy;
+	st->body_len = len;
+	return FCC_OK;
+}
+
+const desired_stack *desired_stack_of_purpose(const desired *d, const char *purpose)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_stacks; i++)
+		if (strcmp(d->stacks[i].purpose, purpose) == 0)
+			return &d->stacks[i];
+	return NULL;
+}
+
+static int load_stacks(desired *d, const char *build_dir, fcc_err *e)
+{
+	fcc_source *src = NULL;
+	char *path;
+	size_t i, n;
+	int rc = FCC_OK;
+
+	for (i = 0; rc == FCC_OK && i < d->n_stacks; i++) {
+		n = strlen(build_dir) + strlen(d->stacks[i].template_path) + 2;
+		if (!(path = fcc_malloc(n)))
+			return fcc_err_set(e, FCC_ENOMEM, "out of memory");
+		snprintf(path, n, "%s/%s", build_dir, d->stacks[i].template_path);
+		if ((rc = fcc_source_load(&src, path, MANIFEST_MAX, e)) == FCC_OK)
+			rc = desired_set_stack_body(d, i, src->data, src->len, e);
+		fcc_source_free(src);
+		src = NULL;
+		fcc_free(path);
+	}
+	return rc;
+}
+
 static int parse(desired *d, json_t *root, fcc_err *e)
 {
 	json_t *v, *art, *cat, *it, *sub;
@@ -280,7 +399,7 @@ static int parse(desired *d, json_t *root, fcc_err *e)
 		    (rc = tags(&in->tags, it, "tags", path, e)))
 			return rc;
 	}
-	return FCC_OK;
+	return parse_stacks(d, root, e);
 }
 
 int desired_from_json(desired *out, const char *text, size_t len, fcc_err *e)
@@ -363,7 +482,8 @@ int desired_load(desired *out, const char *build_dir, fcc_err *e)
 	snprintf(path, n, "%s/%s", build_dir, out->pipeline.definition_path);
 	if ((rc = fcc_source_load(&src, path, MANIFEST_MAX, e)) != FCC_OK)
 		goto out;
-	rc = desired_set_pipeline(out, src->data, src->len, e);
+	if ((rc = desired_set_pipeline(out, src->data, src->len, e)) == FCC_OK)
+		rc = load_stacks(out, build_dir, e);
 out:
 	if (rc != FCC_OK)
 		desired_dispose(out);
@@ -445,5 +565,15 @@ void desired_dispose(desired *d)
 		kv_tags_dispose(&d->instances[i].tags);
 	}
 	fcc_free(d->instances);
+	for (i = 0; i < d->n_stacks; i++) {
+		fcc_free(d->stacks[i].name);
+		fcc_free(d->stacks[i].purpose);
+		fcc_free(d->stacks[i].template_path);
+		fcc_free(d->stacks[i].sha256);
+		fcc_free(d->stacks[i].bucket);
+		fcc_free(d->stacks[i].body);
+		kv_tags_dispose(&d->stacks[i].tags);
+	}
+	fcc_free(d->stacks);
 	memset(d, 0, sizeof *d);
 }

@@ -46,6 +46,22 @@ typedef struct desired_instance {
 	kv_tags tags;
 } desired_instance;
 
+/* A CloudFormation stack fcc owns (manifest stacks[]): today only the
+ * artifacts bucket's, when the spec says artifacts.create_bucket. */
+typedef struct desired_stack {
+	char *name;          /* the stack name, fcc-<project>[-<env>]-artifacts */
+	char *purpose;       /* "artifacts-bucket" */
+	char *template_path; /* in the build directory */
+	char *sha256;        /* of the template's bytes */
+	long long size;
+	kv_tags tags;        /* stack-level tags */
+	char *bucket;        /* the bucket the stack holds (purpose artifacts-bucket) */
+	char *body;          /* the template's bytes, NUL-terminated; NULL until loaded */
+	size_t body_len;
+} desired_stack;
+
+#define DESIRED_STACK_ARTIFACTS "artifacts-bucket"
+
 typedef struct desired {
 	char manifest_sha256[FCC_SHA256_HEX_LEN + 1]; /* of the manifest's bytes */
 	char *environment;                            /* NULL for the default build */
@@ -85,6 +101,8 @@ typedef struct desired {
 	} pipeline;
 	desired_instance *instances;
 	size_t n_instances;
+	desired_stack *stacks; /* manifest stacks[]; none when the key is absent */
+	size_t n_stacks;
 } desired;
 
 /* Parse the manifest text into `out` (storage provided by the caller, any
@@ -108,6 +126,15 @@ int desired_set_pipeline(desired *d, const char *text, size_t len, fcc_err *e);
  * otherwise their codes. On failure `out` holds nothing
  * to dispose. */
 int desired_load(desired *out, const char *build_dir, fcc_err *e);
+
+/* Attach the template bytes of stacks[i] (copied). Their sha256 must equal
+ * the manifest's, else FCC_ECONFLICT ("... changed since the build");
+ * FCC_ENOMEM. On failure the stack is unchanged. desired_load does this for
+ * every stack. */
+int desired_set_stack_body(desired *d, size_t i, const char *text, size_t len, fcc_err *e);
+
+/* The stack of `purpose` (e.g. DESIRED_STACK_ARTIFACTS), borrowed, or NULL. */
+const desired_stack *desired_stack_of_purpose(const desired *d, const char *purpose);
 
 /* Free everything `d` owns; NULL and a zeroed struct are fine. */
 void desired_dispose(desired *d);

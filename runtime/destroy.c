@@ -84,6 +84,50 @@ static int is_fccs(const kv_tags *tags, const char *project)
 		}                        \
 	} while (0)
 
+/* The stacks fcc owns. Without purge: a no-op saying what is kept and how
+ * to remove it. With purge: a delete the CLI runs after the graph
+ * (apply_stack_delete, then the bucket once it is empty), depending on
+ * every object delete — the objects and the lock live in the bucket. */
+static int destroy_stacks(dctx *c, int purge)
+{
+	size_t i, j, n;
+	plan_step *st;
+	int rc = FCC_OK;
+
+	for (i = 0; i < c->d->n_stacks; i++) {
+		const desired_stack *ds = &c->d->stacks[i];
+		const state_stack *have = state_find_stack(c->s, ds->name);
+		char why[1024];
+		size_t at;
+		if (!have || !have->present)
+			continue;
+		for (j = 0, n = 0; j < c->s->n_objects; j++)
+			n += c->s->objects[j].present && strcmp(c->s->objects[j].bucket, ds->bucket) == 0;
+		snprintf(why, sizeof why,
+			 "kept: bucket %s holds %zu object%s fcc uploaded; fcc destroy --purge removes "
+			 "them, the stack %s and then the bucket (if nothing else is in it)",
+			 ds->bucket, n, n == 1 ? "" : "s", ds->name);
+		if (!fmt_addr(c, "cfn-stack:%s", ds->name))
+			return FCC_ENOMEM;
+		if (!(st = step(c, "cfn-stack", ds->name, purge ? NULL : why)))
+			return FCC_ENOMEM;
+		at = c->p->n_steps - 1;
+		if ((rc = attr(st, "stack_name", ds->name)) || (rc = attr(st, "bucket", ds->bucket)) ||
+		    (rc = attr(st, "purpose", ds->purpose)))
+			return rc;
+		if (purge && (rc = plan_step_reason(st, "--purge: the stack is deleted, then bucket "
+							"%s if it is empty (the stack retains it)",
+						    ds->bucket)))
+			return rc;
+		for (j = 0; purge && j + 1 < c->p->n_steps; j++)
+			if (strcmp(c->p->steps[j].kind, "s3-object") == 0 &&
+			    c->p->steps[j].action == PLAN_DELETE &&
+			    (rc = plan_step_depend(&c->p->steps[at], c->p->steps[j].address)))
+				return rc;
+	}
+	return FCC_OK;
+}
+
 int destroy_plan(plan *out, const desired *d, const state_snapshot *s, const destroy_opts *o,
 		 fcc_err *e)
 {
@@ -241,6 +285,8 @@ int destroy_plan(plan *out, const desired *d, const state_snapshot *s, const des
 		TRY(plan_step_depend(st, prod_addr));
 		TRY(depend_on_projects(&c, st));
 	}
+	/* 6. the stacks fcc owns (the artifacts bucket's): kept unless purging */
+	TRY(destroy_stacks(&c, o && o->purge));
 	plan_sort(out);
 out:
 	fcc_buf_dispose(&c.a);

@@ -12,7 +12,10 @@
  *     Description: one version per template sha256. Older fcc versions are
  *     deprecated, never deleted; versions without the marker are not fcc's;
  *   - principals and shares the spec lists. Extra ones are reported and left
- *     alone, unless diff_opts.own_principals says the spec owns the list.
+ *     alone, unless diff_opts.own_principals says the spec owns the list;
+ *   - the CloudFormation stacks fcc owns (desired.stacks[]) by name; their
+ *     template by exact bytes (sha256), their changes by the change-set
+ *     preview the plan ran (state_stack.changes).
  * Nothing here deletes anything else.
  */
 #include "runtime/diff.h"
@@ -24,6 +27,7 @@
 
 #include "compiler/base/alloc.h"
 #include "compiler/base/buf.h"
+#include "runtime/cfn_deploy.h"
 
 #define TRY(x)                                                                                     \
 	do {                                                                                       \
@@ -1038,6 +1042,209 @@ static int projects(ctx *c)
 	return FCC_OK;
 }
 
+/* ---- stacks fcc owns ---------------------------------------------------- */
+
+static int tags_equal(const kv_tags *a, const kv_tags *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++)
+		if (!streq(kv_tags_get(b, a->v[i].key), a->v[i].value))
+			return 0;
+	return 1;
+}
+
+int diff_stack_differs(const desired_stack *want, const state_stack *have)
+{
+	if (!have || !have->present)
+		return 1;
+	return !streq(have->template_sha256, want->sha256) || !tags_equal(&have->tags, &want->tags);
+}
+
+/* "<stack>" in cfn_deploy_way_out's text is the stack's name. */
+static void way_out(char *out, size_t cap, const char *status, const char *stack)
+{
+	const char *w = cfn_deploy_way_out(status), *p;
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (p = w; p && *p && n + 1 < cap; p++) {
+		if (strncmp(p, "<stack>", 7) == 0) {
+			n += (size_t)snprintf(out + n, cap - n, "%s", stack);
+			if (n >= cap)
+				n = cap - 1;
+			p += 6;
+			continue;
+		}
+		out[n++] = *p;
+		out[n] = '\0';
+	}
+	if (!out[0])
+		snprintf(out, cap, "wait for it to finish, or fix it in the CloudFormation console");
+}
+
+/* resources.<LogicalId>: {Action, Replacement, Changes}: what the change set
+ * says CloudFormation will do to each resource. Sets *replaces when a
+ * resource is (or may be) replaced. */
+static int preview_changes(plan_step *st, const state_stack *have, int *replaces, fcc_buf *who)
+{
+	size_t i, j;
+	int rc = FCC_OK;
+
+	for (i = 0; i < have->n_changes; i++) {
+		const state_stack_change *ch = &have->changes[i];
+		json_t *after = NULL, *targets = NULL;
+		char path[600];
+		int repl = ch->replacement && (strcmp(ch->replacement, "True") == 0 ||
+					       strcmp(ch->replacement, "Conditional") == 0);
+
+		NEED(targets = json_array());
+		for (j = 0; j < ch->targets.n; j++)
+			if (json_array_append_new(targets, json_string(ch->targets.v[j]))) {
+				json_decref(targets);
+				rc = FCC_ENOMEM;
+				goto out;
+			}
+		after = json_pack("{s:s, s:s*, s:s*, s:o}", "Action", ch->action, "ResourceType",
+				  ch->resource_type, "Replacement", ch->replacement, "Changes",
+				  targets);
+		NEED(after);
+		snprintf(path, sizeof path, "resources.%s", ch->logical_id);
+		rc = plan_step_change(st, path, NULL, after);
+		json_decref(after);
+		TRY(rc);
+		if (repl || strcmp(ch->action, "Remove") == 0) {
+			*replaces = 1;
+			TRY(fcc_buf_printf(who, "%s%s (%s%s)", who->len ? ", " : "", ch->logical_id,
+					   ch->resource_type ? ch->resource_type : "resource",
+					   repl ? strcmp(ch->replacement, "True") == 0
+							  ? ", replaced"
+							  : ", may be replaced"
+						: ", removed"));
+		}
+	}
+out:
+	return rc < 0 ? rc : FCC_OK;
+}
+
+static int stack_step(ctx *c, const desired_stack *ds)
+{
+	const state_stack *have = state_find_stack(c->s, ds->name);
+	cfn_status_kind kind = have && have->present ? cfn_deploy_status_kind(have->status)
+						   : CFN_STATUS_UNKNOWN;
+	char *address = addr(c, "cfn-stack:%s", ds->name);
+	plan_step *st;
+	json_t *t;
+	fcc_buf who;
+	size_t i;
+	int rc = FCC_OK, replaces = 0;
+
+	fcc_buf_init(&who, 4096);
+	NEED(address);
+	st = plan_add_step(c->p, "cfn-stack", address, ds->name, PLAN_NOOP);
+	NEED(st);
+	TRY(attr_str(st, "stack_name", ds->name));
+	TRY(attr_str(st, "purpose", ds->purpose));
+	TRY(attr_str(st, "template_path", ds->template_path));
+	TRY(attr_str(st, "sha256", ds->sha256));
+	TRY(attr_str(st, "bucket", ds->bucket));
+	TRY(attr_str(st, "status", have && have->present ? have->status : NULL));
+	NEED(t = kv_tags_to_json(&ds->tags));
+	TRY(plan_step_attr(st, "tags", t));
+	if (!have || !have->present || kind == CFN_STATUS_REVIEW) {
+		json_t *body = ds->body ? json_string(ds->body) : NULL;
+		st->action = PLAN_CREATE;
+		TRY(plan_step_reason(st, "%s: created through a change set (CREATE)",
+				     !have || !have->present ? "no such stack"
+							     : "only a change set made it "
+							       "(REVIEW_IN_PROGRESS)"));
+		if (ds->body && !body) {
+			rc = FCC_ENOMEM;
+			goto out;
+		}
+		rc = body ? plan_step_change(st, "template", NULL, body)
+			  : str_change(st, "template_sha256", NULL, ds->sha256);
+		json_decref(body);
+		TRY(rc);
+		TRY(tag_changes(st, &(kv_tags){0}, &ds->tags, NULL));
+		goto deps;
+	}
+	if (have->status && strcmp(have->status, "ROLLBACK_COMPLETE") == 0) {
+		/* a failed first create: CloudFormation only lets it be deleted */
+		st->action = PLAN_REPLACE;
+		TRY(plan_step_reason(st, "the stack is ROLLBACK_COMPLETE (its first create "
+					 "failed%s%s): it is deleted and created again",
+				     have->status_reason ? ": " : "",
+				     have->status_reason ? have->status_reason : ""));
+		TRY(str_change(st, "status", have->status, "CREATE_COMPLETE"));
+		TRY(str_change(st, "template_sha256", have->template_sha256, ds->sha256));
+		goto deps;
+	}
+	if (kind == CFN_STATUS_IN_PROGRESS || !cfn_deploy_status_updatable(have->status)) {
+		char w[600];
+		way_out(w, sizeof w, have->status, ds->name);
+		TRY(error(c, "stack %s is %s%s%s%s: %s", ds->name, have->status ? have->status : "?",
+			  have->status_reason ? " (" : "",
+			  have->status_reason ? have->status_reason : "",
+			  have->status_reason ? ")" : "", w));
+		goto deps;
+	}
+	if (!diff_stack_differs(ds, have))
+		goto deps; /* same bytes, same tags, a settled status: nothing to ask */
+	if (have->previewed && have->preview_error) {
+		TRY(error(c, "previewing stack %s's change set failed: %s", ds->name,
+			  have->preview_error));
+		goto deps;
+	}
+	TRY(str_change(st, "template_sha256", have->template_sha256, ds->sha256));
+	TRY(tag_changes(st, &have->tags, &ds->tags, NULL));
+	if (have->previewed && have->preview_no_changes && !have->n_changes) {
+		/* e.g. only the Description changed: CloudFormation has nothing to do
+		 * and an empty change set cannot be executed */
+		TRY(plan_step_reason(st, "the template text differs, but CloudFormation finds no "
+					 "resource to change"));
+		goto deps;
+	}
+	if (have->previewed)
+		TRY(preview_changes(st, have, &replaces, &who));
+	st->action = replaces ? PLAN_REPLACE : PLAN_UPDATE;
+	if (replaces)
+		TRY(plan_step_reason(st, "REPLACEMENT: the change set replaces or removes %s; the "
+					 "old bucket and its objects are kept (Retain) but fcc "
+					 "moves to the new one",
+				     fcc_buf_cstr(&who)));
+	else
+		TRY(plan_step_reason(st, "%s: updated through a change set (UPDATE)%s",
+				     !streq(have->template_sha256, ds->sha256)
+					     ? "the stack's template differs from the build"
+					     : "the stack's tags differ",
+				     have->previewed ? "" : "; not previewed"));
+deps:
+	/* everything that lives in the bucket waits for its stack */
+	if (strcmp(ds->purpose, DESIRED_STACK_ARTIFACTS) == 0)
+		for (i = 0; i < c->p->n_steps; i++)
+			if (strcmp(c->p->steps[i].kind, "s3-object") == 0 &&
+			    strcmp(c->p->steps[i].address, address) != 0)
+				TRY(plan_step_depend(&c->p->steps[i], address));
+out:
+	fcc_free(address);
+	fcc_buf_dispose(&who);
+	return rc < 0 ? rc : FCC_OK;
+}
+
+static int stacks(ctx *c)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < c->d->n_stacks; i++)
+		if ((rc = stack_step(c, &c->d->stacks[i])) != FCC_OK)
+			return rc;
+	return FCC_OK;
+}
+
 int diff_compute(plan *out, const desired *d, const state_snapshot *s, const diff_opts *o,
 		 fcc_err *e)
 {
@@ -1076,6 +1283,7 @@ int diff_compute(plan *out, const desired *d, const state_snapshot *s, const dif
 	TRY(principals(&c));
 	TRY(shares(&c));
 	TRY(projects(&c));
+	TRY(stacks(&c));
 	if (s->validation.template && !s->validation.ok)
 		TRY(error(&c, "the product template %s fails CloudFormation validation: %s",
 			  d->version.template_path,

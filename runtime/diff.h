@@ -39,6 +39,13 @@ typedef struct diff_opts {
 int diff_compute(plan *out, const desired *d, const state_snapshot *s, const diff_opts *o,
 		 fcc_err *e);
 
+/* Does the stack fcc owns (`have`, NULL or absent: no) differ from what the
+ * build wants: another template (compared by exact bytes: the sha256 of
+ * GetTemplate's Original body against the build file's) or other stack
+ * tags? 1 or 0. Pure; state_read_stack_previews uses it to decide whether a
+ * change-set preview is needed at all. */
+int diff_stack_differs(const desired_stack *want, const state_stack *have);
+
 /* Canonical equality: objects by key regardless of order, arrays in order,
  * numbers by value (1 == 1.0). NULL equals only NULL. */
 int diff_json_equal(const json_t *a, const json_t *b);

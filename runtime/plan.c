@@ -16,10 +16,12 @@ static const char *const action_names[PLAN_N_ACTIONS] = {"no-op", "create", "upd
 							 "replace", "deprecate", "delete"};
 
 /* Order of kinds in a plan: roughly the order apply needs them in. */
-static const char *const kind_order[] = {"s3-object",     "iam-role",     "sc-portfolio",
-					 "sc-product",    "sc-artifact",  "sc-association",
-					 "sc-constraint", "sc-principal", "sc-share",
-					 "sagemaker-project"};
+/* cfn-stack first: the artifacts bucket's stack is deployed before anything
+ * that needs the bucket (apply_stack.h). */
+static const char *const kind_order[] = {"cfn-stack",     "s3-object",     "iam-role",
+					 "sc-portfolio",  "sc-product",    "sc-artifact",
+					 "sc-association", "sc-constraint", "sc-principal",
+					 "sc-share",      "sagemaker-project"};
 
 void plan_init(plan *p)
 {

@@ -86,6 +86,26 @@ void state_dispose(state_snapshot *s)
 		json_decref(s->projects[i].pipeline);
 	}
 	fcc_free(s->projects);
+	for (i = 0; i < s->n_stacks; i++) {
+		state_stack *st = &s->stacks[i];
+		size_t j;
+		fcc_free(st->name);
+		fcc_free(st->id);
+		fcc_free(st->status);
+		fcc_free(st->status_reason);
+		fcc_free(st->template_sha256);
+		kv_tags_dispose(&st->tags);
+		fcc_free(st->preview_error);
+		for (j = 0; j < st->n_changes; j++) {
+			fcc_free(st->changes[j].action);
+			fcc_free(st->changes[j].logical_id);
+			fcc_free(st->changes[j].resource_type);
+			fcc_free(st->changes[j].replacement);
+			kv_strs_dispose(&st->changes[j].targets);
+		}
+		fcc_free(st->changes);
+	}
+	fcc_free(s->stacks);
 	memset(s, 0, sizeof *s);
 }
 
@@ -113,6 +133,22 @@ ADDER(state_add_constraint, state_constraint, constraints, n_constraints)
 ADDER(state_add_principal, state_principal, principals, n_principals)
 ADDER(state_add_share_node, state_org_node, share_nodes, n_share_nodes)
 ADDER(state_add_project, state_project, projects, n_projects)
+ADDER(state_add_stack, state_stack, stacks, n_stacks)
+
+state_stack_change *state_stack_add_change(state_stack *st)
+{
+	return grow((void **)&st->changes, &st->n_changes, sizeof(state_stack_change));
+}
+
+const state_stack *state_find_stack(const state_snapshot *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_stacks; i++)
+		if (strcmp(s->stacks[i].name, name) == 0)
+			return &s->stacks[i];
+	return NULL;
+}
 
 const state_object *state_find_object(const state_snapshot *s, const char *bucket, const char *key)
 {
@@ -418,12 +454,74 @@ static int parse(state_snapshot *s, json_t *root, fcc_err *e)
 	return FCC_OK;
 }
 
+/* stacks[] (optional: snapshots of builds that own no stack have none). */
+static int parse_stacks(state_snapshot *s, json_t *root, fcc_err *e)
+{
+	json_t *arr = json_object_get(root, "stacks"), *it, *pv, *ch, *c;
+	char path[96], cpath[160];
+	size_t i, j;
+	int rc;
+
+	if (!arr)
+		return FCC_OK;
+	if (!json_is_array(arr))
+		return fcc_err_set(e, FCC_EPARSE, "state: stacks: expected an array");
+	json_array_foreach(arr, i, it) {
+		state_stack *st;
+		if ((rc = item(it, "stacks", i, path, sizeof path, e)))
+			return rc;
+		if (!(st = state_add_stack(s)))
+			return NOMEM();
+		if ((rc = req_str(&st->name, it, "name", path, e)) ||
+		    (rc = opt_bool(&st->present, it, "present", path, e)) ||
+		    (rc = opt_str(&st->id, it, "id", path, e)) ||
+		    (rc = opt_str(&st->status, it, "status", path, e)) ||
+		    (rc = opt_str(&st->status_reason, it, "status_reason", path, e)) ||
+		    (rc = opt_str(&st->template_sha256, it, "template_sha256", path, e)) ||
+		    (rc = opt_tags(&st->tags, it, "tags", path, e)))
+			return rc;
+		pv = json_object_get(it, "preview");
+		if (!pv || json_is_null(pv))
+			continue;
+		if (!json_is_object(pv))
+			return fcc_err_set(e, FCC_EPARSE, "state: %s.preview: expected an object",
+					   path);
+		st->previewed = 1;
+		snprintf(cpath, sizeof cpath, "%s.preview", path);
+		if ((rc = opt_bool(&st->preview_no_changes, pv, "no_changes", cpath, e)) ||
+		    (rc = opt_str(&st->preview_error, pv, "error", cpath, e)))
+			return rc;
+		ch = json_object_get(pv, "changes");
+		if (ch && !json_is_array(ch))
+			return fcc_err_set(e, FCC_EPARSE, "state: %s.changes: expected an array",
+					   cpath);
+		json_array_foreach(ch, j, c) {
+			state_stack_change *sc;
+			snprintf(cpath, sizeof cpath, "%s.preview.changes[%zu]", path, j);
+			if (!json_is_object(c))
+				return fcc_err_set(e, FCC_EPARSE, "state: %s: expected an object",
+						   cpath);
+			if (!(sc = state_stack_add_change(st)))
+				return NOMEM();
+			if ((rc = req_str(&sc->action, c, "action", cpath, e)) ||
+			    (rc = req_str(&sc->logical_id, c, "logical_id", cpath, e)) ||
+			    (rc = opt_str(&sc->resource_type, c, "resource_type", cpath, e)) ||
+			    (rc = opt_str(&sc->replacement, c, "replacement", cpath, e)) ||
+			    (rc = opt_strs(&sc->targets, c, "targets", cpath, e)))
+				return rc;
+		}
+	}
+	return FCC_OK;
+}
+
 int state_from_json(state_snapshot *out, const json_t *root, fcc_err *e)
 {
 	int rc;
 
 	state_init(out);
 	rc = parse(out, (json_t *)root, e);
+	if (rc == FCC_OK)
+		rc = parse_stacks(out, (json_t *)root, e);
 	if (rc != FCC_OK)
 		state_dispose(out);
 	return rc;
@@ -633,6 +731,60 @@ static json_t *project_json(const state_project *p, int *bad)
 	return j;
 }
 
+/* The observation (what DescribeStacks and GetTemplate said). */
+static json_t *stack_obs_json(const state_stack *st, int *bad)
+{
+	json_t *j = json_object();
+
+	if (!j)
+		return *bad = 1, NULL;
+	put(j, "name", jstr(st->name), bad);
+	put(j, "present", json_boolean(st->present), bad);
+	put(j, "id", jstr(st->id), bad);
+	put(j, "status", jstr(st->status), bad);
+	put(j, "status_reason", jstr(st->status_reason), bad);
+	put(j, "template_sha256", jstr(st->template_sha256), bad);
+	put(j, "tags", kv_tags_to_json(&st->tags), bad);
+	return j;
+}
+
+static json_t *stack_json(const state_stack *st, int *bad)
+{
+	json_t *j = stack_obs_json(st, bad), *pv, *ch;
+	size_t i;
+
+	if (!j || !st->previewed) {
+		if (j)
+			put(j, "preview", json_null(), bad);
+		return j;
+	}
+	pv = json_object();
+	ch = json_array();
+	if (!pv || !ch) {
+		json_decref(pv);
+		json_decref(ch);
+		json_decref(j);
+		return *bad = 1, NULL;
+	}
+	for (i = 0; i < st->n_changes; i++) {
+		const state_stack_change *c = &st->changes[i];
+		json_t *o = json_object();
+		if (o) {
+			put(o, "action", jstr(c->action), bad);
+			put(o, "logical_id", jstr(c->logical_id), bad);
+			put(o, "resource_type", jstr(c->resource_type), bad);
+			put(o, "replacement", jstr(c->replacement), bad);
+			put(o, "targets", kv_strs_to_json(&c->targets), bad);
+		}
+		push(ch, o, bad);
+	}
+	put(pv, "no_changes", json_boolean(st->preview_no_changes), bad);
+	put(pv, "error", jstr(st->preview_error), bad);
+	put(pv, "changes", ch, bad);
+	put(j, "preview", pv, bad);
+	return j;
+}
+
 json_t *state_to_json(const state_snapshot *s)
 {
 	json_t *root = json_object(), *objs = json_array(), *roles = json_array(),
@@ -665,6 +817,14 @@ json_t *state_to_json(const state_snapshot *s)
 	for (i = 0; i < s->n_projects; i++)
 		push(projects, project_json(&s->projects[i], &bad), &bad);
 	put(root, "projects", projects, &bad);
+	if (s->n_stacks) {
+		json_t *stacks = json_array();
+		if (!stacks)
+			bad = 1;
+		for (i = 0; stacks && i < s->n_stacks; i++)
+			push(stacks, stack_json(&s->stacks[i], &bad), &bad);
+		put(root, "stacks", stacks, &bad);
+	}
 	if (bad) {
 		json_decref(root);
 		return NULL;
@@ -853,6 +1013,13 @@ int state_observations(state_obs_list *out, const state_snapshot *s, fcc_err *e)
 	for (i = 0; rc == FCC_OK && i < s->n_projects; i++)
 		rc = add_obs(out, idf(&b, "sagemaker-project:%s%s", s->projects[i].name, ""),
 			     json_array_get(arr, i), 0);
+	for (i = 0; rc == FCC_OK && i < s->n_stacks; i++) {
+		int bad = 0;
+		json_t *o = stack_obs_json(&s->stacks[i], &bad);
+		rc = bad ? FCC_ENOMEM
+			 : add_obs(out, idf(&b, "cfn-stack:%s%s", s->stacks[i].name, ""), o, 0);
+		json_decref(o);
+	}
 	if (rc == FCC_OK)
 		qsort(out->v, out->n, sizeof *out->v, cmp_obs);
 out:

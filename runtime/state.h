@@ -20,6 +20,8 @@
  *   sc-shares:<portfolio>                  account and organization shares
  *   cfn-validate:<template key>            ValidateTemplate of the product template
  *   sagemaker-project:<name>               one SageMaker project and its pipeline
+ *   cfn-stack:<name>                       a stack fcc owns: status, template sha256, tags
+ *                                          (the change-set preview is derived, not observed)
  */
 #ifndef FCC_STATE_H
 #define FCC_STATE_H
@@ -94,6 +96,32 @@ typedef struct state_project {
 	json_t *pipeline;          /* the project's pipeline definition (decoded), or NULL */
 } state_project;
 
+/* One resource change of a change-set preview (cfn_deploy_preview). */
+typedef struct state_stack_change {
+	char *action;        /* Add, Modify, Remove, ... */
+	char *logical_id;
+	char *resource_type;
+	char *replacement;   /* True, False, Conditional, or NULL */
+	kv_strs targets;     /* "Properties.VersioningConfiguration", "Tags", ... */
+} state_stack_change;
+
+/* A CloudFormation stack fcc owns (desired.stacks[]). */
+typedef struct state_stack {
+	char *name;
+	int present;            /* DescribeStacks found it (absent: "does not exist") */
+	char *id, *status, *status_reason;
+	char *template_sha256;  /* sha256 of GetTemplate's Original body, or NULL */
+	kv_tags tags;
+	/* The change-set preview `fcc plan` ran when the template differs
+	 * (state_read_stack_previews): derived from the observation above, so not
+	 * part of its fingerprint. */
+	int previewed;
+	int preview_no_changes; /* CloudFormation found nothing to change */
+	char *preview_error;    /* the preview failed: why */
+	state_stack_change *changes;
+	size_t n_changes;
+} state_stack;
+
 typedef struct state_snapshot {
 	state_object *objects;
 	size_t n_objects;
@@ -118,6 +146,8 @@ typedef struct state_snapshot {
 	} validation;
 	state_project *projects;
 	size_t n_projects;
+	state_stack *stacks;
+	size_t n_stacks;
 } state_snapshot;
 
 /* One observation's id and fingerprint. */
@@ -145,11 +175,15 @@ state_constraint *state_add_constraint(state_snapshot *s);
 state_principal *state_add_principal(state_snapshot *s);
 state_org_node *state_add_share_node(state_snapshot *s);
 state_project *state_add_project(state_snapshot *s);
+state_stack *state_add_stack(state_snapshot *s);
+/* Append a zeroed change to `st` (NULL on ENOMEM, `st` unchanged). */
+state_stack_change *state_stack_add_change(state_stack *st);
 
 /* Lookups (borrowed; NULL when not observed). */
 const state_object *state_find_object(const state_snapshot *s, const char *bucket, const char *key);
 const state_role *state_find_role(const state_snapshot *s, const char *name);
 const state_project *state_find_project(const state_snapshot *s, const char *name);
+const state_stack *state_find_stack(const state_snapshot *s, const char *name);
 
 /* Fill `out` (state_init'ed or zeroed) from fcc-state/1 JSON. FCC_EPARSE
  * names the field at fault ("state: roles[0].trust_policy: expected an object")

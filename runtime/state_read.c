@@ -28,7 +28,8 @@
 
 enum kind {
 	K_HEAD, K_ROLE, K_POLICIES, K_PLIST, K_PDESC, K_PRINC, K_ACCESS, K_SEARCH, K_PRODDESC,
-	K_ARTS, K_ASSOC, K_CONS, K_CONSDESC, K_VALIDATE, K_PROJECT, K_PIPELINE
+	K_ARTS, K_ASSOC, K_CONS, K_CONSDESC, K_VALIDATE, K_PROJECT, K_PIPELINE, K_STACK,
+	K_STACK_TMPL
 };
 
 typedef struct reader reader;
@@ -55,6 +56,13 @@ typedef struct project_ans {
 	int absent, no_pipeline;
 	char pipeline_name[300];
 } project_ans;
+
+/* Answers of one stack fcc owns. */
+typedef struct stack_ans {
+	cfn_stack_list list;
+	cfn_template tmpl;
+	int absent, no_template;
+} stack_ans;
 
 struct reader {
 	aws_ctx *ctx;
@@ -99,9 +107,12 @@ struct reader {
 	char *valid_error;
 	/* SageMaker */
 	project_ans *projects;
+	/* CloudFormation stacks fcc owns (desired.stacks[]) */
+	stack_ans *stacks;
 };
 
 static void finish(void *payload, aws_error *ae);
+static void start_stacks(reader *r);
 
 /* Record the first failure: "reading WHAT: MESSAGE". */
 static void fail(reader *r, const char *what, int code, const char *msg)
@@ -357,7 +368,7 @@ static void on_artifacts(reader *r)
 static int allowed_absent(enum kind k)
 {
 	return k == K_HEAD || k == K_ROLE || k == K_POLICIES || k == K_PRODDESC ||
-	       k == K_PROJECT || k == K_PIPELINE;
+	       k == K_PROJECT || k == K_PIPELINE || k == K_STACK || k == K_STACK_TMPL;
 }
 
 static void finish(void *payload, aws_error *ae)
@@ -380,6 +391,11 @@ static void finish(void *payload, aws_error *ae)
 	    strstr(ae->message, "Could not find pipeline"))
 		absent = 1;
 
+	/* GetTemplate of a stack that only a change set made (REVIEW_IN_PROGRESS)
+	 * or that is being deleted has no template to give: no template, not a
+	 * failed read. */
+	if (c->kind == K_STACK_TMPL && aws_error_is(ae, "ValidationError"))
+		absent = 1;
 	if (c->kind == K_VALIDATE && ae->err.code && aws_error_is(ae, "ValidationError")) {
 		/* the template itself is at fault: a plan error, not a read error */
 		r->validated = desired_object_of_kind(r->d, "template")->key;
@@ -437,6 +453,12 @@ static void finish(void *payload, aws_error *ae)
 	case K_ARTS:
 		on_artifacts(r);
 		break;
+	case K_STACK:
+		r->stacks[c->idx].absent = absent;
+		break;
+	case K_STACK_TMPL:
+		r->stacks[c->idx].no_template = absent;
+		break;
 	default: /* K_PRINC, K_ACCESS, K_ASSOC, K_CONSDESC: the answer is all */
 		break;
 	}
@@ -483,6 +505,25 @@ static void start(reader *r)
 			    d->instances[i].name, p->pipeline_name);
 		SUBMIT(r, c, sm_describe_pipeline_submit(&p->pipeline, r->ctx, p->pipeline_name,
 							 finish, c, &se_));
+	}
+	start_stacks(r);
+}
+
+/* The stacks fcc owns: DescribeStacks and GetTemplate side by side in the
+ * first wave (a missing stack answers both with "does not exist"). */
+static void start_stacks(reader *r)
+{
+	size_t i;
+	rcall *c;
+
+	for (i = 0; i < r->d->n_stacks; i++) {
+		const char *name = r->d->stacks[i].name;
+		c = newcall(r, K_STACK, i, "cfn-stack:%s", name);
+		SUBMIT(r, c, cfn_describe_stacks_submit(&r->stacks[i].list, r->ctx, name, finish, c,
+							&se_));
+		c = newcall(r, K_STACK_TMPL, i, "cfn-stack:%s (template)", name);
+		SUBMIT(r, c, cfn_get_template_submit(&r->stacks[i].tmpl, r->ctx, name, "Original",
+						     finish, c, &se_));
 	}
 }
 
@@ -604,6 +645,34 @@ static int build_sc(state_snapshot *s, reader *r)
 	return FCC_OK;
 }
 
+static int build_stacks(state_snapshot *s, reader *r)
+{
+	size_t i;
+	int rc = FCC_OK;
+
+	for (i = 0; i < r->d->n_stacks; i++) {
+		const stack_ans *a = &r->stacks[i];
+		const cfn_stack *cs = !a->absent && a->list.n ? &a->list.items[0] : NULL;
+		state_stack *st = state_add_stack(s);
+		if (!st)
+			return FCC_ENOMEM;
+		TRY(dup(&st->name, r->d->stacks[i].name));
+		st->present = cs != NULL;
+		if (!cs)
+			continue;
+		TRY(dup(&st->id, cs->id));
+		TRY(dup(&st->status, cs->status));
+		TRY(dup(&st->status_reason, cs->status_reason));
+		TRY(tags_in(&st->tags, cs->tags, cs->ntags));
+		if (!a->no_template && a->tmpl.body) {
+			char hex[FCC_SHA256_HEX_LEN + 1];
+			TRY(fcc_sha256_hex(hex, a->tmpl.body, strlen(a->tmpl.body)));
+			TRY(dup(&st->template_sha256, hex));
+		}
+	}
+	return FCC_OK;
+}
+
 static int build(state_snapshot *s, reader *r)
 {
 	const desired *d = r->d;
@@ -657,7 +726,7 @@ static int build(state_snapshot *s, reader *r)
 		if (!a->no_pipeline)
 			sp->pipeline = decode(a->pipeline.definition);
 	}
-	return FCC_OK;
+	return build_stacks(s, r);
 }
 
 static void reader_dispose(reader *r)
@@ -679,6 +748,11 @@ static void reader_dispose(reader *r)
 		aws_pool_dispose(&r->projects[i].project.pool);
 		aws_pool_dispose(&r->projects[i].pipeline.pool);
 	}
+	for (i = 0; r->stacks && i < r->d->n_stacks; i++) {
+		aws_pool_dispose(&r->stacks[i].list.pool);
+		aws_pool_dispose(&r->stacks[i].tmpl.pool);
+	}
+	fcc_free(r->stacks);
 	for (i = 0; r->pdesc && i < r->npmatch; i++)
 		aws_pool_dispose(&r->pdesc[i].pool);
 	for (i = 0; r->consdesc && i < r->cons.n; i++)
@@ -720,7 +794,8 @@ int state_read(state_snapshot *out, aws_ctx *ctx, const desired *d,
 	r.head_absent = fcc_calloc(d->n_objects + 1, sizeof *r.head_absent);
 	r.roles = fcc_calloc(d->n_roles + 1, sizeof *r.roles);
 	r.projects = fcc_calloc(d->n_instances + 1, sizeof *r.projects);
-	if (!r.heads || !r.head_absent || !r.roles || !r.projects) {
+	r.stacks = fcc_calloc(d->n_stacks + 1, sizeof *r.stacks);
+	if (!r.heads || !r.head_absent || !r.roles || !r.projects || !r.stacks) {
 		rc = fcc_err_set(e, FCC_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -743,6 +818,118 @@ out:
 	reader_dispose(&r);
 	if (rc)
 		state_dispose(out);
+	return rc;
+}
+
+/* ---- change-set previews of the stacks fcc owns ---- */
+
+/* cfn_deploy_preview with the stack's tags (kv_tags → aws_tag). */
+static int stack_tags_preview(cfn_deploy_input *in, const desired_stack *ds,
+			      cfn_deploy_result *res, aws_ctx *ctx, const cfn_deploy_hooks *hooks,
+			      aws_error *ae)
+{
+	aws_tag *tags = fcc_calloc(ds->tags.n + 1, sizeof *tags);
+	size_t i;
+	int rc;
+
+	if (!tags) {
+		memset(res, 0, sizeof *res);
+		fcc_err_set(&ae->err, FCC_ENOMEM, "out of memory");
+		return FCC_ENOMEM;
+	}
+	for (i = 0; i < ds->tags.n; i++) {
+		tags[i].key = ds->tags.v[i].key;
+		tags[i].value = ds->tags.v[i].value;
+	}
+	in->tags = tags;
+	in->ntags = ds->tags.n;
+	rc = cfn_deploy_preview(res, ctx, in, hooks, ae);
+	fcc_free(tags);
+	return rc;
+}
+
+static int dupn(char **out, const char *s)
+{
+	*out = NULL;
+	return s && !(*out = fcc_strdup(s)) ? FCC_ENOMEM : FCC_OK;
+}
+
+static int record_preview(state_stack *st, const cfn_deploy_result *res)
+{
+	size_t i, j;
+	int rc = FCC_OK;
+
+	st->previewed = 1;
+	st->preview_no_changes = res->outcome == CFN_DEPLOY_NOOP;
+	for (i = 0; rc == FCC_OK && i < res->nchanges; i++) {
+		const cfn_change *c = &res->changes[i];
+		state_stack_change *sc = state_stack_add_change(st);
+		if (!sc)
+			return FCC_ENOMEM;
+		if ((rc = dupn(&sc->action, c->action ? c->action : "Modify")) ||
+		    (rc = dupn(&sc->logical_id, c->logical_id ? c->logical_id : "?")) ||
+		    (rc = dupn(&sc->resource_type, c->resource_type)) ||
+		    (rc = dupn(&sc->replacement, c->replacement)))
+			return rc;
+		for (j = 0; rc == FCC_OK && j < c->ntargets; j++)
+			rc = kv_strs_push(&sc->targets, c->targets[j]);
+	}
+	return rc;
+}
+
+int state_read_stack_previews(state_snapshot *s, aws_ctx *ctx, const desired *d,
+			      const cfn_deploy_hooks *hooks, unsigned *calls, fcc_err *e)
+{
+	size_t i, k;
+	int rc = FCC_OK;
+
+	for (i = 0; rc == FCC_OK && i < d->n_stacks; i++) {
+		const desired_stack *ds = &d->stacks[i];
+		state_stack *st = NULL;
+		cfn_deploy_input in;
+		cfn_deploy_result res;
+		aws_error ae;
+		char token[64];
+
+		for (k = 0; k < s->n_stacks; k++)
+			if (strcmp(s->stacks[k].name, ds->name) == 0)
+				st = &s->stacks[k];
+		if (!st || !st->present || !st->status || !cfn_deploy_status_updatable(st->status) ||
+		    cfn_deploy_status_kind(st->status) == CFN_STATUS_REVIEW ||
+		    !diff_stack_differs(ds, st) || st->previewed)
+			continue;
+		if (!ds->body)
+			return fcc_err_set(e, FCC_EUSAGE, "previewing cfn-stack:%s: its template "
+							  "is not loaded",
+					   ds->name);
+		/* the plan's change set: one name per build ("plan-" keeps it apart
+		 * from apply's, which is derived from the plan and the step) */
+		snprintf(token, sizeof token, "plan-%.40s", d->manifest_sha256);
+		memset(&in, 0, sizeof in);
+		in.stack_name = ds->name;
+		in.token = token;
+		in.template_body = ds->body;
+		in.tags = NULL;
+		in.description = "fcc plan preview (deleted, never executed)";
+		aws_error_clear(&ae);
+		rc = stack_tags_preview(&in, ds, &res, ctx, hooks, &ae);
+		if (calls)
+			(*calls)++;
+		if (rc == FCC_OK) {
+			if ((rc = record_preview(st, &res)) != FCC_OK)
+				fcc_err_set(e, rc, "out of memory");
+		} else if (rc == FCC_ERROR && res.outcome == CFN_DEPLOY_FAILED) {
+			/* the change set failed: a plan error, not a failed read */
+			st->previewed = 1;
+			if ((rc = dupn(&st->preview_error, res.status_reason ? res.status_reason
+									     : ae.err.msg)))
+				fcc_err_set(e, rc, "out of memory");
+		} else {
+			fcc_err_set(e, rc, "previewing cfn-stack:%s: %s", ds->name,
+				    ae.err.msg[0] ? ae.err.msg : fcc_err_name(rc));
+		}
+		cfn_deploy_result_dispose(&res);
+	}
 	return rc;
 }
 

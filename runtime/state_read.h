@@ -23,6 +23,7 @@
  *                 parameters, which the list does not carry)
  *   HeadObject (other objects), GetRole + ListAttachedRolePolicies,
  *   DescribeProject + DescribePipeline(sagemaker-<project>): one step each
+ *   DescribeStacks + GetTemplate(Original) of each stack fcc owns: one step
  *
  * so three round trips at most (STATE_READ_CHAIN). Every observation is
  * recorded, absent ones included, so a plan's fingerprints cover them.
@@ -34,6 +35,7 @@
 
 #include "compiler/base/err.h"
 #include "runtime/aws.h"
+#include "runtime/cfn_deploy.h"
 #include "runtime/desired.h"
 #include "runtime/state.h"
 
@@ -66,6 +68,20 @@ typedef struct state_read_options {
  * 403): ... [request id ...]"); `out` is then disposed. */
 int state_read(state_snapshot *out, aws_ctx *ctx, const desired *d,
 	       const state_read_options *opt, fcc_err *e);
+
+/* After state_read: for each stack fcc owns that exists, accepts an update
+ * and differs from the build (diff_stack_differs), preview the update with
+ * cfn_deploy_preview — a change set of type UPDATE created, described and
+ * deleted, never executed — and record its resource changes in the snapshot
+ * (state_stack.changes, previewed). A stack with the same template bytes
+ * and tags costs no call at all. The change-set name is derived from the
+ * manifest's sha256 (a plan of the same build reuses the name). `hooks` may
+ * be NULL (cfn_deploy's defaults). A failed preview (the change set FAILED)
+ * is recorded in preview_error, for the diff to report; FCC_OK then. AWS and
+ * local failures: their code, `e` naming the stack. `calls` (may be NULL)
+ * is incremented by the number of previews run. */
+int state_read_stack_previews(state_snapshot *s, aws_ctx *ctx, const desired *d,
+			      const cfn_deploy_hooks *hooks, unsigned *calls, fcc_err *e);
 
 /* The virtual-hosted-style HTTPS URL of s3://bucket/key in `region`, as
  * CloudFormation's TemplateURL wants it. Caller frees; NULL on ENOMEM. */

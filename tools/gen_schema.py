@@ -213,6 +213,10 @@ def sections():
                        examples=["sagemaker-us-east-1-111122223333"]),
         "prefix": text("Key prefix for everything fcc uploads; defaults to project.name. No "
                        "leading or trailing /, no //.", pattern=PREFIX_RE, max_len=512),
+        "create_bucket": boolean("fcc creates and owns the bucket through a CloudFormation "
+                                 "stack fcc-<project.name>[-<env>]-artifacts (Retain, SSE-S3, "
+                                 "public access blocked, versioned). Default: the bucket "
+                                 "already exists.", False),
     }, required=["bucket"])
     data = array("Files uploaded to the artifacts bucket (step 1). Keys must be unique.", obj(
         "One data file.", {

@@ -3,6 +3,7 @@
  */
 #include "runtime/aws/cfn.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "compiler/base/alloc.h"
@@ -79,6 +80,38 @@ out:
 	return rc;
 }
 
+/* ResourceChange.Details[].Target into c->targets ("Properties.X" or the
+ * attribute), each once. Out of memory shows in p->oom. */
+static void details(aws_pool *p, cfn_change *c, const xmlNode *rc_)
+{
+	const xmlNode *d;
+
+	for (d = aws_xml_find(rc_, "Details/member"); d; d = aws_xml_next(d)) {
+		const char *attr = aws_xml_str(p, d, "Target/Attribute");
+		const char *name = aws_xml_str(p, d, "Target/Name");
+		char buf[512];
+		const char *t;
+		const char **slot;
+		size_t i;
+		int dup = 0;
+
+		if (!attr)
+			continue;
+		if (strcmp(attr, "Properties") == 0 && name)
+			snprintf(buf, sizeof buf, "Properties.%s", name);
+		else
+			snprintf(buf, sizeof buf, "%s", attr);
+		for (i = 0; i < c->ntargets; i++)
+			dup |= strcmp(c->targets[i], buf) == 0;
+		if (dup)
+			continue;
+		if (!(t = aws_pool_strdup(p, buf)) || !(slot = AWS_PUSH(p, c->targets, c->ntargets,
+									c->tcap)))
+			return;
+		*slot = t;
+	}
+}
+
 int cfn_describe_change_set(cfn_change_set *out, aws_ctx *ctx, const char *change_set,
 			    const char *stack_name, aws_error *ae)
 {
@@ -124,6 +157,7 @@ int cfn_describe_change_set(cfn_change_set *out, aws_ctx *ctx, const char *chang
 			c->physical_id = aws_xml_str(p, rc_, "PhysicalResourceId");
 			c->resource_type = aws_xml_str(p, rc_, "ResourceType");
 			c->replacement = aws_xml_str(p, rc_, "Replacement");
+			details(p, c, rc_);
 		}
 		next = aws_xml_str(p, r, "NextToken");
 		xmlFreeDoc(doc);
@@ -488,6 +522,63 @@ int cfn_validate_template_submit(cfn_validation *out, aws_ctx *ctx, const char *
 	aws_query_add(&q, "TemplateURL", url);
 	rc = aws_query_submit(ctx, &aws_svc_cloudformation, "ValidateTemplate", &q, NULL,
 			      each_validation, out, done, payload, e);
+	aws_query_dispose(&q);
+	return rc;
+}
+
+/* ---- asynchronous DescribeStacks / GetTemplate (the state reader's wave) ---- */
+
+static int each_stacks(void *payload, const xmlNode *result, const char **next)
+{
+	cfn_stack_list *out = payload;
+	const xmlNode *m;
+
+	for (m = aws_xml_find(result, "Stacks/member"); m; m = aws_xml_next(m)) {
+		cfn_stack *s = AWS_PUSH(&out->pool, out->items, out->n, out->cap);
+		if (!s)
+			break;
+		read_stack(s, &out->pool, m);
+	}
+	*next = aws_xml_str(&out->pool, result, "NextToken");
+	return out->pool.oom ? FCC_ENOMEM : FCC_OK;
+}
+
+int cfn_describe_stacks_submit(cfn_stack_list *out, aws_ctx *ctx, const char *stack_name,
+			       aws_finish_fn done, void *payload, fcc_err *e)
+{
+	aws_query q;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	aws_query_init(&q, &aws_svc_cloudformation, "DescribeStacks");
+	aws_query_add(&q, "StackName", stack_name);
+	rc = aws_query_submit(ctx, &aws_svc_cloudformation, "DescribeStacks", &q, "NextToken",
+			      each_stacks, out, done, payload, e);
+	aws_query_dispose(&q);
+	return rc;
+}
+
+static int each_template(void *payload, const xmlNode *result, const char **next)
+{
+	cfn_template *out = payload;
+
+	(void)next;
+	out->body = aws_xml_str(&out->pool, result, "TemplateBody");
+	return out->pool.oom ? FCC_ENOMEM : FCC_OK;
+}
+
+int cfn_get_template_submit(cfn_template *out, aws_ctx *ctx, const char *stack_name,
+			    const char *stage, aws_finish_fn done, void *payload, fcc_err *e)
+{
+	aws_query q;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	aws_query_init(&q, &aws_svc_cloudformation, "GetTemplate");
+	aws_query_add(&q, "StackName", stack_name);
+	aws_query_add(&q, "TemplateStage", stage);
+	rc = aws_query_submit(ctx, &aws_svc_cloudformation, "GetTemplate", &q, NULL,
+			      each_template, out, done, payload, e);
 	aws_query_dispose(&q);
 	return rc;
 }

@@ -52,6 +52,11 @@ typedef struct cfn_change {
 	const char *physical_id;
 	const char *resource_type;
 	const char *replacement;      /* True, False, Conditional */
+	/* What changes: Details[].Target — "Properties.<Name>" for a property,
+	 * else the attribute ("Tags", "Metadata", ...); no duplicates, in
+	 * CloudFormation's order. */
+	const char **targets;
+	size_t ntargets, tcap;
 } cfn_change;
 
 typedef struct cfn_change_set {
@@ -101,6 +106,13 @@ typedef struct cfn_stack_list {
  * A missing stack is FCC_ENOTFOUND. */
 int cfn_describe_stacks(cfn_stack_list *out, aws_ctx *ctx, const char *stack_name, aws_error *ae);
 
+/* The same queued on `ctx` (every page): `out` is filled by the time `done`
+ * runs from aws_run() with ae->err.code FCC_OK; a missing stack is
+ * FCC_ENOTFOUND there. Returns FCC_OK, or an error in `e` and `done` is
+ * never called. Dispose out->pool either way. */
+int cfn_describe_stacks_submit(cfn_stack_list *out, aws_ctx *ctx, const char *stack_name,
+			       aws_finish_fn done, void *payload, fcc_err *e);
+
 typedef struct cfn_stack_event {
 	const char *event_id, *stack_id, *stack_name, *logical_id, *physical_id, *resource_type;
 	const char *status, *status_reason;
@@ -136,6 +148,10 @@ typedef struct cfn_template {
  * or NULL). */
 int cfn_get_template(cfn_template *out, aws_ctx *ctx, const char *stack_name,
 		     const char *change_set, const char *stage, aws_error *ae);
+
+/* GetTemplate of a stack queued on `ctx` (as cfn_describe_stacks_submit). */
+int cfn_get_template_submit(cfn_template *out, aws_ctx *ctx, const char *stack_name,
+			    const char *stage, aws_finish_fn done, void *payload, fcc_err *e);
 
 typedef struct cfn_template_parameter {
 	const char *key, *default_value, *description;

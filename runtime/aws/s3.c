@@ -297,3 +297,145 @@ out:
 	fcc_buf_dispose(&path);
 	return rc;
 }
+
+/* ---- bucket-level calls: versions, version deletes, the bucket itself ---- */
+
+static int bucket_call(aws_ctx *ctx, const char *bucket, const char *op, const char *method,
+		       const char *path, const char *query, http_response *r, aws_error *ae)
+{
+	aws_request req;
+
+	memset(&req, 0, sizeof req);
+	req.svc = &aws_svc_s3;
+	req.operation = op;
+	req.method = method;
+	req.path = path;
+	req.query = query;
+	req.bucket = bucket;
+	return aws_call(ctx, &req, r, ae);
+}
+
+static int qparam(fcc_buf *q, const char *k, const char *v)
+{
+	if (!v)
+		return FCC_OK;
+	if ((q->len && fcc_buf_putc(q, '&')) || fcc_buf_puts(q, k) || fcc_buf_putc(q, '='))
+		return FCC_ENOMEM;
+	return aws_percent_encode(q, v, strlen(v), 0);
+}
+
+int s3_list_object_versions(s3_version_list *out, aws_ctx *ctx, const char *bucket,
+			    const char *prefix, size_t max, aws_error *ae)
+{
+	aws_pool *p = &out->pool;
+	char *key_marker = NULL, *vid_marker = NULL;
+	unsigned page;
+	int rc = FCC_OK;
+
+	memset(out, 0, sizeof *out);
+	aws_error_clear(ae);
+	for (page = 0; page < AWS_MAX_PAGES; page++) {
+		http_response r;
+		fcc_buf q;
+		xmlDoc *doc = NULL;
+		const xmlNode *root, *n;
+		fcc_err pe;
+		const char *trunc, *v;
+
+		fcc_buf_init(&q, 64 * 1024);
+		http_response_init(&r);
+		/* the canonical query is sorted: keep the keys in that order */
+		if (qparam(&q, "key-marker", key_marker) || qparam(&q, "prefix", prefix) ||
+		    qparam(&q, "version-id-marker", vid_marker) || qparam(&q, "versions", "")) {
+			fcc_buf_dispose(&q);
+			rc = fcc_err_set(&ae->err, FCC_ENOMEM, "S3 ListObjectVersions: out of memory");
+			break;
+		}
+		rc = bucket_call(ctx, bucket, "ListObjectVersions", "GET", "/", fcc_buf_cstr(&q), &r,
+				 ae);
+		fcc_buf_dispose(&q);
+		if (!rc && aws_xml_parse(&doc, r.body.data ? r.body.data : "", r.body.len, &pe))
+			rc = fcc_err_set(&ae->err, FCC_EPARSE, "S3 ListObjectVersions: %s", pe.msg);
+		http_response_dispose(&r);
+		if (rc) {
+			xmlFreeDoc(doc);
+			break;
+		}
+		root = xmlDocGetRootElement(doc);
+		for (n = root ? root->children : NULL; n; n = n->next) {
+			s3_version *sv;
+			int marker;
+			if (n->type != XML_ELEMENT_NODE)
+				continue;
+			marker = strcmp((const char *)n->name, "DeleteMarker") == 0;
+			if (!marker && strcmp((const char *)n->name, "Version") != 0)
+				continue;
+			if (max && out->n >= max) {
+				out->truncated = 1;
+				break;
+			}
+			if (!(sv = AWS_PUSH(p, out->items, out->n, out->cap)))
+				break;
+			sv->key = aws_xml_str(p, n, "Key");
+			sv->version_id = aws_xml_str(p, n, "VersionId");
+			sv->delete_marker = marker;
+		}
+		trunc = root ? aws_xml_str(p, root, "IsTruncated") : NULL;
+		fcc_free(key_marker);
+		fcc_free(vid_marker);
+		key_marker = vid_marker = NULL;
+		if (root && (v = aws_xml_str(p, root, "NextKeyMarker")))
+			key_marker = fcc_strdup(v);
+		if (root && (v = aws_xml_str(p, root, "NextVersionIdMarker")))
+			vid_marker = fcc_strdup(v);
+		xmlFreeDoc(doc);
+		if (p->oom) {
+			rc = fcc_err_set(&ae->err, FCC_ENOMEM, "S3 ListObjectVersions: out of memory");
+			break;
+		}
+		if (out->truncated || !trunc || strcmp(trunc, "true") != 0 || !key_marker)
+			break;
+	}
+	fcc_free(key_marker);
+	fcc_free(vid_marker);
+	if (rc)
+		aws_pool_dispose(p);
+	return rc;
+}
+
+int s3_delete_object_version(aws_ctx *ctx, const char *bucket, const char *key,
+			     const char *version_id, aws_error *ae)
+{
+	http_response r;
+	fcc_buf path, q;
+	int rc;
+
+	aws_error_clear(ae);
+	http_response_init(&r);
+	fcc_buf_init(&q, 4096);
+	if ((rc = key_path(&path, key, "DeleteObject", ae)))
+		goto out;
+	if (qparam(&q, "versionId", version_id)) {
+		rc = fcc_err_set(&ae->err, FCC_ENOMEM, "S3 DeleteObject: out of memory");
+		goto out;
+	}
+	rc = bucket_call(ctx, bucket, "DeleteObject", "DELETE", path.data,
+			 version_id ? fcc_buf_cstr(&q) : NULL, &r, ae);
+out:
+	fcc_buf_dispose(&path);
+	fcc_buf_dispose(&q);
+	http_response_dispose(&r);
+	return rc;
+}
+
+int s3_delete_bucket(aws_ctx *ctx, const char *bucket, aws_error *ae)
+{
+	http_response r;
+	int rc;
+
+	aws_error_clear(ae);
+	http_response_init(&r);
+	rc = bucket_call(ctx, bucket, "DeleteBucket", "DELETE", "/", NULL, &r, ae);
+	http_response_dispose(&r);
+	return rc;
+}

@@ -61,6 +61,32 @@ int s3_get_object(s3_object_info *out, aws_ctx *ctx, const char *bucket, const c
 int s3_delete_object(aws_ctx *ctx, const char *bucket, const char *key, const char *if_match,
 		     aws_error *ae);
 
+/* One object version or delete marker (ListObjectVersions). */
+typedef struct s3_version {
+	const char *key, *version_id; /* version_id "null" in an unversioned bucket */
+	int delete_marker;
+} s3_version;
+
+typedef struct s3_version_list {
+	aws_pool pool;
+	s3_version *items;
+	size_t n, cap;
+	int truncated; /* stopped at `max` */
+} s3_version_list;
+
+/* ListObjectVersions of the keys under `prefix` (NULL: all), every page,
+ * at most `max` entries (0: no limit; `truncated` says when more exist).
+ * A missing bucket is FCC_ENOTFOUND (NoSuchBucket). */
+int s3_list_object_versions(s3_version_list *out, aws_ctx *ctx, const char *bucket,
+			    const char *prefix, size_t max, aws_error *ae);
+/* DeleteObject of one version (or delete marker) for good; `version_id`
+ * NULL: the current object (a delete marker in a versioned bucket). */
+int s3_delete_object_version(aws_ctx *ctx, const char *bucket, const char *key,
+			     const char *version_id, aws_error *ae);
+/* DeleteBucket: only an empty bucket (no versions, no delete markers) can
+ * go; else FCC_EAWS BucketNotEmpty (409). */
+int s3_delete_bucket(aws_ctx *ctx, const char *bucket, aws_error *ae);
+
 /* HeadObject queued on `ctx` (aws_submit): `out` is filled by the time
  * `done` runs from aws_run() with ae->err.code FCC_OK; a missing object is
  * FCC_ENOTFOUND there. Returns FCC_OK, or an error in `e` and `done` is never

@@ -946,6 +946,38 @@ class test_cfn(EndpointTest):
         self.assertError("ValidationError", self.cf.describe_stack_drift_detection_status, StackDriftDetectionId=str(uuid.uuid4()))
         self.assertError("ValidationError", client("cloudformation", validate=False).detect_stack_drift)
 
+    def test_execute_change_set_and_seeded_failure(self):
+        # ExecuteChangeSet is answered by fccext: moto's execution unless a failure is seeded
+        stack = uniq("fcc-fail-")
+        body = TEMPLATE.replace("PLACEHOLDER", stack)
+        status, _ = test_route("/__fcc/cloudformation/fail", {
+            "StackName": stack, "LogicalResourceId": "Bucket", "Reason": "bucket already exists"})
+        self.assertEqual(status, 200)
+        cs = self.cf.create_change_set(StackName=stack, ChangeSetName="c1", ChangeSetType="CREATE",
+                                       TemplateBody=body)
+        self.cf.execute_change_set(ChangeSetName="c1", StackName=stack, ClientRequestToken="tok-1")
+        self.assertEqual(self.cf.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"],
+                         "ROLLBACK_COMPLETE")
+        events = self.cf.describe_stack_events(StackName=stack)["StackEvents"]
+        failed = [e for e in events if e["ResourceStatus"] == "CREATE_FAILED"]
+        self.assertEqual([(e["LogicalResourceId"], e["ResourceType"], e["ResourceStatusReason"])
+                          for e in failed], [("Bucket", "AWS::S3::Bucket", "bucket already exists")])
+        self.assertEqual(events[0]["ResourceStatus"], "ROLLBACK_COMPLETE")  # newest first
+        self.assertEqual(self.cf.describe_change_set(ChangeSetName=cs["Id"])["ExecutionStatus"],
+                         "EXECUTE_FAILED")
+        self.assertError("InvalidChangeSetStatus", self.cf.execute_change_set, ChangeSetName=cs["Id"])
+        # the failure was used up: after deleting the stack, the same create succeeds
+        self.cf.delete_stack(StackName=stack)
+        cs = self.cf.create_change_set(StackName=stack, ChangeSetName="c2", ChangeSetType="CREATE",
+                                       TemplateBody=body)
+        self.cf.execute_change_set(ChangeSetName=cs["Id"])
+        self.assertEqual(self.cf.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"],
+                         "CREATE_COMPLETE")
+        self.assertError("ChangeSetNotFound", self.cf.execute_change_set, ChangeSetName="no-such-cs",
+                         StackName=stack)
+        status, _ = test_route("/__fcc/cloudformation/fail", {"StackName": stack})
+        self.assertEqual(status, 400)
+
 
 # ======================================================================= S3, IAM, STS
 

@@ -11,7 +11,8 @@
 #include "testutil.h"
 
 const char *const pf_scenarios[] = {"empty-account", "in-place",    "trust-removed",
-				    "seed-changed",  "tag-changed", "extra-principal", NULL};
+				    "seed-changed",  "tag-changed", "extra-principal",
+				    "stack-updated", NULL};
 
 void pf_load(desired *d, state_snapshot *s, const char *name)
 {

@@ -31,6 +31,8 @@
 #include "compiler/build.h"
 #include "compiler/emit_zip.h"
 #include "runtime/apply.h"
+#include "runtime/apply_stack.h"
+#include "runtime/aws/s3.h"
 #include "runtime/cli/aws/aws_opts.h"
 #include "runtime/cli/cli.h"
 #include "runtime/aws/sagemaker.h"
@@ -245,6 +247,8 @@ static void on_step(void *payload, const apply_result *r)
 	char line[1200];
 	fcc_buf b;
 
+	if (strcmp(st->kind, "cfn-stack") == 0)
+		return; /* the stack phase reports its own steps */
 	switch (r->status) {
 	case APPLY_RUNNING:
 		snprintf(line, sizeof line, "%s %s", plan_action_name(st->action), st->kind);
@@ -295,6 +299,258 @@ static void on_stack_event(void *payload, const apply_result *r, const char *sta
 	pe.time_ms = ev->timestamp * 1000;
 	progress_stack_event(g->pg, r->step->address, &pe);
 	fcc_buf_dispose(&name);
+}
+
+/* ---- the stacks fcc owns (apply_stack.h): self-contained, called from
+ * run_cmd at three points: before the lock (the first apply makes the
+ * bucket the lock lives in), before the graph (updates), and after a
+ * destroy --purge (the stack, then the bucket) ---- */
+
+typedef struct stack_glue {
+	progress *pg;
+	const char *address; /* the stack step being run */
+	char addr[300];
+} stack_glue;
+
+static void stack_event(void *payload, const cfn_stack_event *ev)
+{
+	stack_glue *g = payload;
+	char line[1200];
+
+	snprintf(line, sizeof line, "%s %s %s%s%s", ev->logical_id ? ev->logical_id : "?",
+		 ev->resource_type ? ev->resource_type : "", ev->status ? ev->status : "",
+		 ev->status_reason && *ev->status_reason ? ": " : "",
+		 ev->status_reason ? ev->status_reason : "");
+	progress_update(g->pg, g->address, line);
+}
+
+static int stack_changes(void *payload, const cfn_change_set *cs)
+{
+	stack_glue *g = payload;
+	char line[1200];
+	size_t i, j;
+
+	for (i = 0; i < cs->nchanges; i++) {
+		const cfn_change *c = &cs->changes[i];
+		int n = snprintf(line, sizeof line, "change set %s: %s %s (%s)%s%s",
+				 cs->name ? cs->name : "", c->action ? c->action : "?",
+				 c->logical_id ? c->logical_id : "?",
+				 c->resource_type ? c->resource_type : "",
+				 c->replacement ? " replacement " : "",
+				 c->replacement ? c->replacement : "");
+		for (j = 0; j < c->ntargets && n > 0 && (size_t)n < sizeof line; j++)
+			n += snprintf(line + n, sizeof line - (size_t)n, "%s%s", j ? ", " : ": ",
+				      c->targets[j]);
+		progress_update(g->pg, g->address, line);
+	}
+	return 0; /* the plan was approved: execute */
+}
+
+static void stack_start(void *payload, const char *address, const char *message)
+{
+	stack_glue *g = payload;
+
+	snprintf(g->addr, sizeof g->addr, "%s", address);
+	g->address = g->addr;
+	progress_start(g->pg, g->address, message);
+}
+
+static void stack_end(void *payload, const char *address, int ok, int changed,
+		      const char *message)
+{
+	stack_glue *g = payload;
+
+	if (ok)
+		progress_finish(g->pg, address, changed, message);
+	else
+		progress_fail(g->pg, address, message);
+}
+
+static void stack_hooks(cfn_deploy_hooks *dh, apply_stack_hooks *h, stack_glue *g)
+{
+	memset(dh, 0, sizeof *dh);
+	memset(h, 0, sizeof *h);
+	dh->cancelled = lock_cancelled;
+	dh->on_event = stack_event;
+	dh->on_changes = stack_changes;
+	dh->payload = g;
+	/* CloudFormation takes minutes; the tests' endpoint answers at once */
+	if (getenv("FCC_CFN_POLL_MS"))
+		dh->poll_first_ms = dh->poll_max_ms = strtol(getenv("FCC_CFN_POLL_MS"), NULL, 10);
+	h->deploy = dh;
+	h->on_start = stack_start;
+	h->on_end = stack_end;
+	h->payload = g;
+}
+
+/* Before the lock: when the spec makes the artifacts bucket and its stack
+ * does not exist yet (or only a failed first create / a change set left
+ * it), deploy it now — the lock is an object in that bucket. A stack that
+ * exists in a settled status costs one DescribeStacks and is left to the
+ * plan. CLI_OK or CLI_FAIL (reported). */
+static int ask_yes(void);
+
+static int stacks_before_lock(aws_ctx *ctx, const desired *d, progress_mode mode, int approved)
+{
+	const desired_stack *ds = desired_stack_of_purpose(d, DESIRED_STACK_ARTIFACTS);
+	cfn_deploy_hooks dh;
+	apply_stack_hooks h;
+	stack_glue g;
+	progress_options po;
+	cfn_stack_list sl;
+	aws_error ae;
+	fcc_err e;
+	int rc, changed = 0;
+
+	if (!ds)
+		return CLI_OK;
+	aws_error_clear(&ae);
+	rc = cfn_describe_stacks(&sl, ctx, ds->name, &ae);
+	if (rc && rc != FCC_ENOTFOUND) {
+		say("reading cfn-stack:%s: %s\n", ds->name, ae.err.msg);
+		return CLI_FAIL;
+	}
+	if (!rc && sl.n && sl.items[0].status &&
+	    cfn_deploy_status_updatable(sl.items[0].status)) {
+		aws_pool_dispose(&sl.pool);
+		return CLI_OK; /* it exists: the plan updates it under the lock */
+	}
+	aws_pool_dispose(&sl.pool);
+	/* this happens before the plan is shown: ask for it on its own */
+	if (!approved) {
+		if (!isatty(STDIN_FILENO)) {
+			say("stack %s (the artifacts bucket %s) must be created before the apply lock "
+			    "can be taken: pass --auto-approve or apply a saved plan "
+			    "(fcc plan -o FILE)\n",
+			    ds->name, ds->bucket);
+			return CLI_FAIL;
+		}
+		printf("fcc apply: the artifacts bucket %s does not exist yet: stack %s (%s) is "
+		       "created first, because the apply lock lives in that bucket.\n",
+		       ds->bucket, ds->name, ds->template_path);
+		fflush(stdout);
+		if (!ask_yes()) {
+			say("cancelled; nothing was changed\n");
+			return CLI_FAIL;
+		}
+	}
+	memset(&po, 0, sizeof po);
+	po.mode = mode;
+	po.out = stderr;
+	po.color = cli_use_color(stderr);
+	memset(&g, 0, sizeof g);
+	fcc_err_clear(&e);
+	if (progress_new(&g.pg, &po, &e) != FCC_OK) {
+		say("%s\n", e.msg);
+		return CLI_FAIL;
+	}
+	stack_hooks(&dh, &h, &g);
+	rc = apply_stack_bootstrap(ctx, d, ds, &h, &changed, &e);
+	progress_free(g.pg);
+	if (rc) {
+		say("%s\n", e.msg);
+		return CLI_FAIL;
+	}
+	return CLI_OK;
+}
+
+/* Before the graph: the plan's cfn-stack steps (under the lock). */
+static int stacks_before_graph(aws_ctx *ctx, const plan *p, const desired *d, progress *pg)
+{
+	cfn_deploy_hooks dh;
+	apply_stack_hooks h;
+	stack_glue g;
+	fcc_err e;
+
+	if (!apply_stack_pending(p))
+		return CLI_OK;
+	memset(&g, 0, sizeof g);
+	g.pg = pg;
+	stack_hooks(&dh, &h, &g);
+	fcc_err_clear(&e);
+	if (apply_stack_run(ctx, p, d, &h, NULL, &e) != FCC_OK) {
+		say("%s\n", e.msg);
+		return CLI_FAIL;
+	}
+	return CLI_OK;
+}
+
+/* Delete every version and delete marker under `prefix` (what fcc wrote:
+ * a versioned bucket keeps them after DeleteObject), then the bucket when
+ * nothing else is in it; otherwise say what is left. */
+static int purge_bucket(aws_ctx *ctx, const char *bucket, const char *prefix)
+{
+	s3_version_list vl;
+	aws_error ae;
+	size_t i;
+	int rc;
+
+	if ((rc = s3_list_object_versions(&vl, ctx, bucket, prefix, 0, &ae)) == FCC_ENOTFOUND)
+		return CLI_OK; /* no bucket */
+	if (rc) {
+		say("listing s3://%s/%s/: %s\n", bucket, prefix, ae.err.msg);
+		return CLI_FAIL;
+	}
+	for (i = 0; rc == FCC_OK && i < vl.n; i++)
+		if ((rc = s3_delete_object_version(ctx, bucket, vl.items[i].key,
+						   vl.items[i].version_id, &ae)))
+			say("deleting s3://%s/%s (version %s): %s\n", bucket, vl.items[i].key,
+			    vl.items[i].version_id ? vl.items[i].version_id : "-", ae.err.msg);
+	aws_pool_dispose(&vl.pool);
+	if (rc)
+		return CLI_FAIL;
+	if ((rc = s3_list_object_versions(&vl, ctx, bucket, NULL, 1000, &ae))) {
+		say("listing s3://%s: %s\n", bucket, ae.err.msg);
+		return CLI_FAIL;
+	}
+	if (vl.n) {
+		printf("Kept bucket %s: it holds %s%zu object version%s fcc did not upload "
+		       "(delete them and the bucket by hand if they can go).\n",
+		       bucket, vl.truncated ? "more than " : "", vl.n, vl.n == 1 ? "" : "s");
+		aws_pool_dispose(&vl.pool);
+		return CLI_OK;
+	}
+	aws_pool_dispose(&vl.pool);
+	if ((rc = s3_delete_bucket(ctx, bucket, &ae))) {
+		say("deleting bucket %s: %s\n", bucket, ae.err.msg);
+		return CLI_FAIL;
+	}
+	printf("Deleted bucket %s.\n", bucket);
+	return CLI_OK;
+}
+
+/* After destroy --purge ran the graph and released the lock (it lives in
+ * the bucket): DeleteStack with its events, then the bucket. */
+static int stacks_after_purge(aws_ctx *ctx, const plan *p, const desired *d, progress *pg)
+{
+	cfn_deploy_hooks dh;
+	apply_stack_hooks h;
+	stack_glue g;
+	fcc_err e;
+	size_t i;
+	int deleted;
+
+	memset(&g, 0, sizeof g);
+	g.pg = pg;
+	stack_hooks(&dh, &h, &g);
+	for (i = 0; i < p->n_steps; i++) {
+		const plan_step *st = &p->steps[i];
+		const char *name = json_string_value(json_object_get(st->attrs, "stack_name"));
+		const char *bucket = json_string_value(json_object_get(st->attrs, "bucket"));
+		if (strcmp(st->kind, "cfn-stack") != 0 || st->action != PLAN_DELETE || !name)
+			continue;
+		stack_start(&g, st->address, "deleting the stack");
+		fcc_err_clear(&e);
+		if (apply_stack_delete(ctx, name, &dh, &deleted, &e) != FCC_OK) {
+			progress_fail(pg, st->address, e.msg);
+			say("%s\n", e.msg);
+			return CLI_FAIL;
+		}
+		progress_finish(pg, st->address, deleted, "stack deleted");
+		if (bucket && purge_bucket(ctx, bucket, d->prefix) != CLI_OK)
+			return CLI_FAIL;
+	}
+	return CLI_OK;
 }
 
 /* ---- the command ---- */
@@ -579,7 +835,7 @@ static int run_cmd(int argc, char **argv, int destroy)
 	const char *build_dir;
 	char *built = NULL;
 	char cmdline[256], data_dir[4096];
-	int r, rc, status = CLI_FAIL, from_plan_file, locked = 0, have_saved = 0;
+	int r, rc, status = CLI_FAIL, from_plan_file, locked = 0, have_saved = 0, purge_stacks;
 	kv_strs others = {0};
 	size_t i;
 
@@ -642,6 +898,8 @@ static int run_cmd(int argc, char **argv, int destroy)
 		say("cannot install the Ctrl-C handler\n");
 		goto out;
 	}
+	if (!destroy && stacks_before_lock(ctx, &d, mode, a.auto_approve || have_saved) != CLI_OK)
+		goto out;
 	/* the template is validated as plan does it (by its body while it is not
 	 * uploaded), so a saved plan's cfn-validate observation compares */
 	if (read_template(&tmpl, build_dir, d.version.template_path) != FCC_OK) {
@@ -793,8 +1051,15 @@ static int run_cmd(int argc, char **argv, int destroy)
 	ao.on_stack_event = on_stack_event;
 	ao.payload = &g;
 	ao.account = acct.done && !acct.rc ? acct.account : NULL;
+	ao.stacks_done = 1;
+	if (!destroy && stacks_before_graph(ctx, &p, &d, pg) != CLI_OK) {
+		progress_summary(pg);
+		goto out;
+	}
 	rc = apply_run(&rep, ctx, &p, &ao, &e);
-	progress_summary(pg);
+	purge_stacks = destroy && a.purge && rc == FCC_OK && apply_stack_pending(&p);
+	if (!purge_stacks)
+		progress_summary(pg);
 	if (lock_check_interrupt(&e) != FCC_OK) {
 		locked = 0; /* released by lock_check_interrupt */
 		say("%s\n", e.msg);
@@ -815,6 +1080,18 @@ static int run_cmd(int argc, char **argv, int destroy)
 			fcc_buf_dispose(&b);
 		}
 		goto out;
+	}
+	if (purge_stacks) {
+		/* the lock lives in the bucket about to go: release it first */
+		if (locked && lk.held && lock_release(&lk, &e) != FCC_OK) {
+			say("could not release the lock: %s\n", e.msg);
+			goto out;
+		}
+		locked = 0;
+		r = stacks_after_purge(ctx, &p, &d, pg);
+		progress_summary(pg);
+		if (r != CLI_OK)
+			goto out;
 	}
 	printf("%s complete: %zu changed, %zu unchanged in %.1fs.\n", destroy ? "Destroy" : "Apply",
 	       rep.n_ok, rep.n_noop, (double)rep.ms / 1000.0);

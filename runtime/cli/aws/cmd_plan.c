@@ -190,6 +190,7 @@ static const char *env_lookup(const char *name)
  * Diagnostics are printed; returns CLI_OK or CLI_FAIL. */
 static int from_spec(desired *d, char **tmpl, size_t *tmpl_len, const plan_args *a, int color)
 {
+	size_t i;
 	build_options opt;
 	build_result r;
 	fcc_source *src = NULL;
@@ -233,6 +234,12 @@ static int from_spec(desired *d, char **tmpl, size_t *tmpl_len, const plan_args 
 		fprintf(stderr, "fcc plan: %s: %s\n", a->input, e.msg);
 		goto out;
 	}
+	for (i = 0; i < d->n_stacks; i++)
+		if ((f = build_find(&r, d->stacks[i].template_path)) &&
+		    (rc = desired_set_stack_body(d, i, (const char *)f->data, f->len, &e))) {
+			fprintf(stderr, "fcc plan: %s: %s\n", a->input, e.msg);
+			goto out;
+		}
 	if ((f = build_find(&r, d->version.template_path))) {
 		if (!(*tmpl = fcc_malloc(f->len + 1))) {
 			fprintf(stderr, "fcc plan: out of memory\n");
@@ -315,6 +322,7 @@ int cmd_plan(int argc, char **argv)
 	aws_ctx *ctx = NULL;
 	creds_credentials *cr = NULL;
 	state_read_options ro;
+	cfn_deploy_hooks cfh;
 	diff_opts dop;
 	plan_text_opts to;
 	fcc_buf out;
@@ -359,6 +367,16 @@ int cmd_plan(int argc, char **argv)
 	ro.template_len = tmpl_len;
 	ro.calls = &calls;
 	if ((rc = state_read(&s, ctx, &d, &ro, &e))) {
+		fprintf(stderr, "fcc plan: %s\n", e.msg);
+		goto out;
+	}
+	/* the stacks fcc owns whose template differs: a change set each, created,
+	 * described and deleted (never executed) */
+	memset(&cfh, 0, sizeof cfh);
+	/* CloudFormation takes seconds; the tests' endpoint answers at once */
+	if (getenv("FCC_CFN_POLL_MS"))
+		cfh.poll_first_ms = cfh.poll_max_ms = strtol(getenv("FCC_CFN_POLL_MS"), NULL, 10);
+	if ((rc = state_read_stack_previews(&s, ctx, &d, &cfh, &calls, &e))) {
 		fprintf(stderr, "fcc plan: %s\n", e.msg);
 		goto out;
 	}

@@ -1,4 +1,5 @@
-"""cloudformation.py — CloudFormation drift detection for the fcc test endpoint.
+"""cloudformation.py — CloudFormation drift detection and seeded stack failures for the fcc
+test endpoint.
 
 moto 5.2.1 has no drift operations. DetectStackDrift here compares each resource of a moto
 stack (moto.cloudformation.models.cloudformation_backends[account][region]) with nothing at
@@ -6,13 +7,23 @@ all — moto never changes resources behind a stack's back — so every resource
 unless a test marked it drifted through the test-only route POST /__fcc/cloudformation/drift.
 Detection runs synchronously, but the first DescribeStackDriftDetectionStatus reports
 DETECTION_IN_PROGRESS so a poller sees a non-terminal state once.
+
+moto 5.2.1 never fails a resource either ("TODO: handle execution errors and implement
+rollback", moto/cloudformation/models.py execute_change_set): a stack whose create fails,
+rolls back and ends ROLLBACK_COMPLETE cannot happen there. ExecuteChangeSet is therefore
+answered here: moto's own execute_change_set does the work, unless a test seeded a failure
+for the stack through POST /__fcc/cloudformation/fail; the next CREATE execution of that
+stack then writes the events CloudFormation would (stack CREATE_IN_PROGRESS, the resource
+CREATE_IN_PROGRESS then CREATE_FAILED with the reason, stack ROLLBACK_IN_PROGRESS, the
+resource DELETE_COMPLETE, stack ROLLBACK_COMPLETE), creates nothing, and leaves the stack
+ROLLBACK_COMPLETE, as AWS does after a failed first create.
 """
 
 import json
 import uuid
 
 from moto.cloudformation.exceptions import ValidationError as MotoValidationError
-from moto.cloudformation.models import cloudformation_backends
+from moto.cloudformation.models import Event, cloudformation_backends
 
 from .core import ApiError, ext_state, now, paginate, register, register_test_route
 
@@ -25,6 +36,7 @@ class _State:
         self.overrides = {}  # (stack id, logical id) -> seeded drift
         self.detections = {}  # detection id -> dict
         self.results = {}  # stack id -> [resource drift], from the latest detection
+        self.failures = {}  # stack name -> seeded failure of its next CREATE execution
 
 
 def _ctx(account, region):
@@ -149,3 +161,53 @@ def seed_drift(body, account, region):
     seeded["PropertyDifferences"] = diffs
     st.overrides[(stack.stack_id, logical)] = seeded
     return {"StackId": stack.stack_id}
+
+
+def _event(stack, logical, rtype, status, reason=None, physical=""):
+    stack.events.append(Event(stack_id=stack.stack_id, stack_name=stack.name,
+                              logical_resource_id=logical, physical_resource_id=physical,
+                              resource_type=rtype, resource_status=status,
+                              resource_status_reason=reason, resource_properties=None))
+
+
+@register(SVC, "ExecuteChangeSet")
+def execute_change_set(req):
+    be, st = _ctx(req.account, req.region)
+    p = req.params
+    try:
+        cs = be.describe_change_set(p["ChangeSetName"])
+    except MotoValidationError:
+        raise ApiError("ChangeSetNotFound", f"ChangeSet [{p['ChangeSetName']}] does not exist")
+    if cs.execution_status != "AVAILABLE":
+        raise ApiError("InvalidChangeSetStatus",
+                       f"ChangeSet [{cs.change_set_id}] cannot be executed in its current status of [{cs.status}]")
+    failure = st.failures.get(cs.stack_name) if cs.change_set_type == "CREATE" else None
+    if failure is None:
+        be.execute_change_set(p["ChangeSetName"], p.get("StackName"))
+        return {}
+    del st.failures[cs.stack_name]
+    stack = be.stacks[cs.stack_id]
+    logical = failure["LogicalResourceId"]
+    rtype = failure.get("ResourceType", "AWS::S3::Bucket")
+    stack._add_stack_event("CREATE_IN_PROGRESS", resource_status_reason="User Initiated")
+    _event(stack, logical, rtype, "CREATE_IN_PROGRESS")
+    _event(stack, logical, rtype, "CREATE_FAILED", failure["Reason"])
+    stack._add_stack_event("ROLLBACK_IN_PROGRESS",
+                           resource_status_reason="The following resource(s) failed to create: "
+                                                  f"[{logical}]. Rollback requested by user.")
+    _event(stack, logical, rtype, "DELETE_COMPLETE")
+    stack._add_stack_event("ROLLBACK_COMPLETE")
+    stack.status = "ROLLBACK_COMPLETE"
+    stack.template = cs.template
+    cs.execution_status = "EXECUTE_FAILED"
+    return {}
+
+
+@register_test_route("/__fcc/cloudformation/fail")
+def seed_failure(body, account, region):
+    """Test-only: the next CREATE execution of StackName fails on LogicalResourceId."""
+    _, st = _ctx(account, region)
+    if not body.get("StackName") or not body.get("LogicalResourceId") or not body.get("Reason"):
+        raise ApiError(INVALID, "StackName, LogicalResourceId and Reason are required")
+    st.failures[body["StackName"]] = dict(body)
+    return {"StackName": body["StackName"]}
