@@ -11,7 +11,9 @@
 #include "testutil.h"
 
 const char *const pf_scenarios[] = {"empty-account", "in-place",    "trust-removed",
-				    "seed-changed",  "tag-changed", "extra-principal", NULL};
+				    "seed-changed",  "tag-changed", "extra-principal",
+				    "org-shares-absent", "org-shares-in-place", "org-shares-extra",
+				    "org-access-disabled", "patch-shared", NULL};
 
 void pf_load(desired *d, state_snapshot *s, const char *name)
 {
