@@ -18,24 +18,21 @@
 void iam_patch_key(char out[IAM_PATCH_KEY_MAX + 1], const char *project, const char *environment)
 {
 	char hex[FCC_SHA256_HEX_LEN + 1];
-	char name[IAM_PATCH_KEY_MAX * 4];
+	char name[1024];
 	int n;
 
 	n = snprintf(name, sizeof name, "%s%s%s", project ? project : "", environment ? ":" : "",
 		     environment ? environment : "");
-	if (n >= 0 && (size_t)n < sizeof name &&
-	    strlen(IAM_PATCH_PREFIX) + (size_t)n <= IAM_PATCH_KEY_MAX) {
-		snprintf(out, IAM_PATCH_KEY_MAX + 1, "%s%s", IAM_PATCH_PREFIX, name);
+	if (n >= 0 && strlen(IAM_PATCH_PREFIX) + (size_t)n <= IAM_PATCH_KEY_MAX) {
+		memcpy(out, IAM_PATCH_PREFIX, strlen(IAM_PATCH_PREFIX));
+		memcpy(out + strlen(IAM_PATCH_PREFIX), name, (size_t)n + 1);
 		return;
 	}
-	/* too long for a tag key: a hash names the project just as uniquely */
-	fcc_buf b;
-	fcc_buf_init(&b, 1 << 12);
-	if (fcc_buf_printf(&b, "%s%s%s", project ? project : "", environment ? ":" : "",
-			   environment ? environment : "") != FCC_OK ||
-	    fcc_sha256_hex(hex, b.data, b.len) != FCC_OK)
-		fcc_sha256_hex(hex, name, strlen(name)); /* OOM only: the truncated name */
-	fcc_buf_dispose(&b);
+	/* too long for a tag key: a hash names the project just as uniquely.
+	 * Spec names are far shorter than `name` (project names are at most 32
+	 * characters), so the hash is of the whole name. */
+	if (fcc_sha256_hex(hex, name, strlen(name)) != FCC_OK)
+		memset(hex, '0', sizeof hex - 1), hex[sizeof hex - 1] = '\0';
 	snprintf(out, IAM_PATCH_KEY_MAX + 1, "%s%s", IAM_PATCH_PREFIX, hex);
 }
 
