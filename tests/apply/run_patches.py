@@ -202,6 +202,28 @@ class OrgShares(unittest.TestCase):
         self.assertEqual([p for p in ra.boto("servicecatalog").list_portfolios()["PortfolioDetails"]
                           if p["DisplayName"] == ra.PORTFOLIO], [])
 
+    def test_share_followed_while_in_progress_and_error_reported(self):
+        ra.post(ra.EP + "/__fcc/servicecatalog/next-share", json.dumps({"Describes": 2}).encode())
+        r = ra.fcc(apply_build(self.ws.build))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        ops = [ra.operation(q) for q in ra.proxy_log()["requests"]]
+        # one share polled through two IN_PROGRESS answers (FCC_APPLY_POLL_MS), the other once
+        self.assertEqual(ops.count("DescribePortfolioShareStatus"), 4)
+        r = ra.fcc(["plan", self.ws.build, "--endpoint-url", ra.EP, "--detailed-exitcode"])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_share_error_fails_the_step(self):
+        ra.post(ra.EP + "/__fcc/servicecatalog/next-share",
+                json.dumps({"Error": "the organization is being changed"}).encode())
+        r = ra.fcc(apply_build(self.ws.build))
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertRegex(r.stdout + r.stderr,
+                         r"portfolio share share-[a-z0-9]+ with o-[a-z0-9]+ is ERROR: "
+                         r"OrganizationShareFailed: the organization is being changed")
+        # the rerun shares it
+        r = ra.fcc(apply_build(self.ws.build))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
 
 if __name__ == "__main__":
     mod = sys.modules[__name__]

@@ -302,6 +302,23 @@ class test_sc_org_share(EndpointTest):
             PortfolioId=pid, OrganizationNode={"Type": "ORGANIZATIONAL_UNIT", "Value": ou})["PortfolioShareToken"])
         sc.delete_portfolio(Id=pid)
 
+    def test_seeded_delay_and_error(self):
+        org_id, ou = self.make_org()
+        sc = self.sc()
+        sc.enable_aws_organizations_access()
+        pid = self.portfolio(sc=sc)
+        self.assertEqual(test_route("/__fcc/servicecatalog/next-share", {"Account": self.account, "Describes": 2})[0], 200)
+        tok = sc.create_portfolio_share(PortfolioId=pid, OrganizationNode={"Type": "ORGANIZATION", "Value": org_id})["PortfolioShareToken"]
+        got = [sc.describe_portfolio_share_status(PortfolioShareToken=tok)["Status"] for _ in range(3)]
+        self.assertEqual(got, ["IN_PROGRESS", "IN_PROGRESS", "COMPLETED"])
+        test_route("/__fcc/servicecatalog/next-share", {"Account": self.account, "Error": "OU is being moved"})
+        tok = sc.create_portfolio_share(PortfolioId=pid, OrganizationNode={"Type": "ORGANIZATIONAL_UNIT", "Value": ou})["PortfolioShareToken"]
+        st = sc.describe_portfolio_share_status(PortfolioShareToken=tok)
+        self.assertEqual(st["Status"], "ERROR")
+        self.assertEqual(st["ShareDetails"]["ShareErrors"],
+                         [{"Accounts": [], "Message": "OU is being moved", "Error": "OrganizationShareFailed"}])
+        self.assertEqual(sc.list_organization_portfolio_access(PortfolioId=pid, OrganizationNodeType="ORGANIZATIONAL_UNIT")["OrganizationNodes"], [])
+
     def test_nodes_validated_and_paginated(self):
         org_id, ou = self.make_org()
         sc = self.sc()

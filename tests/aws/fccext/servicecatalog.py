@@ -30,7 +30,7 @@ import time
 from moto.organizations.models import organizations_backends
 from moto.servicecatalog.models import Portfolio, servicecatalog_backends
 
-from .core import ApiError, TokenStore, ext_state, new_id, now, paginate, register
+from .core import ApiError, TokenStore, ext_state, new_id, now, paginate, register, register_test_route
 
 SVC = "servicecatalog"
 INVALID = "InvalidParametersException"
@@ -51,7 +51,8 @@ class _State:
         self.view_ids = {}  # product id -> prodview id
         self.org_access = "DISABLED"  # GetAWSOrganizationsAccessStatus
         self.org_shares = {}  # portfolio id -> [{"Type", "Value"}], completed shares, in order
-        self.share_tokens = {}  # PortfolioShareToken -> dict (see _org_share_token)
+        self.share_tokens = {}  # PortfolioShareToken -> dict (see _org_share)
+        self.next_share = {}  # test route: how the next organization share behaves
 
 
 def _ctx(req):
@@ -366,9 +367,17 @@ def _check_node(req, node):
     return {"Type": ntype, "Value": value}
 
 
-def _settle(st, tok, t):
+def _settle(st, tok, t, by_describe=False):
     """Complete the share operation `tok` (its effect on org_shares happens now)."""
     if t["Status"] != "IN_PROGRESS":
+        return
+    if t.get("Hold"):
+        # seeded by the test route: stay IN_PROGRESS for this many describes
+        if by_describe:
+            t["Hold"] -= 1
+        return
+    if t.get("Error"):
+        t["Status"] = "ERROR"
         return
     shares = st.org_shares.setdefault(t["PortfolioId"], [])
     if t["Action"] == "CREATE" and t["Node"] not in shares:
@@ -411,6 +420,8 @@ def _org_share(req, be, st, pid, node, action):
         "Action": action,
         "Status": "IN_PROGRESS",
         "Started": time.monotonic(),
+        "Hold": st.next_share.pop("Describes", 0) if action == "CREATE" else 0,
+        "Error": st.next_share.pop("Error", None) if action == "CREATE" else None,
     }
     if action == "CREATE" and shared:
         _settle(st, tok, st.share_tokens[tok])  # already shared: nothing to do, done at once
@@ -424,14 +435,27 @@ def describe_portfolio_share_status(req):
     t = st.share_tokens.get(tok)
     if t is None:
         raise ApiError("ResourceNotFoundException", f"Portfolio share token {tok} not found")
-    _settle(st, tok, t)
+    _settle(st, tok, t, by_describe=True)
+    errors = []
+    if t["Status"] == "ERROR":
+        errors = [{"Accounts": [], "Message": t["Error"], "Error": "OrganizationShareFailed"}]
     return {
         "PortfolioShareToken": tok,
         "PortfolioId": t["PortfolioId"],
         "OrganizationNodeValue": t["Node"]["Value"],
         "Status": t["Status"],
-        "ShareDetails": {"SuccessfulShares": [], "ShareErrors": []},
+        "ShareDetails": {"SuccessfulShares": [], "ShareErrors": errors},
     }
+
+
+@register_test_route("/__fcc/servicecatalog/next-share")
+def seed_next_share(body, account, region):
+    """Test-only: the next organization share stays IN_PROGRESS for `Describes` status reads
+    (and the delay), and/or ends in ERROR with `Error` as its ShareErrors message."""
+    be = servicecatalog_backends[account][region]
+    st = ext_state(be, "servicecatalog", _State)
+    st.next_share = {k: body[k] for k in ("Describes", "Error") if k in body}
+    return {}
 
 
 @register(SVC, "ListOrganizationPortfolioAccess")
