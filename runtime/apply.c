@@ -411,19 +411,6 @@ static void submit_json(srun *sr, const aws_service *svc, const char *op, json_t
 	free(body); /* jansson's allocator */
 }
 
-static void submit_query(srun *sr, const aws_service *svc, aws_query *q, const char *action)
-{
-	aws_request req;
-
-	if (q->rc != FCC_OK) {
-		fail_run(sr, q->rc, "out of memory");
-	} else {
-		aws_query_request(&req, svc, action, q);
-		submit(sr, &req, new_call(sr, 0, NULL, NULL), 1);
-	}
-	aws_query_dispose(q);
-}
-
 /* ---- idempotency tokens and URLs ---- */
 
 void apply_token(char out[37], const char *fingerprint, const char *address)
@@ -580,38 +567,90 @@ out:
 	return 1;
 }
 
-/* AttachRolePolicy for each missing policy and UpdateAssumeRolePolicy with
- * the merged document from the plan, all at once (independent writes). */
+/* ---- IAM role patches (iam_patch.h) ----
+ * Phases: 0 TagRole with fcc's record of what this project adds (written
+ * before the patches, so a crash never leaves a patch fcc does not know it
+ * made); 1 AttachRolePolicy / DetachRolePolicy for each policy and
+ * UpdateAssumeRolePolicy with the plan's document, all at once (independent
+ * writes); 2 UntagRole when the plan drops the record (fcc destroy). A phase
+ * with nothing to do falls through to the next. */
+static void submit_query_tol(srun *sr, aws_query *q, const char *action, const char *tolerate)
+{
+	aws_request req;
+
+	if (q->rc != FCC_OK) {
+		fail_run(sr, q->rc, "out of memory");
+	} else {
+		aws_query_request(&req, &aws_svc_iam, action, q);
+		submit(sr, &req, new_call(sr, 0, tolerate, NULL), 1);
+	}
+	aws_query_dispose(q);
+}
+
 static int step_role(srun *sr)
 {
 	const plan_step *st = sr->st;
 	const json_t *pol = json_object_get(st->attrs, "attach_policies");
+	const json_t *det = json_object_get(st->attrs, "detach_policies");
 	const json_t *trust = json_object_get(st->attrs, "trust_policy");
-	const char *role = st->name;
+	const char *role = st->name, *key = attr(st, "record_key"), *val = attr(st, "record_value");
 	aws_query q;
 	size_t i;
 	char *doc;
 
-	if (sr->phase++ > 0)
-		return 0;
-	for (i = 0; i < json_array_size(pol); i++) {
-		aws_query_init(&q, &aws_svc_iam, "AttachRolePolicy");
-		aws_query_add(&q, "RoleName", role);
-		aws_query_add(&q, "PolicyArn", json_string_value(json_array_get(pol, i)));
-		submit_query(sr, &aws_svc_iam, &q, "AttachRolePolicy");
-	}
-	if (json_is_object(trust)) {
-		if (!(doc = json_dumps(trust, JSON_COMPACT | JSON_SORT_KEYS))) {
-			fail_run(sr, FCC_ENOMEM, "out of memory");
+	switch (sr->phase++) {
+	case 0:
+		if (key && val) {
+			aws_query_init(&q, &aws_svc_iam, "TagRole");
+			aws_query_add(&q, "RoleName", role);
+			aws_query_add(&q, "Tags.member.1.Key", key);
+			aws_query_add(&q, "Tags.member.1.Value", val);
+			submit_query_tol(sr, &q, "TagRole", NULL);
 			return 1;
 		}
-		aws_query_init(&q, &aws_svc_iam, "UpdateAssumeRolePolicy");
-		aws_query_add(&q, "RoleName", role);
-		aws_query_add(&q, "PolicyDocument", doc);
-		free(doc);
-		submit_query(sr, &aws_svc_iam, &q, "UpdateAssumeRolePolicy");
+		/* fall through */
+	case 1:
+		sr->phase = 2;
+		for (i = 0; i < json_array_size(pol); i++) {
+			aws_query_init(&q, &aws_svc_iam, "AttachRolePolicy");
+			aws_query_add(&q, "RoleName", role);
+			aws_query_add(&q, "PolicyArn", json_string_value(json_array_get(pol, i)));
+			submit_query_tol(sr, &q, "AttachRolePolicy", NULL);
+		}
+		/* a retry whose first answer was lost finds it detached: already so */
+		for (i = 0; i < json_array_size(det); i++) {
+			aws_query_init(&q, &aws_svc_iam, "DetachRolePolicy");
+			aws_query_add(&q, "RoleName", role);
+			aws_query_add(&q, "PolicyArn", json_string_value(json_array_get(det, i)));
+			submit_query_tol(sr, &q, "DetachRolePolicy", "NoSuchEntity");
+		}
+		if (json_is_object(trust)) {
+			if (!(doc = json_dumps(trust, JSON_COMPACT | JSON_SORT_KEYS))) {
+				fail_run(sr, FCC_ENOMEM, "out of memory");
+				return 1;
+			}
+			aws_query_init(&q, &aws_svc_iam, "UpdateAssumeRolePolicy");
+			aws_query_add(&q, "RoleName", role);
+			aws_query_add(&q, "PolicyDocument", doc);
+			free(doc);
+			submit_query_tol(sr, &q, "UpdateAssumeRolePolicy", NULL);
+		}
+		if (sr->pending || sr->failed)
+			return 1;
+		/* fall through */
+	case 2:
+		sr->phase = 3;
+		if (key && json_is_true(json_object_get(st->attrs, "record_remove"))) {
+			aws_query_init(&q, &aws_svc_iam, "UntagRole");
+			aws_query_add(&q, "RoleName", role);
+			aws_query_add(&q, "TagKeys.member.1", key);
+			submit_query_tol(sr, &q, "UntagRole", NULL);
+			return 1;
+		}
+		return 0;
+	default:
+		return 0;
 	}
-	return sr->pending || sr->failed;
 }
 
 static json_t *tag_array(const json_t *tags)
@@ -975,15 +1014,87 @@ static int step_principal(srun *sr)
 	return 1;
 }
 
+/* ---- portfolio shares ----
+ * An organization-node share (ORGANIZATION, ORGANIZATIONAL_UNIT) is
+ * asynchronous in AWS: Create/DeletePortfolioShare answer a
+ * PortfolioShareToken and DescribePortfolioShareStatus says when it is
+ * COMPLETED. The step follows it like a SageMaker project: phase 0 the
+ * request, 1 DescribePortfolioShareStatus (the poll loop of apply_run comes
+ * back here), 2 the verdict, bounded by the project timeout. An account
+ * share (AccountId) is done when the request is. The token is kept as the
+ * step's id (res->id). */
+static int share_is_org(const plan_step *st)
+{
+	const char *type = attr(st, "type");
+
+	return type && strcmp(type, "ACCOUNT") != 0;
+}
+
+static void share_errors(srun *sr, const char *status)
+{
+	const json_t *errs = json_object_get(json_object_get(sr->answer, "ShareDetails"),
+					     "ShareErrors");
+	const json_t *first = json_array_get(errs, 0);
+	const char *msg = json_string_value(json_object_get(first, "Message"));
+	const char *code = json_string_value(json_object_get(first, "Error"));
+
+	fail_local(sr, FCC_EAWS, "portfolio share %s with %s is %s%s%s%s%s", sr->res->id,
+		   attr(sr->st, "value") ? attr(sr->st, "value") : "?", status, code ? ": " : "",
+		   code ? code : "", msg ? ": " : "", msg ? msg : "");
+}
+
+static int share_follow(srun *sr)
+{
+	run *r = sr->r;
+	long timeout = r->o.project_timeout_ms ? r->o.project_timeout_ms : DEFAULT_PROJECT_TIMEOUT_MS;
+	const char *status;
+	json_t *in;
+
+	if (sr->phase == 1) {
+		if (sr->tolerated)
+			return 0; /* a delete that found it gone already */
+		if (!sr->res->id && set_id(sr, answer_str(sr, "PortfolioShareToken"),
+					   sr->st->action == PLAN_CREATE) != FCC_OK)
+			return 1;
+		if (!sr->res->id)
+			return 0; /* no token: nothing to follow */
+		sr->phase = 2;
+		if (!(in = json_pack("{s:s}", "PortfolioShareToken", sr->res->id))) {
+			fail_run(sr, FCC_ENOMEM, "out of memory");
+			return 1;
+		}
+		submit_json(sr, &aws_svc_servicecatalog, "DescribePortfolioShareStatus", in, 1, NULL,
+			    NULL);
+		return 1;
+	}
+	status = answer_str(sr, "Status");
+	if (status && strcmp(status, "COMPLETED") == 0)
+		return 0;
+	if (status && (strcmp(status, "ERROR") == 0 || strcmp(status, "COMPLETED_WITH_ERRORS") == 0)) {
+		share_errors(sr, status);
+		return 1;
+	}
+	if (now_ms(r) - sr->started > timeout) {
+		fail_local(sr, FCC_ETIMEOUT, "portfolio share %s still %s after %ld s", sr->res->id,
+			   status ? status : "unreported", timeout / 1000);
+		return 1;
+	}
+	sr->polling = 1;
+	sr->poll_due = now_ms(r) + (r->o.poll_ms ? r->o.poll_ms : DEFAULT_POLL_MS);
+	return 1;
+}
+
 static int step_share(srun *sr)
 {
 	const plan_step *st = sr->st;
 	const char *portfolio = id_of_kind(sr->r, "sc-portfolio");
 	const char *type = attr(st, "type"), *value = attr(st, "value");
+	int del = st->action == PLAN_DELETE;
 	json_t *in;
 
-	if (sr->phase++ > 0)
-		return 0;
+	if (sr->phase > 0)
+		return share_is_org(st) ? share_follow(sr) : 0;
+	sr->phase = 1;
 	if (!portfolio || !type || !value) {
 		fail_local(sr, FCC_ERROR, "no portfolio id or share target");
 		return 1;
@@ -996,7 +1107,10 @@ static int step_share(srun *sr)
 		fail_run(sr, FCC_ENOMEM, "out of memory");
 		return 1;
 	}
-	submit_json(sr, &aws_svc_servicecatalog, "CreatePortfolioShare", in, 0, NULL, NULL);
+	/* a repeated delete (a retry whose first answer was lost) is
+	 * ResourceNotFound: already so */
+	submit_json(sr, &aws_svc_servicecatalog, del ? "DeletePortfolioShare" : "CreatePortfolioShare",
+		    in, share_is_org(st), del ? "ResourceNotFoundException" : NULL, NULL);
 	return 1;
 }
 
@@ -1584,6 +1698,8 @@ static int dispatch(srun *sr)
 			return step_delete_s3(sr);
 		if (is_kind(st, "sc-principal"))
 			return step_principal(sr);
+		if (is_kind(st, "sc-share"))
+			return step_share(sr);
 		if (is_kind(st, "sc-constraint") || is_kind(st, "sc-association") ||
 		    is_kind(st, "sc-product") || is_kind(st, "sc-portfolio") ||
 		    is_kind(st, "sc-share"))
@@ -1880,7 +1996,7 @@ int apply_run(apply_report *out, aws_ctx *ctx, const plan *p, const apply_opts *
 				advance(sr);
 				continue;
 			}
-			sr->phase = 1; /* DescribeProject again */
+			sr->phase = 1; /* DescribeProject / DescribePortfolioShareStatus again */
 			advance(sr);
 		}
 	}

@@ -10,6 +10,8 @@
 
 #include "compiler/base/alloc.h"
 #include "compiler/base/buf.h"
+#include "runtime/diff.h"
+#include "runtime/iam_patch.h"
 
 typedef struct dctx {
 	plan *p;
@@ -128,6 +130,93 @@ static int destroy_stacks(dctx *c, int purge)
 	return FCC_OK;
 }
 
+/* ---- IAM patches (iam_patch.h) ----
+ * For each role of the spec that carries this project's fcc:patch record:
+ * one iam-role update that detaches the policies and untrusts the services
+ * the record holds and no other project's record does, then drops the
+ * record (apply.c step_role: phase 1 the patches, phase 2 UntagRole). It
+ * waits for the project deletes: the projects run as these roles. A record
+ * that does not parse is a plan error: fcc cannot tell what it added. */
+static int role_patches(dctx *c)
+{
+	char key[IAM_PATCH_KEY_MAX + 1], path[IAM_PATCH_KEY_MAX + 600];
+	size_t i, j;
+	int rc = FCC_OK;
+
+	iam_patch_key(key, c->d->project, c->d->environment);
+	for (i = 0; i < c->d->n_roles; i++) {
+		const state_role *have = state_find_role(c->s, c->d->roles[i].name);
+		kv_strs detach = {0}, untrust = {0};
+		json_t *trust = NULL, *j1 = NULL;
+		const char *rec;
+		plan_step *st;
+		fcc_err pe;
+
+		if (!have || !have->present || !(rec = kv_tags_get(&have->patch_records, key)))
+			continue;
+		fcc_err_clear(&pe);
+		rc = iam_patch_undo(&detach, &untrust, &trust, have, key, &pe);
+		if (rc == FCC_EPARSE) {
+			char msg[1024];
+			snprintf(msg, sizeof msg, "iam role %.200s: %.700s: fcc cannot tell which patches it made",
+				 have->name, pe.msg);
+			rc = kv_strs_push(&c->p->errors, msg);
+			goto next;
+		}
+		if (rc != FCC_OK)
+			goto next;
+		if (!fmt_addr(c, "iam-role:%s", have->name) ||
+		    !(st = plan_add_step(c->p, "iam-role", fcc_buf_cstr(&c->a), have->name,
+					 PLAN_UPDATE))) {
+			rc = FCC_ENOMEM;
+			goto next;
+		}
+		if ((rc = plan_step_reason(st, "removes what fcc attached and trusted for this "
+					       "project and no other fcc project needs")) ||
+		    (rc = attr(st, "role", c->d->roles[i].role)) ||
+		    (rc = attr(st, "record_key", key)) ||
+		    (rc = plan_step_attr(st, "record_remove", json_true())) ||
+		    (rc = plan_step_attr(st, "detach_policies", kv_strs_to_json(&detach))) ||
+		    (rc = depend_on_projects(c, st)))
+			goto next;
+		for (j = 0; j < detach.n; j++) {
+			snprintf(path, sizeof path, "attached_policies[\"%s\"]", detach.v[j]);
+			if (!(j1 = json_string(detach.v[j]))) {
+				rc = FCC_ENOMEM;
+				goto next;
+			}
+			rc = plan_step_change(st, path, j1, NULL);
+			json_decref(j1);
+			j1 = NULL;
+			if (rc)
+				goto next;
+		}
+		if (trust) {
+			const json_t *after = json_is_null(trust) ? NULL : trust;
+			if ((rc = diff_json_changes(st, "trust_policy", have->trust_policy, after)) < 0 ||
+			    (rc = plan_step_doc(st, "trust_policy", have->trust_policy, (json_t *)after)) ||
+			    (rc = plan_step_attr(st, "trust_policy",
+						 after ? json_incref(trust) : json_null())))
+				goto next;
+		}
+		snprintf(path, sizeof path, "tags[\"%s\"]", key);
+		if (!(j1 = json_string(rec))) {
+			rc = FCC_ENOMEM;
+			goto next;
+		}
+		rc = plan_step_change(st, path, j1, NULL);
+		json_decref(j1);
+	next:
+		kv_strs_dispose(&detach);
+		kv_strs_dispose(&untrust);
+		json_decref(trust);
+		if (rc < 0)
+			return rc;
+		rc = FCC_OK;
+	}
+	return FCC_OK;
+}
+
 int destroy_plan(plan *out, const desired *d, const state_snapshot *s, const destroy_opts *o,
 		 fcc_err *e)
 {
@@ -192,6 +281,9 @@ int destroy_plan(plan *out, const desired *d, const state_snapshot *s, const des
 		fcc_buf_dispose(&b);
 		TRY(rc);
 	}
+
+	/* 1b. the IAM patches this project recorded */
+	TRY(role_patches(&c));
 
 	/* 2. what hangs on the portfolio: principals and shares the spec declares */
 	for (i = 0; have_port && i < d->n_principals; i++) {

@@ -28,6 +28,7 @@
 #include "compiler/base/alloc.h"
 #include "compiler/base/buf.h"
 #include "runtime/cfn_deploy.h"
+#include "runtime/iam_patch.h"
 
 #define TRY(x)                                                                                     \
 	do {                                                                                       \
@@ -368,6 +369,7 @@ typedef struct ctx {
 	char *seed_addr, *template_addr, *portfolio_addr, *product_addr, *artifact_addr,
 		*assoc_addr, *constraint_addr;
 	const char *artifact_id; /* the existing fcc version of this template, or NULL */
+	char patch_key[IAM_PATCH_KEY_MAX + 1]; /* this project's fcc:patch tag key */
 } ctx;
 
 static char *addr(ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -461,6 +463,47 @@ out:
 	return rc < 0 ? rc : FCC_OK;
 }
 
+/* ---- IAM patch records (iam_patch.h) ----
+ * The record tag is fcc's bookkeeping: a change of the role's update step,
+ * never an access change of its own. attrs.record_key / record_value tell
+ * the executor to TagRole before it patches. */
+static int role_record(ctx *c, plan_step *st, const state_role *have, const desired_role *r,
+		       const kv_strs *attach, const json_t *merged, const kv_strs *added)
+{
+	const char *old = kv_tags_get(&have->patch_records, c->patch_key);
+	char *val = NULL, path[IAM_PATCH_KEY_MAX + 16];
+	json_t *b = NULL, *a = NULL;
+	fcc_err e;
+	int rc;
+
+	fcc_err_clear(&e);
+	rc = iam_patch_record_after(&val, have, r, c->patch_key, attach,
+				    json_is_object(merged) ? merged : NULL, added, &e);
+	if (rc == FCC_EPARSE || rc == FCC_ECONFLICT)
+		return error(c, "iam role %s: %s", r->name, e.msg);
+	if (rc != FCC_OK)
+		return rc;
+	if (streq(old, val) || (!val && !old))
+		goto out;
+	/* only ever grown by apply; destroy takes it away (destroy.c) */
+	if (!val)
+		goto out;
+	snprintf(path, sizeof path, "tags[\"%s\"]", c->patch_key);
+	if ((old && !(b = json_string(old))) || !(a = json_string(val)) ||
+	    (rc = plan_step_change(st, path, b, a)) != FCC_OK ||
+	    (rc = attr_str(st, "record_key", c->patch_key)) != FCC_OK ||
+	    (rc = attr_str(st, "record_value", val)) != FCC_OK) {
+		rc = FCC_ENOMEM;
+		goto out;
+	}
+	st->action = PLAN_UPDATE;
+out:
+	json_decref(b);
+	json_decref(a);
+	fcc_free(val);
+	return rc;
+}
+
 static int roles(ctx *c)
 {
 	size_t i, j;
@@ -469,7 +512,7 @@ static int roles(ctx *c)
 	for (i = 0; i < c->d->n_roles; i++) {
 		const desired_role *r = &c->d->roles[i];
 		const state_role *have = state_find_role(c->s, r->name);
-		kv_strs attach = {0}, added = {0};
+		kv_strs attach = {0}, added = {0}, svcs = {0};
 		json_t *merged = NULL;
 		char *address = addr(c, "iam-role:%s", r->name);
 		plan_step *st;
@@ -505,7 +548,10 @@ static int roles(ctx *c)
 						   attach.v[j]));
 			}
 		}
-		TRY(diff_trust_merge(&merged, have->trust_policy, &r->trust_services, &added));
+		/* services another fcc project's record still needs stay in fcc's
+		 * statement (iam_patch.h) */
+		TRY(iam_patch_services(&svcs, have, r, c->patch_key));
+		TRY(diff_trust_merge(&merged, have->trust_policy, &svcs, &added));
 		if (!diff_json_equal(have->trust_policy, json_is_null(merged) ? NULL : merged)) {
 			TRY(diff_json_changes(st, "trust_policy", have->trust_policy, merged));
 			TRY(plan_step_doc(st, "trust_policy", have->trust_policy, merged));
@@ -516,6 +562,7 @@ static int roles(ctx *c)
 		/* plan_step_attr takes the reference, on failure too */
 		TRY(plan_step_attr(st, "attach_policies", kv_strs_to_json(&attach)));
 		TRY(plan_step_attr(st, "trust_services_added", kv_strs_to_json(&added)));
+		TRY(role_record(c, st, have, r, &attach, merged, &added));
 		if (st->n_changes) {
 			st->action = PLAN_UPDATE;
 			if (added.n && attach.n)
@@ -525,6 +572,9 @@ static int roles(ctx *c)
 			else if (added.n)
 				TRY(plan_step_reason(st, "services the spec trusts are missing from "
 							 "the trust policy"));
+			else if (diff_json_equal(have->trust_policy,
+						 json_is_null(merged) ? NULL : merged))
+				TRY(plan_step_reason(st, "fcc's record of the patches it made changes"));
 			else
 				TRY(plan_step_reason(st, "fcc's trust statement differs from the spec"));
 		}
@@ -534,12 +584,14 @@ static int roles(ctx *c)
 		json_decref(merged);
 		kv_strs_dispose(&attach);
 		kv_strs_dispose(&added);
+		kv_strs_dispose(&svcs);
 		fcc_buf_dispose(&what);
 		continue;
 	out:
 		json_decref(merged);
 		kv_strs_dispose(&attach);
 		kv_strs_dispose(&added);
+		kv_strs_dispose(&svcs);
 		fcc_buf_dispose(&what);
 		return rc < 0 ? rc : FCC_ENOMEM;
 	}
@@ -944,6 +996,22 @@ out:
 	return rc < 0 ? rc : FCC_OK;
 }
 
+/* Sharing with an organization or OUs needs Service Catalog's AWS
+ * Organizations access; AWS refuses the share otherwise, so the plan says so
+ * up front. NULL: not read (a snapshot from JSON without it), nothing said. */
+static int org_access(ctx *c)
+{
+	const char *st = c->s->org_access;
+
+	if (!(c->d->share_organization || c->d->share_ous.n) || !st || strcmp(st, "ENABLED") == 0)
+		return FCC_OK;
+	return error(c, "catalog.shares: sharing with an organization or organizational units needs "
+			"AWS Organizations access for Service Catalog, which is %s: run `aws "
+			"servicecatalog enable-aws-organizations-access` in the organization's "
+			"management account",
+		     *st ? st : "not reported");
+}
+
 static int projects(ctx *c)
 {
 	const desired *d = c->d;
@@ -1259,6 +1327,7 @@ int diff_compute(plan *out, const desired *d, const state_snapshot *s, const dif
 	if (o)
 		c.o = *o;
 	fcc_buf_init(&c.a, 1 << 16);
+	iam_patch_key(c.patch_key, d->project, d->environment);
 	if (s->portfolio.count > 1) {
 		rc = fcc_err_set(e, FCC_ECONFLICT,
 				 "%d portfolios are named \"%s\" and fcc cannot tell which is its "
@@ -1282,6 +1351,7 @@ int diff_compute(plan *out, const desired *d, const state_snapshot *s, const dif
 	TRY(constraint(&c));
 	TRY(principals(&c));
 	TRY(shares(&c));
+	TRY(org_access(&c));
 	TRY(projects(&c));
 	TRY(stacks(&c));
 	if (s->validation.template && !s->validation.ok)

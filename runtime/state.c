@@ -36,6 +36,7 @@ void state_dispose(state_snapshot *s)
 		fcc_free(s->roles[i].name);
 		kv_strs_dispose(&s->roles[i].attached_policies);
 		json_decref(s->roles[i].trust_policy);
+		kv_tags_dispose(&s->roles[i].patch_records);
 	}
 	fcc_free(s->roles);
 	fcc_free(s->portfolio.name);
@@ -76,6 +77,7 @@ void state_dispose(state_snapshot *s)
 		fcc_free(s->share_nodes[i].value);
 	}
 	fcc_free(s->share_nodes);
+	fcc_free(s->org_access);
 	fcc_free(s->validation.template);
 	fcc_free(s->validation.error);
 	for (i = 0; i < s->n_projects; i++) {
@@ -323,7 +325,8 @@ static int parse(state_snapshot *s, json_t *root, fcc_err *e)
 		if ((rc = req_str(&r->name, it, "name", path, e)) ||
 		    (rc = opt_bool(&r->present, it, "present", path, e)) ||
 		    (rc = opt_strs(&r->attached_policies, it, "attached_policies", path, e)) ||
-		    (rc = opt_doc(&r->trust_policy, it, "trust_policy", path, e)))
+		    (rc = opt_doc(&r->trust_policy, it, "trust_policy", path, e)) ||
+		    (rc = opt_tags(&r->patch_records, it, "patch_records", path, e)))
 			return rc;
 	}
 	v = json_object_get(root, "portfolio");
@@ -424,6 +427,8 @@ static int parse(state_snapshot *s, json_t *root, fcc_err *e)
 				return rc;
 		}
 	}
+	if ((rc = opt_str(&s->org_access, root, "org_access", "state", e)))
+		return rc;
 	v = json_object_get(root, "template_validation");
 	if (v) {
 		if (!json_is_object(v))
@@ -591,6 +596,10 @@ static json_t *role_json(const state_role *r, int *bad)
 	put(j, "present", json_boolean(r->present), bad);
 	put(j, "attached_policies", kv_strs_to_json(&r->attached_policies), bad);
 	put(j, "trust_policy", jdoc(r->trust_policy), bad);
+	/* only when there are some: states (and fingerprints) of roles fcc never
+	 * recorded a patch on stay as they were */
+	if (r->patch_records.n)
+		put(j, "patch_records", kv_tags_to_json(&r->patch_records), bad);
 	return j;
 }
 
@@ -813,6 +822,8 @@ json_t *state_to_json(const state_snapshot *s)
 	put(root, "constraints", constraints_json(s, &bad), &bad);
 	put(root, "principals", principals_json(s, &bad), &bad);
 	put(root, "shares", shares_json(s, &bad), &bad);
+	if (s->org_access)
+		put(root, "org_access", jstr(s->org_access), &bad);
 	put(root, "template_validation", validation_json(s, &bad), &bad);
 	for (i = 0; i < s->n_projects; i++)
 		push(projects, project_json(&s->projects[i], &bad), &bad);
@@ -1006,6 +1017,8 @@ int state_observations(state_obs_list *out, const state_snapshot *s, fcc_err *e)
 		fcc_free(nodes);
 		json_decref(sh);
 	}
+	if (rc == FCC_OK && s->org_access)
+		rc = add_obs(out, "sc-org-access", json_object_get(root, "org_access"), 0);
 	if (rc == FCC_OK && s->validation.template)
 		rc = add_obs(out, idf(&b, "cfn-validate:%s%s", s->validation.template, ""),
 			     json_object_get(root, "template_validation"), 0);

@@ -18,6 +18,9 @@
  *   sc-constraints:<portfolio>/<product>   constraints on that association
  *   sc-principals:<portfolio>              principals of the portfolio
  *   sc-shares:<portfolio>                  account and organization shares
+ *   sc-org-access                          Service Catalog's AWS Organizations access
+ *                                          (read only when the spec shares with an
+ *                                          organization or OU)
  *   cfn-validate:<template key>            ValidateTemplate of the product template
  *   sagemaker-project:<name>               one SageMaker project and its pipeline
  *   cfn-stack:<name>                       a stack fcc owns: status, template sha256, tags
@@ -48,6 +51,8 @@ typedef struct state_role {
 	int present;
 	kv_strs attached_policies; /* policy ARNs */
 	json_t *trust_policy;      /* the decoded AssumeRolePolicyDocument, or NULL */
+	/* the role's fcc:patch:* tags: what each fcc project added (iam_patch.h) */
+	kv_tags patch_records;
 } state_role;
 
 typedef struct state_portfolio {
@@ -139,6 +144,10 @@ typedef struct state_snapshot {
 	kv_strs share_accounts;
 	state_org_node *share_nodes;
 	size_t n_share_nodes;
+	/* GetAWSOrganizationsAccessStatus ("ENABLED", "DISABLED", ...), read only
+	 * when the spec shares with an organization or OU; NULL otherwise. Org/OU
+	 * shares (share_nodes) are read only when it is ENABLED. */
+	char *org_access;
 	struct {
 		char *template; /* the template key validated; NULL when not checked */
 		int ok;

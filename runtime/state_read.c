@@ -20,6 +20,7 @@
 #include "runtime/aws/sagemaker.h"
 #include "runtime/aws/sc.h"
 #include "runtime/diff.h" /* DIFF_ARTIFACT_MARKER only */
+#include "runtime/iam_patch.h" /* IAM_PATCH_PREFIX only */
 
 /* The metadata fcc writes on upload (x-amz-meta-fcc-sha256). */
 #define SHA_META "fcc-sha256"
@@ -29,7 +30,7 @@
 enum kind {
 	K_HEAD, K_ROLE, K_POLICIES, K_PLIST, K_PDESC, K_PRINC, K_ACCESS, K_SEARCH, K_PRODDESC,
 	K_ARTS, K_ASSOC, K_CONS, K_CONSDESC, K_VALIDATE, K_PROJECT, K_PIPELINE, K_STACK,
-	K_STACK_TMPL
+	K_STACK_TMPL, K_ORGACCESS, K_ORGNODES
 };
 
 typedef struct reader reader;
@@ -109,6 +110,11 @@ struct reader {
 	project_ans *projects;
 	/* CloudFormation stacks fcc owns (desired.stacks[]) */
 	stack_ans *stacks;
+	/* organization shares (only when the spec has some): the access status,
+	 * then one ListOrganizationPortfolioAccess per node type the spec uses */
+	sc_org_access orgacc;
+	int org_known, org_enabled, port_ready, org_listed;
+	sc_org_node_list orgnodes[2]; /* ORGANIZATION, ORGANIZATIONAL_UNIT */
 };
 
 static void finish(void *payload, aws_error *ae);
@@ -224,6 +230,46 @@ static void pair(reader *r)
 							      &se_));
 }
 
+/* ---- organization shares ----
+ * Listed only when the spec shares with an organization or OUs, once both
+ * the portfolio is chosen and Service Catalog's AWS Organizations access is
+ * known to be ENABLED (without it AWS refuses the list, and the diff reports
+ * the access instead). One call per node type the spec uses: extra shares
+ * of a type the spec does not use are not read. */
+static const char *const ORG_TYPES[2] = {"ORGANIZATION", "ORGANIZATIONAL_UNIT"};
+
+static int wants_org(const desired *d)
+{
+	return d->share_organization || d->share_ous.n;
+}
+
+static void maybe_org_nodes(reader *r)
+{
+	const char *pid;
+	size_t t;
+
+	if (!r->port_ready || !r->org_known || !r->org_enabled || r->org_listed)
+		return;
+	r->org_listed = 1;
+	pid = r->plist.items[r->pmatch[r->pchosen]].id;
+	for (t = 0; t < 2; t++) {
+		rcall *c;
+		if (t == 0 ? !r->d->share_organization : !r->d->share_ous.n)
+			continue;
+		c = newcall(r, K_ORGNODES, t, "sc-shares:%s (%s shares)", r->d->portfolio.name,
+			    ORG_TYPES[t]);
+		SUBMIT(r, c, sc_list_organization_portfolio_access_submit(
+				     &r->orgnodes[t], r->ctx, pid, ORG_TYPES[t], finish, c, &se_));
+	}
+}
+
+static void on_org_access(reader *r)
+{
+	r->org_known = 1;
+	r->org_enabled = r->orgacc.status && strcmp(r->orgacc.status, "ENABLED") == 0;
+	maybe_org_nodes(r);
+}
+
 /* The portfolio is chosen (r->pchosen): its principals and shares. */
 static void portfolio_chosen(reader *r)
 {
@@ -236,6 +282,8 @@ static void portfolio_chosen(reader *r)
 							     &se_));
 	c = newcall(r, K_ACCESS, 0, "sc-shares:%s", r->d->portfolio.name);
 	SUBMIT(r, c, sc_list_portfolio_access_submit(&r->access, r->ctx, pid, finish, c, &se_));
+	r->port_ready = 1;
+	maybe_org_nodes(r);
 }
 
 static int tagged_mine(const reader *r, const sc_portfolio *p)
@@ -459,6 +507,9 @@ static void finish(void *payload, aws_error *ae)
 	case K_STACK_TMPL:
 		r->stacks[c->idx].no_template = absent;
 		break;
+	case K_ORGACCESS:
+		on_org_access(r);
+		break;
 	default: /* K_PRINC, K_ACCESS, K_ASSOC, K_CONSDESC: the answer is all */
 		break;
 	}
@@ -493,6 +544,11 @@ static void start(reader *r)
 	c = newcall(r, K_SEARCH, 0, "sc-product:%s", d->product.name);
 	SUBMIT(r, c, sc_search_products_as_admin_submit(&r->search, r->ctx, NULL, d->product.name,
 							finish, c, &se_));
+	if (wants_org(d)) {
+		c = newcall(r, K_ORGACCESS, 0, "sc-org-access (GetAWSOrganizationsAccessStatus)");
+		SUBMIT(r, c, sc_get_aws_organizations_access_status_submit(&r->orgacc, r->ctx, finish,
+									  c, &se_));
+	}
 	for (i = 0; i < d->n_instances; i++) {
 		project_ans *p = &r->projects[i];
 		c = newcall(r, K_PROJECT, i, "sagemaker-project:%s", d->instances[i].name);
@@ -572,6 +628,25 @@ static int tags_in(kv_tags *out, const aws_tag *t, size_t n)
 			return rc;                                                                 \
 	} while (0)
 
+static int build_org_nodes(state_snapshot *s, reader *r)
+{
+	size_t t, i;
+	int rc = FCC_OK;
+
+	for (t = 0; t < 2; t++)
+		for (i = 0; i < r->orgnodes[t].n; i++) {
+			const sc_org_node *n = &r->orgnodes[t].items[i];
+			state_org_node *sn;
+			if (!n->value)
+				continue;
+			if (!(sn = state_add_share_node(s)))
+				return FCC_ENOMEM;
+			TRY(dup(&sn->type, n->type ? n->type : ORG_TYPES[t]));
+			TRY(dup(&sn->value, n->value));
+		}
+	return FCC_OK;
+}
+
 static int build_sc(state_snapshot *s, reader *r)
 {
 	const desired *d = r->d;
@@ -599,7 +674,9 @@ static int build_sc(state_snapshot *s, reader *r)
 		for (i = 0; i < r->access.n; i++)
 			if (r->access.items[i])
 				TRY(kv_strs_push(&s->share_accounts, r->access.items[i]));
+		TRY(build_org_nodes(s, r));
 	}
+	TRY(dup(&s->org_access, r->org_known ? (r->orgacc.status ? r->orgacc.status : "") : NULL));
 	TRY(dup(&s->product.name, d->product.name));
 	if (r->prod && !r->proddesc_absent) {
 		const sc_product_info *p = &r->proddesc.info;
@@ -704,6 +781,12 @@ static int build(state_snapshot *s, reader *r)
 			if (a->policies.items[j].arn)
 				TRY(kv_strs_push(&sr->attached_policies, a->policies.items[j].arn));
 		sr->trust_policy = decode(a->role.assume_role_policy);
+		/* fcc's patch records come with GetRole's Tags: no extra call */
+		for (j = 0; j < a->role.ntags; j++)
+			if (a->role.tags[j].key &&
+			    strncmp(a->role.tags[j].key, IAM_PATCH_PREFIX, strlen(IAM_PATCH_PREFIX)) == 0)
+				TRY(kv_tags_set(&sr->patch_records, a->role.tags[j].key,
+						a->role.tags[j].value ? a->role.tags[j].value : ""));
 	}
 	TRY(build_sc(s, r));
 	if (r->validated) {
@@ -766,6 +849,9 @@ static void reader_dispose(reader *r)
 	aws_pool_dispose(&r->assoc.pool);
 	aws_pool_dispose(&r->cons.pool);
 	aws_pool_dispose(&r->validation.pool);
+	aws_pool_dispose(&r->orgacc.pool);
+	aws_pool_dispose(&r->orgnodes[0].pool);
+	aws_pool_dispose(&r->orgnodes[1].pool);
 	fcc_free(r->heads);
 	fcc_free(r->head_absent);
 	fcc_free(r->roles);

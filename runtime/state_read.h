@@ -21,7 +21,12 @@
  *         both ─→ SearchProductsAsAdmin(PortfolioId) (association),
  *                 ListConstraintsForPortfolio ─→ DescribeConstraint (LAUNCH
  *                 parameters, which the list does not carry)
- *   HeadObject (other objects), GetRole + ListAttachedRolePolicies,
+ *   GetAWSOrganizationsAccessStatus (only when the spec shares with an
+ *        organization or OUs) and the chosen portfolio ─→
+ *        ListOrganizationPortfolioAccess, one per node type the spec uses,
+ *        only when the access is ENABLED
+ *   HeadObject (other objects), GetRole (with its fcc:patch:* tags) +
+ *   ListAttachedRolePolicies,
  *   DescribeProject + DescribePipeline(sagemaker-<project>): one step each
  *   DescribeStacks + GetTemplate(Original) of each stack fcc owns: one step
  *

@@ -794,3 +794,52 @@ int sc_list_portfolio_access_submit(sc_account_list *out, aws_ctx *ctx, const ch
 	return submit(ctx, "ListPortfolioAccess", q, q ? put(q, "PortfolioId", portfolio_id) : 0, 1,
 		      each_account, out, done, payload, e);
 }
+
+/* ---- organization shares ---- */
+
+static int each_org_node(void *payload, const json_t *page)
+{
+	sc_org_node_list *out = payload;
+	const json_t *d;
+	size_t i;
+
+	json_array_foreach(json_object_get(page, "OrganizationNodes"), i, d) {
+		sc_org_node *n;
+		if (!json_is_object(d))
+			continue;
+		if (!(n = AWS_PUSH(&out->pool, out->items, out->n, out->cap)))
+			return FCC_ENOMEM;
+		n->type = aws_json_str(&out->pool, d, "Type");
+		n->value = aws_json_str(&out->pool, d, "Value");
+	}
+	return out->pool.oom ? FCC_ENOMEM : FCC_OK;
+}
+
+int sc_list_organization_portfolio_access_submit(sc_org_node_list *out, aws_ctx *ctx,
+						 const char *portfolio_id, const char *node_type,
+						 aws_finish_fn done, void *payload, fcc_err *e)
+{
+	json_t *q = json_object();
+
+	memset(out, 0, sizeof *out);
+	return submit(ctx, "ListOrganizationPortfolioAccess", q,
+		      q ? put(q, "PortfolioId", portfolio_id) | put(q, "OrganizationNodeType", node_type)
+			: 0,
+		      1, each_org_node, out, done, payload, e);
+}
+
+static int each_org_access(void *payload, const json_t *page)
+{
+	sc_org_access *out = payload;
+
+	out->status = aws_json_str(&out->pool, page, "AccessStatus");
+	return out->pool.oom ? FCC_ENOMEM : FCC_OK;
+}
+
+int sc_get_aws_organizations_access_status_submit(sc_org_access *out, aws_ctx *ctx,
+						  aws_finish_fn done, void *payload, fcc_err *e)
+{
+	memset(out, 0, sizeof *out);
+	return submit(ctx, "GetAWSOrganizationsAccessStatus", json_object(), 0, 0, each_org_access,
+		      out, done, payload, e);
+}

@@ -244,4 +244,34 @@ int sc_list_principals_for_portfolio_submit(sc_principal_list *out, aws_ctx *ctx
 int sc_list_portfolio_access_submit(sc_account_list *out, aws_ctx *ctx, const char *portfolio_id,
 				    aws_finish_fn done, void *payload, fcc_err *e);
 
+/* ---- organization shares ----
+ * Sharing with an organization, an OU or an organization's account needs
+ * Service Catalog's AWS Organizations access (EnableAWSOrganizationsAccess,
+ * from the management account); GetAWSOrganizationsAccessStatus tells. */
+
+/* One OrganizationNode: Type ORGANIZATION / ORGANIZATIONAL_UNIT / ACCOUNT. */
+typedef struct sc_org_node {
+	const char *type, *value;
+} sc_org_node;
+
+typedef struct sc_org_node_list {
+	aws_pool pool;
+	sc_org_node *items;
+	size_t n, cap;
+} sc_org_node_list;
+
+typedef struct sc_org_access {
+	aws_pool pool;
+	const char *status; /* "ENABLED", "UNDER_CHANGE", "DISABLED"; NULL when unsaid */
+} sc_org_access;
+
+/* ListOrganizationPortfolioAccess of one `node_type`, every page
+ * (PageToken / NextPageToken). Queued like the reads above. */
+int sc_list_organization_portfolio_access_submit(sc_org_node_list *out, aws_ctx *ctx,
+						 const char *portfolio_id, const char *node_type,
+						 aws_finish_fn done, void *payload, fcc_err *e);
+/* GetAWSOrganizationsAccessStatus, queued like the reads above. */
+int sc_get_aws_organizations_access_status_submit(sc_org_access *out, aws_ctx *ctx,
+						  aws_finish_fn done, void *payload, fcc_err *e);
+
 #endif

@@ -311,16 +311,16 @@ class DestroyThenPlan(Base):
         self.assertEqual(set(got), set(applied))  # the same resources as the converged plan
         want = {}
         for addr, (kind, _) in got.items():
-            # TODO(wip/orgiam): destroy leaves the IAM role patches fcc made
-            # today, so they plan as no-ops; once destroy removes them they are
-            # "update" again here (the roles themselves are SageMaker's).
-            want[addr] = (kind, "no-op" if kind == "iam-role" else "create")
+            # destroy undid the role patches fcc made: the roles themselves
+            # are SageMaker's, so patching them again is an update
+            want[addr] = (kind, "update" if kind == "iam-role" else "create")
         self.assertEqual(got, want)
         self.assertEqual(sorted(k for k, _ in got.values()),
                          sorted(["s3-object"] * 3 + ["iam-role"] * 2 +
                                 ["sc-portfolio", "sc-product", "sc-artifact", "sc-association",
                                  "sc-constraint", "sc-principal", "sagemaker-project"]))
         self.assertEqual(plan["summary"]["create"], 10)
+        self.assertEqual(plan["summary"]["update"], 2)
 
 
 class LockRefresh(Base):

@@ -220,6 +220,130 @@ class test_sc_portfolio(EndpointTest):
         self.assertNotIn(pid, self._all())
 
 
+def account_client(service, account):
+    """A boto3 client acting as `account` (x-moto-account-id), so organization state made here
+    stays out of the default account the other suites share the endpoint with."""
+    c = boto3.client(
+        service,
+        endpoint_url=ENDPOINT,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
+    c.meta.events.register("before-send", lambda request, **_: request.headers.__setitem__("x-moto-account-id", account))
+    return c
+
+
+class test_sc_org_share(EndpointTest):
+    """Organization-node shares: asynchronous, listed by node type, gated on AWS Organizations
+    access. Each test uses an account of its own (a fresh organization)."""
+
+    def setUp(self):
+        self.account = str(300000000000 + int(uuid.uuid4().int % 99999999999))
+        self.sc = lambda **_: account_client("servicecatalog", self.account)
+        self.org = account_client("organizations", self.account)
+
+    def make_org(self):
+        org = self.org.create_organization(FeatureSet="ALL")["Organization"]
+        root = self.org.list_roots()["Roots"][0]["Id"]
+        ou = self.org.create_organizational_unit(ParentId=root, Name="ml")["OrganizationalUnit"]["Id"]
+        return org["Id"], ou
+
+    def test_access_status_enable_disable(self):
+        sc = self.sc()
+        self.assertEqual(sc.get_aws_organizations_access_status()["AccessStatus"], "DISABLED")
+        self.assertError("InvalidStateException", sc.enable_aws_organizations_access)
+        self.make_org()
+        sc.enable_aws_organizations_access()
+        self.assertEqual(sc.get_aws_organizations_access_status()["AccessStatus"], "ENABLED")
+        sc.disable_aws_organizations_access()
+        self.assertEqual(sc.get_aws_organizations_access_status()["AccessStatus"], "DISABLED")
+
+    def test_share_needs_access(self):
+        org_id, _ = self.make_org()
+        pid = self.portfolio(sc=self.sc())
+        msg = self.assertError("InvalidStateException", self.sc().create_portfolio_share, PortfolioId=pid,
+                               OrganizationNode={"Type": "ORGANIZATION", "Value": org_id})
+        self.assertIn("EnableAWSOrganizationsAccess", msg)
+        self.assertError("OperationNotSupportedException", self.sc().list_organization_portfolio_access,
+                         PortfolioId=pid, OrganizationNodeType="ORGANIZATION")
+
+    def test_async_share_list_and_unshare(self):
+        org_id, ou = self.make_org()
+        sc = self.sc()
+        sc.enable_aws_organizations_access()
+        pid = self.portfolio(sc=sc)
+        tok = sc.create_portfolio_share(PortfolioId=pid, OrganizationNode={"Type": "ORGANIZATION", "Value": org_id})["PortfolioShareToken"]
+        # not listed until the share completes
+        self.assertEqual(sc.list_organization_portfolio_access(PortfolioId=pid, OrganizationNodeType="ORGANIZATION")["OrganizationNodes"], [])
+        st = sc.describe_portfolio_share_status(PortfolioShareToken=tok)
+        self.assertEqual((st["Status"], st["PortfolioId"], st["OrganizationNodeValue"]), ("COMPLETED", pid, org_id))
+        self.assertEqual(st["ShareDetails"], {"SuccessfulShares": [], "ShareErrors": []})
+        self.assertEqual(sc.list_organization_portfolio_access(PortfolioId=pid, OrganizationNodeType="ORGANIZATION")["OrganizationNodes"],
+                         [{"Type": "ORGANIZATION", "Value": org_id}])
+        self.assertEqual(sc.list_organization_portfolio_access(PortfolioId=pid, OrganizationNodeType="ORGANIZATIONAL_UNIT")["OrganizationNodes"], [])
+        tok2 = sc.create_portfolio_share(PortfolioId=pid, OrganizationNode={"Type": "ORGANIZATIONAL_UNIT", "Value": ou})["PortfolioShareToken"]
+        # a second operation on the same node while the first runs is refused
+        self.assertError("InvalidStateException", sc.create_portfolio_share, PortfolioId=pid,
+                         OrganizationNode={"Type": "ORGANIZATIONAL_UNIT", "Value": ou})
+        # the share settles by itself after a short delay too
+        time.sleep(2.1)
+        self.assertEqual(sc.list_organization_portfolio_access(PortfolioId=pid, OrganizationNodeType="ORGANIZATIONAL_UNIT")["OrganizationNodes"],
+                         [{"Type": "ORGANIZATIONAL_UNIT", "Value": ou}])
+        self.assertEqual(sc.describe_portfolio_share_status(PortfolioShareToken=tok2)["Status"], "COMPLETED")
+        self.assertError("ResourceInUseException", sc.delete_portfolio, Id=pid)
+        tok3 = sc.delete_portfolio_share(PortfolioId=pid, OrganizationNode={"Type": "ORGANIZATION", "Value": org_id})["PortfolioShareToken"]
+        self.assertEqual(sc.describe_portfolio_share_status(PortfolioShareToken=tok3)["Status"], "COMPLETED")
+        self.assertEqual(sc.list_organization_portfolio_access(PortfolioId=pid, OrganizationNodeType="ORGANIZATION")["OrganizationNodes"], [])
+        self.assertError("ResourceNotFoundException", sc.delete_portfolio_share, PortfolioId=pid,
+                         OrganizationNode={"Type": "ORGANIZATION", "Value": org_id})
+        sc.describe_portfolio_share_status(PortfolioShareToken=sc.delete_portfolio_share(
+            PortfolioId=pid, OrganizationNode={"Type": "ORGANIZATIONAL_UNIT", "Value": ou})["PortfolioShareToken"])
+        sc.delete_portfolio(Id=pid)
+
+    def test_seeded_delay_and_error(self):
+        org_id, ou = self.make_org()
+        sc = self.sc()
+        sc.enable_aws_organizations_access()
+        pid = self.portfolio(sc=sc)
+        self.assertEqual(test_route("/__fcc/servicecatalog/next-share", {"Account": self.account, "Describes": 2})[0], 200)
+        tok = sc.create_portfolio_share(PortfolioId=pid, OrganizationNode={"Type": "ORGANIZATION", "Value": org_id})["PortfolioShareToken"]
+        got = [sc.describe_portfolio_share_status(PortfolioShareToken=tok)["Status"] for _ in range(3)]
+        self.assertEqual(got, ["IN_PROGRESS", "IN_PROGRESS", "COMPLETED"])
+        test_route("/__fcc/servicecatalog/next-share", {"Account": self.account, "Error": "OU is being moved"})
+        tok = sc.create_portfolio_share(PortfolioId=pid, OrganizationNode={"Type": "ORGANIZATIONAL_UNIT", "Value": ou})["PortfolioShareToken"]
+        st = sc.describe_portfolio_share_status(PortfolioShareToken=tok)
+        self.assertEqual(st["Status"], "ERROR")
+        self.assertEqual(st["ShareDetails"]["ShareErrors"],
+                         [{"Accounts": [], "Message": "OU is being moved", "Error": "OrganizationShareFailed"}])
+        self.assertEqual(sc.list_organization_portfolio_access(PortfolioId=pid, OrganizationNodeType="ORGANIZATIONAL_UNIT")["OrganizationNodes"], [])
+
+    def test_nodes_validated_and_paginated(self):
+        org_id, ou = self.make_org()
+        sc = self.sc()
+        sc.enable_aws_organizations_access()
+        pid = self.portfolio(sc=sc)
+        self.assertError("ResourceNotFoundException", sc.create_portfolio_share, PortfolioId=pid,
+                         OrganizationNode={"Type": "ORGANIZATION", "Value": "o-aaaaaaaaaa"})
+        self.assertError("ResourceNotFoundException", sc.create_portfolio_share, PortfolioId=pid,
+                         OrganizationNode={"Type": "ORGANIZATIONAL_UNIT", "Value": "ou-abcd-abcdefgh"})
+        self.assertError("InvalidParametersException", sc.create_portfolio_share, PortfolioId=pid,
+                         OrganizationNode={"Type": "ORGANIZATIONAL_UNIT", "Value": org_id})
+        self.assertError("ResourceNotFoundException", sc.describe_portfolio_share_status, PortfolioShareToken="share-nope")
+        root = self.org.list_roots()["Roots"][0]["Id"]
+        ous = [ou] + [self.org.create_organizational_unit(ParentId=root, Name=f"u{i}")["OrganizationalUnit"]["Id"] for i in range(2)]
+        for o in ous:
+            sc.describe_portfolio_share_status(PortfolioShareToken=sc.create_portfolio_share(
+                PortfolioId=pid, OrganizationNode={"Type": "ORGANIZATIONAL_UNIT", "Value": o})["PortfolioShareToken"])
+        p1 = sc.list_organization_portfolio_access(PortfolioId=pid, OrganizationNodeType="ORGANIZATIONAL_UNIT", PageSize=2)
+        self.assertEqual(len(p1["OrganizationNodes"]), 2)
+        p2 = sc.list_organization_portfolio_access(PortfolioId=pid, OrganizationNodeType="ORGANIZATIONAL_UNIT", PageSize=2,
+                                                   PageToken=p1["NextPageToken"])
+        self.assertNotIn("NextPageToken", p2)
+        self.assertEqual(sorted(n["Value"] for n in p1["OrganizationNodes"] + p2["OrganizationNodes"]), sorted(ous))
+
+
 class test_sc_product(EndpointTest):
     def test_create_shape_and_initial_artifact(self):
         pid, r = self.product(Tags=[{"Key": "k", "Value": "v"}], Description="short", SupportEmail="a@b.c")

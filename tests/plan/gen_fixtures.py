@@ -148,3 +148,29 @@ write("tag-changed", s)
 s = in_place()
 s["principals"].append({"arn": "arn:aws:iam::111122223333:role/Admin", "type": "IAM"})
 write("extra-principal", s)
+
+# Organization and OU shares (the manifest shares with both).
+ORG, OU1, OU2, OU_HAND = "o-a1b2c3d4e5", "ou-ab12-cdefgh34", "ou-ab12-ijklmn56", "ou-ab12-zzzzzz99"
+m = copy.deepcopy(manifest)
+m["catalog"]["shares"] = {"accounts": [], "organization": ORG, "organizational_units": [OU1, OU2]}
+s = in_place()
+s["org_access"] = "ENABLED"
+write("org-shares-absent", s, m)
+s = in_place()
+s["org_access"] = "ENABLED"
+s["shares"]["nodes"] = [{"type": "ORGANIZATIONAL_UNIT", "value": OU2},
+                        {"type": "ORGANIZATION", "value": ORG},
+                        {"type": "ORGANIZATIONAL_UNIT", "value": OU1}]
+write("org-shares-in-place", s, m)
+s["shares"]["nodes"].append({"type": "ORGANIZATIONAL_UNIT", "value": OU_HAND})
+write("org-shares-extra", s, m)
+s = in_place()
+s["org_access"] = "DISABLED"
+write("org-access-disabled", s, m)
+
+# Another fcc project's patch record on the role holds the policy and the
+# service this spec also wants: this project records them too (bookkeeping
+# only, no access change), so destroying the other project keeps them.
+s = in_place()
+s["roles"][0]["patch_records"] = {"fcc:patch:other-project": "p0b6430f8 sbb090061"}
+write("patch-shared", s)

@@ -75,7 +75,10 @@ def normalise(text):
         if key not in seen:
             seen[key] = "%s-<%d>" % (kind, sum(1 for k in seen if k.startswith(kind + "-")) + 1)
         return seen[key]
-    return re.sub(r"\b(port|prodview|prod|pa|cons|pp|p)-[a-z0-9]{12,13}\b", sub, text)
+    text = re.sub(r"\b(port|prodview|prod|pa|cons|pp|p)-[a-z0-9]{12,13}\b", sub, text)
+    # moto's organization and OU ids (random per reset)
+    return re.sub(r"\b(o|ou)-[a-z0-9]{4,32}(-[a-z0-9]{8,32})?\b",
+                  lambda m: sub(m) if m.group(1) == "o" or m.group(2) else m.group(0), text)
 
 
 def make_spec(dirname, horizon=None):
@@ -88,6 +91,43 @@ def make_spec(dirname, horizon=None):
         with open(path, "w") as f:
             f.write(text.replace("horizon: 24 ", "horizon: %d " % horizon))
     return path
+
+
+def org_spec(dirname, org_id, ous):
+    """The example sharing its portfolio with organization `org_id` and the OUs `ous`."""
+    path = make_spec(dirname)
+    with open(path) as f:
+        text = f.read()
+    share = "  share:\n    organization: %s\n    organizational_units: [%s]\n" % (org_id, ", ".join(ous))
+    text = text.replace("  studio_visibility: true\n", "  studio_visibility: true\n" + share, 1)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def make_org(n_ous=2, enable=True):
+    """An organization in the default account with `n_ous` OUs; Service Catalog's
+    AWS Organizations access enabled unless told. Returns (org id, [ou ids])."""
+    org = boto("organizations")
+    org_id = org.create_organization(FeatureSet="ALL")["Organization"]["Id"]
+    root = org.list_roots()["Roots"][0]["Id"]
+    ous = [org.create_organizational_unit(ParentId=root, Name="ou%d" % i)["OrganizationalUnit"]["Id"]
+           for i in range(n_ous)]
+    # sorted: the plan orders steps by address, so the goldens stay stable
+    # whatever ids moto draws
+    ous.sort()
+    if enable:
+        boto("servicecatalog").enable_aws_organizations_access()
+    return org_id, ous
+
+
+def org_share(portfolio, node_type, value):
+    """Share as AWS would have it once the asynchronous share completed."""
+    sc = boto("servicecatalog")
+    tok = sc.create_portfolio_share(PortfolioId=portfolio,
+                                    OrganizationNode={"Type": node_type, "Value": value})
+    assert sc.describe_portfolio_share_status(
+        PortfolioShareToken=tok["PortfolioShareToken"])["Status"] == "COMPLETED"
 
 
 def build(spec, out):
@@ -213,9 +253,13 @@ class Plan(unittest.TestCase):
 
     # ---- golden comparison ----
 
+    masks = {}
+
     def golden(self, scenario, name, text):
         path = os.path.join(GOLDEN, scenario, name)
         text = normalise(text)
+        for value, placeholder in self.masks.items():
+            text = text.replace(value, placeholder).replace(value[:12], placeholder)
         if UPDATE:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "w") as f:
@@ -315,6 +359,74 @@ class Plan(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         s = self.step(json.loads(r.stdout), "sc-principal:%s/%s" % (name, extra))
         self.assertEqual(s["action"], "delete")
+
+    # ---- organization and OU shares ----
+
+    def org_build(self, name, org_id, ous):
+        d = os.path.join(self.tmp, name)
+        shutil.rmtree(d, ignore_errors=True)
+        out = d + "-build"
+        shutil.rmtree(out, ignore_errors=True)
+        m = build(org_spec(d, org_id, ous), out)
+        # the spec names moto's random organization ids: its sha256 and the
+        # manifest's differ on every run
+        import hashlib
+        with open(os.path.join(out, "manifest.json"), "rb") as f:
+            self.masks = {hashlib.sha256(f.read()).hexdigest(): "<manifest-sha256>",
+                          m["spec_sha256"]: "<spec-sha256>"}
+        return out, m
+
+    def test_org_shares_absent_in_place_extra(self):
+        org_id, ous = make_org(3)
+        bdir, m = self.org_build("example-org", org_id, ous[:2])
+        ids = in_place(bdir, m)
+        name = m["catalog"]["portfolio"]["name"]
+        # absent: one create per node, each flagged as broadening access
+        plan = self.plan_all("org-shares-absent", spec=bdir)
+        self.assertEqual(self.changed(plan), sorted([
+            ("sc-share:%s/organization:%s" % (name, org_id), "create"),
+            ("sc-share:%s/ou:%s" % (name, ous[0]), "create"),
+            ("sc-share:%s/ou:%s" % (name, ous[1]), "create")]))
+        s = self.step(plan, "sc-share:%s/organization:%s" % (name, org_id))
+        self.assertEqual(s["access_change"], "shares the portfolio with organization " + org_id)
+        # in place: no changes
+        org_share(ids["portfolio"], "ORGANIZATION", org_id)
+        for ou in ous[:2]:
+            org_share(ids["portfolio"], "ORGANIZATIONAL_UNIT", ou)
+        plan = self.plan_all("org-shares-in-place", spec=bdir, expect=0)
+        self.assertEqual(self.changed(plan), [])
+        # an OU shared by hand: reported and left alone
+        org_share(ids["portfolio"], "ORGANIZATIONAL_UNIT", ous[2])
+        plan = self.plan_all("org-shares-extra", spec=bdir, expect=0)
+        s = self.step(plan, "sc-share:%s/ou:%s" % (name, ous[2]))
+        self.assertEqual((s["action"], s["reason"]),
+                         ("no-op", "shared outside fcc: reported and left alone"))
+        self.assertEqual(self.changed(plan), [])
+
+    def test_org_access_disabled_is_a_plan_error(self):
+        org_id, ous = make_org(1, enable=False)
+        bdir, m = self.org_build("example-org-off", org_id, ous)
+        in_place(bdir, m)
+        r = fcc(["plan", bdir, "--format", "json", "--detailed-exitcode"])
+        self.assertEqual(r.returncode, 1, r.stderr)
+        plan = json.loads(r.stdout)
+        self.assertEqual(plan["errors"], [
+            "catalog.shares: sharing with an organization or organizational units needs AWS "
+            "Organizations access for Service Catalog, which is DISABLED: run `aws servicecatalog "
+            "enable-aws-organizations-access` in the organization's management account"])
+
+    def test_org_shares_saved_plan_goes_stale(self):
+        org_id, ous = make_org(1)
+        bdir, m = self.org_build("example-org-stale", org_id, ous)
+        ids = in_place(bdir, m)
+        pf = os.path.join(self.tmp, "org.plan")
+        r = fcc(["plan", bdir, "-o", pf])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        org_share(ids["portfolio"], "ORGANIZATIONAL_UNIT", ous[0])
+        r = fcc(["apply", pf, "--build-dir", bdir])
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("plan_stale", r.stderr)
+        self.assertIn("sc-shares:%s" % m["catalog"]["portfolio"]["name"], r.stderr)
 
     # ---- read-only, build dir, plan file, markdown summary ----
 

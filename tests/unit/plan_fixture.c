@@ -12,7 +12,9 @@
 
 const char *const pf_scenarios[] = {"empty-account", "in-place",    "trust-removed",
 				    "seed-changed",  "tag-changed", "extra-principal",
-				    "stack-updated", NULL};
+				    "stack-updated",
+				    "org-shares-absent", "org-shares-in-place", "org-shares-extra",
+				    "org-access-disabled", "patch-shared", NULL};
 
 void pf_load(desired *d, state_snapshot *s, const char *name)
 {

@@ -10,16 +10,22 @@
  * diff and rendering.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "compiler/base/alloc.h"
+#include "runtime/iam_patch.h"
 #include "plan_fixture.h"
 #include "testutil.h"
 
 #define EXEC_ROLE "iam-role:AmazonSageMakerServiceCatalogProductsExecutionRole"
 #define PORTFOLIO "SageMaker Organization Templates"
 #define PRODUCT "forecast-mlops-template"
+#define PATCH_KEY "fcc:patch:forecast-mlops"
+#define ORG "o-a1b2c3d4e5"
+#define OU1 "ou-ab12-cdefgh34"
+#define OU2 "ou-ab12-ijklmn56"
 
 static size_t changed(const plan *p, const plan_step **first)
 {
@@ -93,9 +99,18 @@ START_TEST(test_diff_trust_removed)
 	ck_assert_int_eq(s->action, PLAN_UPDATE);
 	ck_assert_ptr_nonnull(s->access_change);
 	ck_assert_str_eq(s->access_change, "trusts forecast.amazonaws.com");
-	ck_assert_uint_eq(s->n_changes, 1);
+	/* the trust statement, and fcc's record that it added the service */
+	ck_assert_uint_eq(s->n_changes, 2);
 	ck_assert_str_eq(s->changes[0].path, "trust_policy.Statement[1]");
 	ck_assert_ptr_null(s->changes[0].before);
+	ck_assert_str_eq(s->changes[1].path, "tags[\"" PATCH_KEY "\"]");
+	ck_assert_ptr_null(s->changes[1].before);
+	{
+		char item[IAM_PATCH_ITEM_LEN + 1];
+		iam_patch_item(item, 's', "forecast.amazonaws.com");
+		ck_assert_str_eq(json_string_value(s->changes[1].after), item);
+		ck_assert_str_eq(json_string_value(json_object_get(s->attrs, "record_value")), item);
+	}
 	ck_assert_uint_eq(s->n_docs, 1);
 	/* the hand-written statement is kept as it was */
 	ck_assert_int_eq(diff_json_equal(json_array_get(json_object_get(s->docs[0].before, "Statement"), 0),
@@ -450,6 +465,102 @@ START_TEST(test_diff_oom_sweep)
 }
 END_TEST
 
+/* ---- organization and OU shares ---- */
+
+static const plan_step *share(const plan *p, const char *label, const char *value)
+{
+	char a[256];
+
+	snprintf(a, sizeof a, "sc-share:" PORTFOLIO "/%s:%s", label, value);
+	return plan_find(p, a);
+}
+
+START_TEST(test_diff_org_shares_absent)
+{
+	const plan_step *s;
+	plan p;
+
+	pf_plan(&p, "org-shares-absent", NULL);
+	ck_assert_int_eq(plan_has_errors(&p), 0);
+	ck_assert_uint_eq(changed(&p, NULL), 3);
+	ck_assert_ptr_nonnull(s = share(&p, "organization", ORG));
+	ck_assert_int_eq(s->action, PLAN_CREATE);
+	ck_assert_str_eq(json_string_value(json_object_get(s->attrs, "type")), "ORGANIZATION");
+	/* a new share is security-relevant, like an account share */
+	ck_assert_str_eq(s->access_change, "shares the portfolio with organization " ORG);
+	ck_assert_ptr_nonnull(s = share(&p, "ou", OU2));
+	ck_assert_int_eq(s->action, PLAN_CREATE);
+	ck_assert_str_eq(json_string_value(json_object_get(s->attrs, "type")),
+			 "ORGANIZATIONAL_UNIT");
+	ck_assert_ptr_nonnull(s->access_change);
+	ck_assert_int_eq(kv_strs_has(&s->depends_on, "sc-portfolio:" PORTFOLIO), 1);
+	plan_dispose(&p);
+}
+END_TEST
+
+START_TEST(test_diff_org_shares_in_place_and_extra)
+{
+	const plan_step *s;
+	plan p;
+
+	pf_plan(&p, "org-shares-in-place", NULL);
+	ck_assert_int_eq(plan_has_changes(&p), 0);
+	ck_assert_int_eq(share(&p, "organization", ORG)->action, PLAN_NOOP);
+	ck_assert_ptr_null(share(&p, "organization", ORG)->reason);
+	plan_dispose(&p);
+
+	pf_plan(&p, "org-shares-extra", NULL);
+	/* an OU shared by hand: reported and left alone, not a change */
+	ck_assert_int_eq(plan_has_changes(&p), 0);
+	ck_assert_ptr_nonnull(s = share(&p, "ou", "ou-ab12-zzzzzz99"));
+	ck_assert_int_eq(s->action, PLAN_NOOP);
+	ck_assert_str_eq(s->reason, "shared outside fcc: reported and left alone");
+	ck_assert_ptr_null(s->access_change);
+	plan_dispose(&p);
+}
+END_TEST
+
+START_TEST(test_diff_org_access_disabled)
+{
+	plan p;
+
+	pf_plan(&p, "org-access-disabled", NULL);
+	ck_assert_int_eq(plan_has_errors(&p), 1);
+	ck_assert_uint_eq(p.errors.n, 1);
+	ck_assert_str_eq(p.errors.v[0],
+			 "catalog.shares: sharing with an organization or organizational units needs "
+			 "AWS Organizations access for Service Catalog, which is DISABLED: run `aws "
+			 "servicecatalog enable-aws-organizations-access` in the organization's "
+			 "management account");
+	plan_dispose(&p);
+	/* not read (no org_access in the snapshot): nothing said */
+	pf_plan(&p, "org-shares-absent", NULL);
+	ck_assert_int_eq(plan_has_errors(&p), 0);
+	plan_dispose(&p);
+}
+END_TEST
+
+START_TEST(test_diff_patch_shared_record)
+{
+	const plan_step *s = NULL;
+	plan p;
+
+	pf_plan(&p, "patch-shared", NULL);
+	/* the other project's record holds what this spec wants: this project
+	 * records it too, as bookkeeping of the role's update, not an access change */
+	ck_assert_uint_eq(changed(&p, &s), 1);
+	ck_assert_str_eq(s->address, EXEC_ROLE);
+	ck_assert_int_eq(s->action, PLAN_UPDATE);
+	ck_assert_ptr_null(s->access_change);
+	ck_assert_str_eq(s->reason, "fcc's record of the patches it made changes");
+	ck_assert_uint_eq(s->n_changes, 1);
+	ck_assert_str_eq(s->changes[0].path, "tags[\"" PATCH_KEY "\"]");
+	ck_assert_str_eq(json_string_value(s->changes[0].after), "p0b6430f8 sbb090061");
+	ck_assert_str_eq(json_string_value(json_object_get(s->attrs, "record_key")), PATCH_KEY);
+	plan_dispose(&p);
+}
+END_TEST
+
 Suite *suite_diff(void)
 {
 	Suite *s = suite_create("diff");
@@ -462,6 +573,10 @@ Suite *suite_diff(void)
 	tcase_add_test(sc, test_diff_seed_changed);
 	tcase_add_test(sc, test_diff_tag_changed);
 	tcase_add_test(sc, test_diff_extra_principal);
+	tcase_add_test(sc, test_diff_org_shares_absent);
+	tcase_add_test(sc, test_diff_org_shares_in_place_and_extra);
+	tcase_add_test(sc, test_diff_org_access_disabled);
+	tcase_add_test(sc, test_diff_patch_shared_record);
 	tcase_add_test(core, test_diff_json_paths);
 	tcase_add_test(core, test_diff_trust_merge);
 	tcase_add_test(core, test_diff_pipeline_drift);

@@ -13,15 +13,24 @@ moto 5.2.1 gaps fixed here (moto/servicecatalog/models.py, responses.py):
     instead of ResourceNotFoundException;
   * CreateProduct ignores ProvisioningArtifactParameters (ProvisioningArtifactDetail is {});
   * ListPortfolios ignores PageSize/PageToken;
-  * an idempotency token reused with different parameters silently returns the old resource.
+  * an idempotency token reused with different parameters silently returns the old resource;
+  * organization-node shares are strings parsed back by substring (an ORGANIZATIONAL_UNIT share
+    matches "ORGANIZATION"), are never asynchronous, ignore whether AWS Organizations access is
+    enabled, and ListOrganizationPortfolioAccess / DescribePortfolioShareStatus /
+    Enable/Disable/GetAWSOrganizationsAccess(Status) are missing. The extension keeps
+    organization shares itself (_State.org_shares, _State.share_tokens), see "organization
+    shares" below.
 """
 
 import json
 import re
 
+import time
+
+from moto.organizations.models import organizations_backends
 from moto.servicecatalog.models import Portfolio, servicecatalog_backends
 
-from .core import ApiError, TokenStore, ext_state, new_id, now, paginate, register
+from .core import ApiError, TokenStore, ext_state, new_id, now, paginate, register, register_test_route
 
 SVC = "servicecatalog"
 INVALID = "InvalidParametersException"
@@ -40,6 +49,10 @@ class _State:
         self.constraints = {}  # constraint id -> dict
         self.principals = {}  # portfolio id -> [{"PrincipalARN", "PrincipalType"}]
         self.view_ids = {}  # product id -> prodview id
+        self.org_access = "DISABLED"  # GetAWSOrganizationsAccessStatus
+        self.org_shares = {}  # portfolio id -> [{"Type", "Value"}], completed shares, in order
+        self.share_tokens = {}  # PortfolioShareToken -> dict (see _org_share)
+        self.next_share = {}  # test route: how the next organization share behaves
 
 
 def _ctx(req):
@@ -227,7 +240,8 @@ def delete_portfolio(req):
     be, st = _ctx(req)
     pid = req.params["Id"]
     port = _portfolio(be, pid)
-    if st.assoc.get(pid) or st.principals.get(pid) or be.portfolio_access.get(pid):
+    _settle_shares(st)
+    if st.assoc.get(pid) or st.principals.get(pid) or be.portfolio_access.get(pid) or st.org_shares.get(pid):
         raise ApiError(
             "ResourceInUseException",
             f"Portfolio {pid} still has associated products, principals or shares",
@@ -241,11 +255,13 @@ def delete_portfolio(req):
 
 @register(SVC, "CreatePortfolioShare")
 def create_portfolio_share(req):
-    be, _ = _ctx(req)
+    be, st = _ctx(req)
     p = req.params
     _portfolio(be, p["PortfolioId"])
     if ("AccountId" in p) == ("OrganizationNode" in p):
         raise ApiError(INVALID, "Exactly one of AccountId and OrganizationNode must be given")
+    if "OrganizationNode" in p:
+        return _org_share(req, be, st, p["PortfolioId"], p["OrganizationNode"], "CREATE")
     if "AccountId" in p and not re.match(r"^\d{12}$", p["AccountId"]):
         raise ApiError(INVALID, f"Invalid AccountId {p['AccountId']}")
     if "AccountId" in p and p["AccountId"] == req.account:
@@ -263,11 +279,13 @@ def create_portfolio_share(req):
 
 @register(SVC, "DeletePortfolioShare")
 def delete_portfolio_share(req):
-    be, _ = _ctx(req)
+    be, st = _ctx(req)
     p = req.params
     _portfolio(be, p["PortfolioId"])
     if ("AccountId" in p) == ("OrganizationNode" in p):
         raise ApiError(INVALID, "Exactly one of AccountId and OrganizationNode must be given")
+    if "OrganizationNode" in p:
+        return _org_share(req, be, st, p["PortfolioId"], p["OrganizationNode"], "DELETE")
     if "AccountId" in p and p["AccountId"] not in be.portfolio_access.get(p["PortfolioId"], []):
         raise ApiError("ResourceNotFoundException", f"Portfolio {p['PortfolioId']} is not shared with {p['AccountId']}")
     token = be.delete_portfolio_share(
@@ -287,6 +305,199 @@ def list_portfolio_access(req):
     accounts = list(be.portfolio_access.get(p["PortfolioId"], []))
     page, nxt = paginate(req, accounts, p.get("PageToken"), p.get("PageSize"), 20)
     return {"AccountIds": page, "NextPageToken": nxt}
+
+
+# ---------------------------------------------------------------- organization shares
+#
+# AWS shares a portfolio with an organization, an OU or an account of the caller's organization
+# asynchronously: CreatePortfolioShare / DeletePortfolioShare with an OrganizationNode answer a
+# PortfolioShareToken at once and DescribePortfolioShareStatus reports IN_PROGRESS until the
+# share is COMPLETED (or ERROR). Here a share settles on the first DescribePortfolioShareStatus
+# of its token, or SETTLE_SECONDS after the call, whichever comes first; until then
+# ListOrganizationPortfolioAccess does not list a new share (and still lists a removed one).
+# Organization shares need Service Catalog's AWS Organizations access (EnableAWSOrganizationsAccess,
+# management account only); without it the share calls and ListOrganizationPortfolioAccess
+# answer InvalidStateException / OperationNotSupportedException. The nodes must exist in moto's
+# organization (moto.organizations): the organization's own id, one of its OUs, one of its
+# accounts (the caller's own excepted).
+
+SETTLE_SECONDS = 2.0
+ORG_NODE_TYPES = ("ORGANIZATION", "ORGANIZATIONAL_UNIT", "ACCOUNT")
+_ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
+_OU_ID = re.compile(r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$")
+_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
+
+
+def _organization(account):
+    """moto's organization whose management account is `account`, or None."""
+    for be in organizations_backends[account].values():
+        if be.org is not None and be.org.master_account_id == account:
+            return be
+    return None
+
+
+def _require_org_access(st, op_code="InvalidStateException"):
+    if st.org_access != "ENABLED":
+        raise ApiError(
+            op_code,
+            "AWS Organizations access is not enabled for AWS Service Catalog: call "
+            "EnableAWSOrganizationsAccess from the organization's management account",
+        )
+
+
+def _check_node(req, node):
+    ntype, value = node.get("Type"), node.get("Value")
+    if ntype is None or value is None:
+        raise ApiError(INVALID, "OrganizationNode needs Type and Value")
+    pattern = {"ORGANIZATION": _ORG_ID, "ORGANIZATIONAL_UNIT": _OU_ID, "ACCOUNT": _ACCOUNT_ID}[ntype]
+    if not pattern.match(value):
+        raise ApiError(INVALID, f"Invalid OrganizationNode Value {value} for Type {ntype}")
+    org = _organization(req.account)
+    if org is None:
+        raise ApiError("InvalidStateException", f"Account {req.account} is not the management account of an organization")
+    if ntype == "ORGANIZATION" and value != org.org.id:
+        raise ApiError("ResourceNotFoundException", f"Organization {value} not found")
+    if ntype == "ORGANIZATIONAL_UNIT" and not any(ou.id == value and ou.type != "ROOT" for ou in org.ou):
+        raise ApiError("ResourceNotFoundException", f"Organizational unit {value} not found")
+    if ntype == "ACCOUNT":
+        if value == req.account:
+            raise ApiError(INVALID, "A portfolio cannot be shared with its own account")
+        if not any(a.id == value for a in org.accounts):
+            raise ApiError("ResourceNotFoundException", f"Account {value} is not in the organization")
+    return {"Type": ntype, "Value": value}
+
+
+def _settle(st, tok, t, by_describe=False):
+    """Complete the share operation `tok` (its effect on org_shares happens now)."""
+    if t["Status"] != "IN_PROGRESS":
+        return
+    if t.get("Hold"):
+        # seeded by the test route: stay IN_PROGRESS for this many describes
+        if by_describe:
+            t["Hold"] -= 1
+        return
+    if t.get("Error"):
+        t["Status"] = "ERROR"
+        return
+    shares = st.org_shares.setdefault(t["PortfolioId"], [])
+    if t["Action"] == "CREATE" and t["Node"] not in shares:
+        shares.append(t["Node"])
+    elif t["Action"] == "DELETE" and t["Node"] in shares:
+        shares.remove(t["Node"])
+    t["Status"] = "COMPLETED"
+
+
+def _settle_shares(st):
+    """Complete every share operation older than SETTLE_SECONDS."""
+    now_s = time.monotonic()
+    for tok, t in st.share_tokens.items():
+        if now_s - t["Started"] >= SETTLE_SECONDS:
+            _settle(st, tok, t)
+
+
+def _pending(st, pid, node):
+    """The action ("CREATE"/"DELETE") of an unsettled operation on this share, or None."""
+    for t in st.share_tokens.values():
+        if t["Status"] == "IN_PROGRESS" and t["PortfolioId"] == pid and t["Node"] == node:
+            return t["Action"]
+    return None
+
+
+def _org_share(req, be, st, pid, node, action):
+    _require_org_access(st)
+    node = _check_node(req, node)
+    _settle_shares(st)
+    shared = node in st.org_shares.get(pid, [])
+    pending = _pending(st, pid, node)
+    if pending is not None:
+        raise ApiError("InvalidStateException", f"A share operation on {node['Value']} is already in progress for portfolio {pid}")
+    if action == "DELETE" and not shared:
+        raise ApiError("ResourceNotFoundException", f"Portfolio {pid} is not shared with {node['Value']}")
+    tok = new_id("share-", 20)
+    st.share_tokens[tok] = {
+        "PortfolioId": pid,
+        "Node": node,
+        "Action": action,
+        "Status": "IN_PROGRESS",
+        "Started": time.monotonic(),
+        "Hold": st.next_share.pop("Describes", 0) if action == "CREATE" else 0,
+        "Error": st.next_share.pop("Error", None) if action == "CREATE" else None,
+    }
+    if action == "CREATE" and shared:
+        _settle(st, tok, st.share_tokens[tok])  # already shared: nothing to do, done at once
+    return {"PortfolioShareToken": tok}
+
+
+@register(SVC, "DescribePortfolioShareStatus")
+def describe_portfolio_share_status(req):
+    _, st = _ctx(req)
+    tok = req.params["PortfolioShareToken"]
+    t = st.share_tokens.get(tok)
+    if t is None:
+        raise ApiError("ResourceNotFoundException", f"Portfolio share token {tok} not found")
+    _settle(st, tok, t, by_describe=True)
+    errors = []
+    if t["Status"] == "ERROR":
+        errors = [{"Accounts": [], "Message": t["Error"], "Error": "OrganizationShareFailed"}]
+    return {
+        "PortfolioShareToken": tok,
+        "PortfolioId": t["PortfolioId"],
+        "OrganizationNodeValue": t["Node"]["Value"],
+        "Status": t["Status"],
+        "ShareDetails": {"SuccessfulShares": [], "ShareErrors": errors},
+    }
+
+
+@register_test_route("/__fcc/servicecatalog/next-share")
+def seed_next_share(body, account, region):
+    """Test-only: the next organization share stays IN_PROGRESS for `Describes` status reads
+    (and the delay), and/or ends in ERROR with `Error` as its ShareErrors message."""
+    be = servicecatalog_backends[account][region]
+    st = ext_state(be, "servicecatalog", _State)
+    st.next_share = {k: body[k] for k in ("Describes", "Error") if k in body}
+    return {}
+
+
+@register(SVC, "ListOrganizationPortfolioAccess")
+def list_organization_portfolio_access(req):
+    be, st = _ctx(req)
+    p = req.params
+    _portfolio(be, p["PortfolioId"])
+    _require_org_access(st, "OperationNotSupportedException")
+    _settle_shares(st)
+    nodes = [n for n in st.org_shares.get(p["PortfolioId"], []) if n["Type"] == p["OrganizationNodeType"]]
+    page, nxt = paginate(req, nodes, p.get("PageToken"), p.get("PageSize"), 20)
+    return {"OrganizationNodes": page, "NextPageToken": nxt}
+
+
+@register(SVC, "EnableAWSOrganizationsAccess")
+def enable_aws_organizations_access(req):
+    _, st = _ctx(req)
+    if _organization(req.account) is None:
+        raise ApiError(
+            "InvalidStateException",
+            f"Account {req.account} is not the management account of an organization",
+        )
+    st.org_access = "ENABLED"
+    return {}
+
+
+@register(SVC, "DisableAWSOrganizationsAccess")
+def disable_aws_organizations_access(req):
+    _, st = _ctx(req)
+    if _organization(req.account) is None:
+        raise ApiError(
+            "InvalidStateException",
+            f"Account {req.account} is not the management account of an organization",
+        )
+    st.org_access = "DISABLED"
+    return {}
+
+
+@register(SVC, "GetAWSOrganizationsAccessStatus")
+def get_aws_organizations_access_status(req):
+    _, st = _ctx(req)
+    return {"AccessStatus": st.org_access}
 
 
 # ---------------------------------------------------------------- products
