@@ -12,7 +12,9 @@ Scenarios: an empty account then a second apply that sends only reads
 (asserted from the proxy's request log: no writes, not even the lock; the
 same reads as `fcc plan`) and `plan --detailed-exitcode` 0; a hand edit made
 between apply's unlocked read and its lock, seen by the re-read under the
-lock and planned for; a saved plan applied without a terminal,
+lock and planned for; the plan issue's hand edits (a trust statement
+removed: put back with one write; a principal added: left alone) applied and
+re-planned to no changes; a saved plan applied without a terminal,
 and one made stale between plan and apply refused (plan_stale, naming the
 observation); throttling bursts, 500s, 503s, dropped connections, 2-second
 stalls on chosen operations, and a
@@ -37,6 +39,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.parse
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -291,6 +294,41 @@ class Apply(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertEqual(sorted(operation(q) for q in proxy_log()["requests"]),
                          sorted(operation(q) for q in log))
+
+    def test_hand_edits_of_the_plan_scenarios_are_applied_then_no_changes(self):
+        """The plan issue's hand-edit scenarios, applied: fcc's trust statement
+        removed by hand is put back; a principal added by hand is reported and
+        left alone; afterwards the plan has nothing to do."""
+        r = fcc(apply_args("--auto-approve"))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        iam, sc = boto("iam"), boto("servicecatalog")
+        role = iam.get_role(RoleName=ROLES[0])["Role"]
+        doc = role["AssumeRolePolicyDocument"]
+        if isinstance(doc, str):
+            doc = json.loads(urllib.parse.unquote(doc))
+        doc["Statement"] = [st for st in doc["Statement"] if st.get("Sid") != "FccTrustedServices"]
+        iam.update_assume_role_policy(RoleName=ROLES[0], PolicyDocument=json.dumps(doc))
+        pid = [p for p in sc.list_portfolios()["PortfolioDetails"]
+               if p["DisplayName"] == PORTFOLIO][0]["Id"]
+        extra = "arn:aws:iam::%s:role/someone-else" % ACCOUNT
+        sc.associate_principal_with_portfolio(PortfolioId=pid, PrincipalARN=extra,
+                                              PrincipalType="IAM")
+        r = fcc(["plan", WS.build, "--endpoint-url", EP, "--detailed-exitcode"])
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        proxy_reset()
+        r = fcc(apply_args("--auto-approve"))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        writes = sorted(operation(q) for q in proxy_log()["requests"]
+                        if not is_read(q) and not is_lock(q))
+        self.assertEqual(writes, ["UpdateAssumeRolePolicy"])
+        doc = iam.get_role(RoleName=ROLES[0])["Role"]["AssumeRolePolicyDocument"]
+        if isinstance(doc, str):
+            doc = json.loads(urllib.parse.unquote(doc))
+        self.assertIn("FccTrustedServices", [st.get("Sid") for st in doc["Statement"]])
+        self.assertIn(extra, [p["PrincipalARN"] for p in
+                              sc.list_principals_for_portfolio(PortfolioId=pid)["Principals"]])
+        r = fcc(["plan", WS.build, "--endpoint-url", EP, "--detailed-exitcode"])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
     def test_without_terminal_needs_auto_approve(self):
         r = fcc(apply_args())
