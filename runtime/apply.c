@@ -1118,11 +1118,12 @@ static int step_share(srun *sr)
  *
  * While a sagemaker-project step follows its project (create or update), the
  * CloudFormation stack Service Catalog provisioned for it is resolved once:
- * DescribeProject's ProvisionedProductId, then SearchProvisionedProducts
- * "id:<it>" for its PhysicalId (the stack's ARN; botocore's model has no
- * PhysicalId in DescribeProvisionedProduct's answer). When that search is
- * refused or says nothing, the stack is found by the name Service Catalog
- * gives it, SC-<account>-<id>. Then every poll reads DescribeStackEvents
+ * from DescribeProject's ProvisionedProductId and the project ARN's account,
+ * by the name Service Catalog gives it, SC-<account>-<id> — no call. Only if
+ * no stack answers to that name is SearchProvisionedProducts "id:<it>" asked
+ * for its PhysicalId (the stack's ARN; botocore's model has no PhysicalId in
+ * DescribeProvisionedProduct's answer), and the name kept when that search is
+ * refused or says nothing. Then every poll reads DescribeStackEvents
  * once, after DescribeProject (so a terminal status is never read before the
  * events that led to it), newest first and only down to the newest event
  * already seen; a cfn_event_tracker hands each new one to on_stack_event
@@ -1140,6 +1141,8 @@ struct projev {
 	int round_done;        /* this poll's events were read */
 	int off;               /* streaming stopped (note says why) */
 	int prepared, described, searched, baselined;
+	int guessed;           /* 1: pe->stack is the SC-<account>-<id> name, not searched;
+				* -1: no stack of that name, search */
 	char *ppid, *stack;
 	char account[16];
 	char note[300];
@@ -1201,6 +1204,36 @@ static int projev_learn(srun *sr, projev *pe, const json_t *project)
 	return FCC_OK;
 }
 
+/* The stack by Service Catalog's name for it, before any search: saves a
+ * call on every project followed. */
+static int projev_guess(srun *sr, projev *pe)
+{
+	fcc_buf name;
+	int rc = FCC_OK;
+
+	if (pe->stack || pe->searched || pe->guessed < 0 || !pe->ppid || !pe->account[0])
+		return FCC_OK;
+	fcc_buf_init(&name, 512);
+	if (projev_stack_name(&name, pe->account, pe->ppid) == FCC_OK) {
+		if (!(pe->stack = fcc_strdup(fcc_buf_cstr(&name))))
+			rc = FCC_ENOMEM;
+		else
+			pe->guessed = 1;
+	}
+	fcc_buf_dispose(&name);
+	if (rc)
+		fail_run(sr, rc, "out of memory");
+	return rc;
+}
+
+/* No stack of the guessed name: search for it next time. */
+static void projev_unguess(projev *pe)
+{
+	fcc_free(pe->stack);
+	pe->stack = NULL;
+	pe->guessed = -1;
+}
+
 static void projev_emit(void *payload, const cfn_stack_event *ev)
 {
 	srun *sr = payload;
@@ -1253,15 +1286,20 @@ static void projev_done(void *payload, aws_error *ae)
 		fcc_buf_dispose(&name);
 		break;
 	case PE_BASELINE:
-		if (ae->err.code == FCC_OK)
+		if (ae->err.code == FCC_OK) {
 			rc = cfn_event_tracker_baseline(&pe->tr, pe->ev.items, pe->ev.n);
-		else if (ae->err.code != FCC_ENOTFOUND) /* no stack: no history either */
+		} else if (ae->err.code == FCC_ENOTFOUND && pe->guessed > 0) {
+			projev_unguess(pe); /* search, then take the baseline again */
+			pe->baselined = 0;
+		} else if (ae->err.code != FCC_ENOTFOUND) /* no stack: no history either */
 			projev_off(pe, "DescribeStackEvents failed", ae);
 		break;
 	case PE_EVENTS:
 		pe->round_done = 1;
 		if (ae->err.code == FCC_OK)
 			rc = cfn_event_tracker_feed(&pe->tr, pe->ev.items, pe->ev.n, projev_emit, sr);
+		else if (ae->err.code == FCC_ENOTFOUND && pe->guessed > 0)
+			projev_unguess(pe); /* not created yet, or named otherwise: search next poll */
 		else if (ae->err.code != FCC_ENOTFOUND) /* not created yet: next poll */
 			projev_off(pe, "DescribeStackEvents failed", ae);
 		break;
@@ -1341,7 +1379,9 @@ static int projev_prepare(srun *sr)
 	}
 	if (!pe->ppid && !pe->described)
 		return projev_submit(sr, PE_DESCRIBE);
-	if (pe->ppid && !pe->searched)
+	if (projev_guess(sr, pe) != FCC_OK)
+		return 1;
+	if (pe->ppid && !pe->stack && !pe->searched)
 		return projev_submit(sr, PE_SEARCH);
 	if (pe->stack && !pe->baselined && !pe->off)
 		return projev_submit(sr, PE_BASELINE);
@@ -1369,6 +1409,8 @@ static int projev_poll(srun *sr)
 		return 1;
 	if (!pe->ppid)
 		return 0; /* not provisioned yet */
+	if (projev_guess(sr, pe) != FCC_OK)
+		return 1;
 	if (!pe->stack)
 		return pe->searched ? 0 : projev_submit(sr, PE_SEARCH);
 	return projev_submit(sr, PE_EVENTS);

@@ -659,9 +659,10 @@ class ProjectEvents(unittest.TestCase):
         self.assertEqual(got[-1], (stack, "AWS::CloudFormation::Stack", "CREATE_COMPLETE"))
         # the real template's logical ids and types
         self.assertIn(("ModelBuildPipeline", "AWS::CodePipeline::Pipeline", "CREATE_COMPLETE"), got)
-        # calls: the stack resolved once, one DescribeStackEvents per DescribeProject poll
+        # calls: the stack found by Service Catalog's name for it (no search),
+        # one DescribeStackEvents per DescribeProject poll
         ops = [operation(q) for q in proxy_log()["requests"]]
-        self.assertEqual(ops.count("SearchProvisionedProducts"), 1)
+        self.assertEqual(ops.count("SearchProvisionedProducts"), 0)
         polls = ops[ops.index("CreateProject"):].count("DescribeProject")  # not the state read's
         self.assertGreaterEqual(polls, 2)
         self.assertEqual(ops.count("DescribeStackEvents"), polls)
