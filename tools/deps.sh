@@ -2,7 +2,7 @@
 # deps.sh — install the Debian packages fcc and its tests need, only when missing.
 # Idempotent: a machine that has them all runs no apt-get at all.
 set -eu
-PKGS="build-essential pkg-config clang libclang-rt-14-dev \
+PKGS="build-essential pkg-config clang libclang-rt-14-dev clang-format-14 \
 libyaml-dev libcyaml-dev libjansson-dev libxml2-dev libcurl4-openssl-dev libssl-dev \
 libpcre2-dev libzip-dev check \
 hyperfine python3-pandas unzip zip"
