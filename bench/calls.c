@@ -46,7 +46,8 @@ int main(int argc, char **argv)
 	double t0, t;
 	long n, k, i;
 
-	if (argc != 4 || (n = strtol(argv[2], NULL, 10)) < 1 || (k = strtol(argv[3], NULL, 10)) < 1) {
+	if (argc != 4 || (n = strtol(argv[2], NULL, 10)) < 1 ||
+	    (k = strtol(argv[3], NULL, 10)) < 1) {
 		fprintf(stderr, "usage: calls ENDPOINT_URL N IN_FLIGHT\n");
 		return 2;
 	}

@@ -240,7 +240,8 @@ static int collect_seed(seed_set *s, const spec_model *m, const build_options *o
 		fcc_buf_dispose(&b);
 		return rc;
 	}
-	if (snprintf(dest, sizeof dest, "pipelines/%s/forecast_config.json", module) >= (int)sizeof dest)
+	if (snprintf(dest, sizeof dest, "pipelines/%s/forecast_config.json", module) >=
+	    (int)sizeof dest)
 		return fcc_err_set(e, FCC_EIO, "path too long");
 	if ((rc = seed_put(s, dest, &b, 0, e)))
 		return rc;
@@ -300,8 +301,8 @@ static int add_seed_outputs(build_result *r, seed_set *s, const build_options *o
 		if (snprintf(path, sizeof path, "seed-code/%s", s->f[i].path) >= (int)sizeof path)
 			rc = fcc_err_set(e, FCC_EIO, "path too long");
 		else
-			rc = build_add(r, path, entries[i].data, entries[i].len, entries[i].executable,
-				       e);
+			rc = build_add(r, path, entries[i].data, entries[i].len,
+				       entries[i].executable, e);
 	}
 	fcc_buf_init(&zip, 0);
 	if (!rc)
@@ -364,7 +365,8 @@ static int add_template(build_result *r, const spec_model *m, const build_option
 	if (rc)
 		return rc;
 	t = find_file(r, r->template_path);
-	if (snprintf(rest, sizeof rest, "templates/%s.%s", t->sha256, opt->template_json ? "json" : "yaml") >= (int)sizeof rest)
+	if (snprintf(rest, sizeof rest, "templates/%s.%s", t->sha256,
+		     opt->template_json ? "json" : "yaml") >= (int)sizeof rest)
 		return fcc_err_set(e, FCC_EIO, "path too long");
 	r->template_key = key_join(m->artifacts.prefix.s, rest);
 	return r->template_key ? FCC_OK : fcc_err_set(e, FCC_ENOMEM, "out of memory");
@@ -633,7 +635,8 @@ static int list_tree(const char *root, const char *rel, char ***list, size_t *n,
 		struct stat st;
 		if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
 			continue;
-		if (snprintf(child, sizeof child, "%s%s%s", rel, *rel ? "/" : "", ent->d_name) >= (int)sizeof child)
+		if (snprintf(child, sizeof child, "%s%s%s", rel, *rel ? "/" : "", ent->d_name) >=
+		    (int)sizeof child)
 			continue;
 		if (snprintf(path, sizeof path, "%s/%s", root, child) >= (int)sizeof path)
 			continue;
@@ -667,8 +670,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int build_compare(const build_result *r, const char *dir, fcc_buf *report, int *differs,
-		  fcc_err *e)
+int build_compare(const build_result *r, const char *dir, fcc_buf *report, int *differs, fcc_err *e)
 {
 	char **disk = NULL;
 	size_t nd = 0, cap = 0, i, j;

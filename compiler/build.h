@@ -24,14 +24,14 @@
 #include "spec_model.h"
 
 typedef struct build_options {
-	const char *env;         /* environment to select, or NULL */
-	const char *stdlib_dir;  /* fcc's stdlib/ (stage scripts, seed files, image table) */
-	int template_json;       /* write template.json instead of template.yaml */
-	time_t epoch;            /* timestamp of zip entries (emit_zip_epoch()) */
+	const char *env;        /* environment to select, or NULL */
+	const char *stdlib_dir; /* fcc's stdlib/ (stage scripts, seed files, image table) */
+	int template_json;      /* write template.json instead of template.yaml */
+	time_t epoch;           /* timestamp of zip entries (emit_zip_epoch()) */
 } build_options;
 
 typedef struct build_file {
-	char *path;              /* relative to the build directory, '/'-separated */
+	char *path; /* relative to the build directory, '/'-separated */
 	unsigned char *data;
 	size_t len;
 	int executable;
@@ -39,7 +39,7 @@ typedef struct build_file {
 } build_file;
 
 typedef struct build_result {
-	build_file *files;       /* sorted by path */
+	build_file *files; /* sorted by path */
 	size_t n, cap;
 	const spec_model *model; /* lives in the arena given to build_compile */
 	char *seed_key;          /* S3 key of seed-code.zip */

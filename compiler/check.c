@@ -127,8 +127,8 @@ static int rx_match(ck *c, const char *pattern, const char *s)
 	if (!code) {
 		int errcode;
 		PCRE2_SIZE erroff;
-		code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &errcode,
-				     &erroff, NULL);
+		code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
+				     &errcode, &erroff, NULL);
 		if (!code) {
 			c->oom = 1; /* our own patterns compile; only memory can fail */
 			return 0;
@@ -208,9 +208,10 @@ static void check_keys(ck *c, const spec_node *map, const char *path, const char
 
 static int is_cfn_tag(const char *tag)
 {
-	static const char *const tags[] = {"!Ref", "!Sub", "!GetAtt", "!Join", "!Select", "!Split",
-					   "!If", "!Equals", "!And", "!Or", "!Not", "!FindInMap",
-					   "!Base64", "!Cidr", "!GetAZs", "!ImportValue",
+	static const char *const tags[] = {"!Ref",       "!Sub",       "!GetAtt", "!Join",
+					   "!Select",    "!Split",     "!If",     "!Equals",
+					   "!And",       "!Or",        "!Not",    "!FindInMap",
+					   "!Base64",    "!Cidr",      "!GetAZs", "!ImportValue",
 					   "!Condition", "!Transform", NULL};
 	size_t i;
 
@@ -231,8 +232,9 @@ static int check_tag(ck *c, const spec_node *n, const char *path)
 	if (!n->tag || is_core_tag(n->tag))
 		return 1;
 	if (is_cfn_tag(n->tag))
-		diag_error(c->d, n->span, "%s: CloudFormation tag %s is only allowed under template",
-			   path, n->tag);
+		diag_error(c->d, n->span,
+			   "%s: CloudFormation tag %s is only allowed under template", path,
+			   n->tag);
 	else
 		diag_error(c->d, n->span, "%s: unknown YAML tag %s", path, n->tag);
 	return 0;
@@ -318,8 +320,7 @@ static fcc_span var_span(const spec_node *n, const char *name)
 
 static const char *interp(ck *c, const spec_node *n, int in_template, int depth);
 
-static const char *var_value(ck *c, const spec_node *at, const char *name, size_t nl,
-			     int depth)
+static const char *var_value(ck *c, const spec_node *at, const char *name, size_t nl, int depth)
 {
 	size_t i, k;
 	char key[128];
@@ -403,7 +404,8 @@ static const char *interp(ck *c, const spec_node *n, int in_template, int depth)
 				ok &= fcc_buf_puts(&b, p) == 0;
 				break;
 			}
-			diag_error(c->d, var_span(n, ""), "unterminated '${' (write $${ for a literal ${)");
+			diag_error(c->d, var_span(n, ""),
+				   "unterminated '${' (write $${ for a literal ${)");
 			fcc_buf_dispose(&b);
 			return NULL;
 		}
@@ -499,7 +501,8 @@ static int get_int(ck *c, const spec_node *n, const char *path, long lo, long hi
 		return 0;
 	}
 	if (v < lo || v > hi) {
-		diag_error(c->d, n->span, "%s must be between %ld and %ld, not %ld", path, lo, hi, v);
+		diag_error(c->d, n->span, "%s must be between %ld and %ld, not %ld", path, lo, hi,
+			   v);
 		return 0;
 	}
 	*out = v;
@@ -645,27 +648,46 @@ static const spec_node *list_item(ck *c, const spec_node *seq, size_t i, const c
 
 /* ------------------------------------------------------------ domain rules */
 
-static const char *const REGIONS[] = {
-	"us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1",
-	"ap-east-2", "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2",
-	"ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-7", "ap-northeast-1",
-	"ap-northeast-2", "ap-northeast-3", "ca-central-1", "ca-west-1", "eu-central-1",
-	"eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3", "eu-south-1", "eu-south-2",
-	"eu-north-1", "il-central-1", "me-south-1", "me-central-1", "mx-central-1", "sa-east-1",
-	"cn-north-1", "cn-northwest-1", "us-gov-west-1", "us-gov-east-1", NULL};
+static const char *const REGIONS[] = {"us-east-1",      "us-east-2",
+				      "us-west-1",      "us-west-2",
+				      "af-south-1",     "ap-east-1",
+				      "ap-east-2",      "ap-south-1",
+				      "ap-south-2",     "ap-southeast-1",
+				      "ap-southeast-2", "ap-southeast-3",
+				      "ap-southeast-4", "ap-southeast-5",
+				      "ap-southeast-7", "ap-northeast-1",
+				      "ap-northeast-2", "ap-northeast-3",
+				      "ca-central-1",   "ca-west-1",
+				      "eu-central-1",   "eu-central-2",
+				      "eu-west-1",      "eu-west-2",
+				      "eu-west-3",      "eu-south-1",
+				      "eu-south-2",     "eu-north-1",
+				      "il-central-1",   "me-south-1",
+				      "me-central-1",   "mx-central-1",
+				      "sa-east-1",      "cn-north-1",
+				      "cn-northwest-1", "us-gov-west-1",
+				      "us-gov-east-1",  NULL};
 
 /* Regions where Amazon Forecast is offered (AWS regional services list). */
-static const char *const FORECAST_REGIONS[] = {
-	"us-east-1", "us-east-2", "us-west-2", "ap-south-1", "ap-northeast-1", "ap-northeast-2",
-	"ap-southeast-1", "ap-southeast-2", "eu-central-1", "eu-west-1", NULL};
+static const char *const FORECAST_REGIONS[] = {"us-east-1",
+					       "us-east-2",
+					       "us-west-2",
+					       "ap-south-1",
+					       "ap-northeast-1",
+					       "ap-northeast-2",
+					       "ap-southeast-1",
+					       "ap-southeast-2",
+					       "eu-central-1",
+					       "eu-west-1",
+					       NULL};
 
-static const char *const ALGORITHMS[] = {"CNN-QR", "DeepAR+", "NPTS", "Prophet", "ARIMA",
-					 "ETS", "AutoPredictor", NULL};
-static const char *const FREQUENCIES[] = {"Y", "M", "W", "D", "H", "30min", "15min",
-					  "10min", "5min", "1min", NULL};
+static const char *const ALGORITHMS[] = {"CNN-QR", "DeepAR+", "NPTS",          "Prophet",
+					 "ARIMA",  "ETS",     "AutoPredictor", NULL};
+static const char *const FREQUENCIES[] = {"Y",     "M",     "W",    "D",    "H", "30min",
+					  "15min", "10min", "5min", "1min", NULL};
 static const char *const METRICS[] = {"WAPE", "RMSE", "MASE", "MAPE", NULL};
-static const char *const ATTR_TYPES[] = {"string", "integer", "float", "timestamp",
-					 "geolocation", NULL};
+static const char *const ATTR_TYPES[] = {"string",    "integer",     "float",
+					 "timestamp", "geolocation", NULL};
 static const char *const TS_FORMATS[] = {"yyyy-MM-dd", "yyyy-MM-dd HH:mm:ss", NULL};
 
 #define RX_PROJECT_NAME "^[a-zA-Z](-*[a-zA-Z0-9])*$"
@@ -673,7 +695,8 @@ static const char *const TS_FORMATS[] = {"yyyy-MM-dd", "yyyy-MM-dd HH:mm:ss", NU
 #define RX_ENV_NAME "^[a-z][a-z0-9-]*$"
 #define RX_ROLE_NAME "^[\\w+=,.@-]{1,64}$"
 #define RX_ROLE_ARN "^arn:aws(-cn|-us-gov)?:iam::\\d{12}:role/([\\w+=,.@-]+/)*[\\w+=,.@-]{1,64}$"
-#define RX_POLICY_ARN "^arn:aws(-cn|-us-gov)?:iam::(aws|\\d{12}):policy/([\\w+=,.@-]+/)*[\\w+=,.@-]{1,128}$"
+#define RX_POLICY_ARN                                                                              \
+	"^arn:aws(-cn|-us-gov)?:iam::(aws|\\d{12}):policy/([\\w+=,.@-]+/)*[\\w+=,.@-]{1,128}$"
 #define RX_SERVICE "^[a-z0-9][a-z0-9.-]*\\.amazonaws\\.com(\\.cn)?$"
 #define RX_PRINCIPAL "^arn:aws(-cn|-us-gov)?:iam::\\d{12}:(role|user|group)/[\\w+=,.@/-]{1,512}$"
 /* Service Catalog takes IAM_PATTERN principals without an account
@@ -696,13 +719,14 @@ static void check_project_name(ck *c, const spec_str *v, const char *what)
 
 	if (len > 32)
 		diag_error(c->d, v->span,
-			   "%s '%s' is %zu characters long; SageMaker allows at most 32", what, v->s,
-			   len);
+			   "%s '%s' is %zu characters long; SageMaker allows at most 32", what,
+			   v->s, len);
 	else if (!rx_match(c, RX_PROJECT_NAME, v->s))
-		diag_error(c->d, v->span,
-			   "%s '%s' is not a valid SageMaker project name: start with a letter, then "
-			   "letters, digits and hyphens, no trailing hyphen",
-			   what, v->s);
+		diag_error(
+			c->d, v->span,
+			"%s '%s' is not a valid SageMaker project name: start with a letter, then "
+			"letters, digits and hyphens, no trailing hyphen",
+			what, v->s);
 }
 
 static int is_ipv4(const char *s)
@@ -733,8 +757,9 @@ static void check_bucket(ck *c, const spec_str *v, const char *path)
 		int nl = slash ? (int)(slash - name) : (int)strlen(name);
 		diag_error(c->d, v->span, "%s must be a bucket name, not an s3:// URL", path);
 		if (slash && slash[1])
-			diag_note(c->d, v->span, "write '%.*s' here and put '%s' in artifacts.prefix",
-				  nl, name, slash + 1);
+			diag_note(c->d, v->span,
+				  "write '%.*s' here and put '%s' in artifacts.prefix", nl, name,
+				  slash + 1);
 		else
 			diag_note(c->d, v->span, "write '%.*s' here", nl, name);
 		return;
@@ -759,9 +784,10 @@ static void check_bucket(ck *c, const spec_str *v, const char *path)
 		}
 		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' ||
 		      ch == '-')) {
-			diag_error(c->d, v->span,
-				   "%s '%s' has '%c'; S3 bucket names use only a-z, 0-9, '.' and '-'",
-				   path, s, ch);
+			diag_error(
+				c->d, v->span,
+				"%s '%s' has '%c'; S3 bucket names use only a-z, 0-9, '.' and '-'",
+				path, s, ch);
 			return;
 		}
 	}
@@ -811,18 +837,21 @@ static void check_tags(ck *c, const spec_node *n, const char *path, spec_tag **o
 		size_t kl = utf8_chars(k->str);
 
 		if (kl == 0 || kl > 128) {
-			diag_error(c->d, k->span, "tag key '%s' must have 1 to 128 characters", k->str);
+			diag_error(c->d, k->span, "tag key '%s' must have 1 to 128 characters",
+				   k->str);
 			continue;
 		}
 		if (strncasecmp(k->str, "aws:", 4) == 0) {
 			diag_error(c->d, k->span,
-				   "tag key '%s' uses the 'aws:' prefix, which AWS reserves", k->str);
+				   "tag key '%s' uses the 'aws:' prefix, which AWS reserves",
+				   k->str);
 			continue;
 		}
 		if (strncasecmp(k->str, "fcc:", 4) == 0) {
-			diag_error(c->d, k->span,
-				   "tag key '%s' uses the 'fcc:' prefix, which fcc reserves for its own tags",
-				   k->str);
+			diag_error(
+				c->d, k->span,
+				"tag key '%s' uses the 'fcc:' prefix, which fcc reserves for its own tags",
+				k->str);
 			continue;
 		}
 		t.key.s = k->str;
@@ -837,8 +866,8 @@ static void check_tags(ck *c, const spec_node *n, const char *path, spec_tag **o
 			continue;
 		}
 		if (utf8_chars(t.value.s) > 256) {
-			diag_error(c->d, t.value.span, "tag value of '%s' is longer than 256 characters",
-				   k->str);
+			diag_error(c->d, t.value.span,
+				   "tag value of '%s' is longer than 256 characters", k->str);
 			continue;
 		}
 		(*out)[(*nout)++] = t;
@@ -868,15 +897,17 @@ static void read_vars(ck *c, const spec_node *root)
 	for (i = 0; i < m->n; i++) {
 		const spec_node *k = m->pairs[i].key, *v = m->pairs[i].value;
 		if (!rx_match(c, RX_VAR_NAME, k->str)) {
-			diag_error(c->d, k->span,
-				   "variable name '%s' must start with a letter or '_' and contain only "
-				   "letters, digits and '_'",
-				   k->str);
+			diag_error(
+				c->d, k->span,
+				"variable name '%s' must start with a letter or '_' and contain only "
+				"letters, digits and '_'",
+				k->str);
 			continue;
 		}
 		if (v->kind != SPEC_SCALAR || spec_is_null(v))
-			diag_error(c->d, v->span, "variable '%s' must be a string or number, not %s",
-				   k->str, spec_kind_name(v));
+			diag_error(c->d, v->span,
+				   "variable '%s' must be a string or number, not %s", k->str,
+				   spec_kind_name(v));
 		else
 			check_tag(c, v, "vars");
 		c->vars[c->nvars].name = k->str;
@@ -902,8 +933,7 @@ static void check_project(ck *c, const spec_node *root, fcc_span where)
 		check_project_name(c, &v, "project name");
 	}
 	mo->project.description = dflt("");
-	if ((n = opt(m, "description")) &&
-	    get_str_len(c, n, "project.description", &v, 0, 1024))
+	if ((n = opt(m, "description")) && get_str_len(c, n, "project.description", &v, 0, 1024))
 		mo->project.description = v;
 	if (get_str(c, need(c, m, "region", "project", where), "project.region", &v)) {
 		size_t i;
@@ -914,8 +944,9 @@ static void check_project(ck *c, const spec_node *root, fcc_span where)
 		if (!known) {
 			const char *hint = chk_suggest(v.s, REGIONS);
 			if (hint)
-				diag_error(c->d, v.span, "unknown AWS region '%s'; did you mean '%s'?",
-					   v.s, hint);
+				diag_error(c->d, v.span,
+					   "unknown AWS region '%s'; did you mean '%s'?", v.s,
+					   hint);
 			else
 				diag_error(c->d, v.span, "unknown AWS region '%s'", v.s);
 		} else {
@@ -954,11 +985,13 @@ static void check_artifacts(ck *c, const spec_node *root, fcc_span where)
 	mo->artifacts.prefix = mo->project.name;
 	if ((n = opt(m, "prefix")) && get_str_len(c, n, "artifacts.prefix", &v, 1, 512)) {
 		if (strncmp(v.s, "s3://", 5) == 0)
-			diag_error(c->d, v.span, "artifacts.prefix is a key prefix, not an s3:// URL");
-		else if (v.s[0] == '/' || v.s[strlen(v.s) - 1] == '/' || strstr(v.s, "//"))
 			diag_error(c->d, v.span,
-				   "artifacts.prefix '%s' must not start or end with '/' or contain '//'",
-				   v.s);
+				   "artifacts.prefix is a key prefix, not an s3:// URL");
+		else if (v.s[0] == '/' || v.s[strlen(v.s) - 1] == '/' || strstr(v.s, "//"))
+			diag_error(
+				c->d, v.span,
+				"artifacts.prefix '%s' must not start or end with '/' or contain '//'",
+				v.s);
 		else
 			mo->artifacts.prefix = v;
 	}
@@ -966,20 +999,22 @@ static void check_artifacts(ck *c, const spec_node *root, fcc_span where)
 	    get_bool(c, n, "artifacts.create_bucket", &mo->artifacts.create_bucket) &&
 	    mo->artifacts.create_bucket && mo->project.name.s) {
 		char stack[EMIT_STACK_NAME_MAX + 64];
-		size_t len = emit_stack_artifacts_name(stack, sizeof stack, mo->project.name.s,
-						       mo->env);
+		size_t len =
+			emit_stack_artifacts_name(stack, sizeof stack, mo->project.name.s, mo->env);
 		if (len > EMIT_STACK_NAME_MAX)
-			diag_error(c->d, n->span,
-				   "the artifacts stack's name fcc-%s%s%s-artifacts is %zu characters; "
-				   "CloudFormation allows %d: shorten the project or environment name",
-				   mo->project.name.s, mo->env ? "-" : "", mo->env ? mo->env : "", len,
-				   EMIT_STACK_NAME_MAX);
+			diag_error(
+				c->d, n->span,
+				"the artifacts stack's name fcc-%s%s%s-artifacts is %zu characters; "
+				"CloudFormation allows %d: shorten the project or environment name",
+				mo->project.name.s, mo->env ? "-" : "", mo->env ? mo->env : "", len,
+				EMIT_STACK_NAME_MAX);
 		else if (!emit_stack_name_valid(stack))
-			diag_error(c->d, n->span,
-				   "the artifacts stack's name %s is not a CloudFormation stack name "
-				   "(letters, digits and '-', starting with a letter): rename the "
-				   "environment",
-				   stack);
+			diag_error(
+				c->d, n->span,
+				"the artifacts stack's name %s is not a CloudFormation stack name "
+				"(letters, digits and '-', starting with a letter): rename the "
+				"environment",
+				stack);
 	}
 }
 
@@ -1089,16 +1124,18 @@ static void check_data(ck *c, const spec_node *root)
 			if (!get_str_len(c, n, path_join(c, path, "key"), &dd.key, 1, 512))
 				continue;
 			if (dd.key.s[0] == '/' || strncmp(dd.key.s, "s3://", 5) == 0) {
-				diag_error(c->d, dd.key.span,
-					   "%s.key '%s' is relative to artifacts.prefix: drop the leading "
-					   "'%s'",
-					   path, dd.key.s, dd.key.s[0] == '/' ? "/" : "s3://");
+				diag_error(
+					c->d, dd.key.span,
+					"%s.key '%s' is relative to artifacts.prefix: drop the leading "
+					"'%s'",
+					path, dd.key.s, dd.key.s[0] == '/' ? "/" : "s3://");
 				/* kept without the prefix, so pipeline.train_data does not also fail */
 				dd.key.s += dd.key.s[0] == '/' ? strspn(dd.key.s, "/") : 5;
 			}
 		} else {
 			const char *slash = strrchr(dd.file.s, '/');
-			const char *k = fcc_arena_printf(c->a, "data/%s", slash ? slash + 1 : dd.file.s);
+			const char *k =
+				fcc_arena_printf(c->a, "data/%s", slash ? slash + 1 : dd.file.s);
 			if (!k) {
 				c->oom = 1;
 				continue;
@@ -1108,7 +1145,8 @@ static void check_data(ck *c, const spec_node *root)
 		}
 		for (j = 0; j < mo->ndata; j++)
 			if (strcmp(mo->data[j].key.s, dd.key.s) == 0) {
-				diag_error(c->d, dd.key.span, "data key '%s' is used twice", dd.key.s);
+				diag_error(c->d, dd.key.span, "data key '%s' is used twice",
+					   dd.key.s);
 				diag_note(c->d, mo->data[j].key.span, "first used here");
 				break;
 			}
@@ -1135,9 +1173,11 @@ static void check_roles(ck *c, const spec_node *root)
 		if (!m)
 			continue;
 		memset(&r, 0, sizeof r);
-		if (get_str(c, need(c, m, "name", path, m->span), path_join(c, path, "name"), &r.name)) {
-			if (strncmp(r.name.s, "arn:", 4) == 0 ? !rx_match(c, RX_ROLE_ARN, r.name.s)
-							      : !rx_match(c, RX_ROLE_NAME, r.name.s))
+		if (get_str(c, need(c, m, "name", path, m->span), path_join(c, path, "name"),
+			    &r.name)) {
+			if (strncmp(r.name.s, "arn:", 4) == 0
+				    ? !rx_match(c, RX_ROLE_ARN, r.name.s)
+				    : !rx_match(c, RX_ROLE_NAME, r.name.s))
 				diag_error(c->d, r.name.span,
 					   "'%s' is neither an IAM role name nor a role ARN "
 					   "(arn:aws:iam::123456789012:role/NAME)",
@@ -1149,13 +1189,15 @@ static void check_roles(ck *c, const spec_node *root)
 			for (k = 0; k < r.npolicies; k++)
 				if (!rx_match(c, RX_POLICY_ARN, r.policies[k].s)) {
 					if (strchr(r.policies[k].s, ':') == NULL)
-						diag_error(c->d, r.policies[k].span,
-							   "'%s' is not a policy ARN; AWS managed policies are "
-							   "arn:aws:iam::aws:policy/%s",
-							   r.policies[k].s, r.policies[k].s);
+						diag_error(
+							c->d, r.policies[k].span,
+							"'%s' is not a policy ARN; AWS managed policies are "
+							"arn:aws:iam::aws:policy/%s",
+							r.policies[k].s, r.policies[k].s);
 					else
 						diag_error(c->d, r.policies[k].span,
-							   "'%s' is not an IAM policy ARN", r.policies[k].s);
+							   "'%s' is not an IAM policy ARN",
+							   r.policies[k].s);
 				}
 		}
 		if ((n = opt(m, "trust_services")) &&
@@ -1170,7 +1212,8 @@ static void check_roles(ck *c, const spec_node *root)
 		}
 		if (!opt(m, "attach_policies") && !opt(m, "trust_services"))
 			diag_error(c->d, m->span,
-				   "%s changes nothing: give attach_policies or trust_services", path);
+				   "%s changes nothing: give attach_policies or trust_services",
+				   path);
 		mo->roles[mo->nroles++] = r;
 	}
 }
@@ -1199,20 +1242,21 @@ static void check_schema_list(ck *c, const spec_node *n, const char *path, spec_
 			continue;
 		/* A bad type is reported, and the attribute still counts as present so
 		 * the required-attribute rule does not report it a second time. */
-		if (!get_enum(c, need(c, m, "type", ip, m->span), path_join(c, ip, "type"), ATTR_TYPES,
-			      &a.type))
+		if (!get_enum(c, need(c, m, "type", ip, m->span), path_join(c, ip, "type"),
+			      ATTR_TYPES, &a.type))
 			a.type.s = NULL;
 		if (strlen(a.name.s) > 63 || !rx_match(c, RX_ATTR, a.name.s)) {
-			diag_error(c->d, a.name.span,
-				   "attribute name '%s' must start with a letter and have at most 63 "
-				   "letters, digits and '_'",
-				   a.name.s);
+			diag_error(
+				c->d, a.name.span,
+				"attribute name '%s' must start with a letter and have at most 63 "
+				"letters, digits and '_'",
+				a.name.s);
 			continue;
 		}
 		for (j = 0; j < out->n; j++)
 			if (strcmp(out->attrs[j].name.s, a.name.s) == 0) {
-				diag_error(c->d, a.name.span, "attribute '%s' is listed twice in %s",
-					   a.name.s, path);
+				diag_error(c->d, a.name.span,
+					   "attribute '%s' is listed twice in %s", a.name.s, path);
 				break;
 			}
 		if (j == out->n)
@@ -1238,19 +1282,21 @@ static void require_attr(ck *c, const spec_schema *s, const spec_node *at, const
 	const spec_attr *a = find_attr(s, name);
 
 	if (!a) {
-		diag_error(c->d, at->span, "%s must have the attribute '%s' (%s), which Forecast requires",
-			   path, name, type1);
+		diag_error(c->d, at->span,
+			   "%s must have the attribute '%s' (%s), which Forecast requires", path,
+			   name, type1);
 		return;
 	}
 	if (!a->type.s)
 		return;
 	if (strcmp(a->type.s, type1) != 0 && (!type2 || strcmp(a->type.s, type2) != 0)) {
 		if (type2)
-			diag_error(c->d, a->type.span, "attribute '%s' must be of type %s or %s, not %s",
-				   name, type1, type2, a->type.s);
+			diag_error(c->d, a->type.span,
+				   "attribute '%s' must be of type %s or %s, not %s", name, type1,
+				   type2, a->type.s);
 		else
-			diag_error(c->d, a->type.span, "attribute '%s' must be of type %s, not %s", name,
-				   type1, a->type.s);
+			diag_error(c->d, a->type.span, "attribute '%s' must be of type %s, not %s",
+				   name, type1, a->type.s);
 	}
 }
 
@@ -1294,9 +1340,9 @@ static void check_extra_files(ck *c, const spec_node *n)
 {
 	static const char *const keys[] = {"file", "path", NULL};
 	spec_model *mo = c->m;
-	const spec_node *seq = list_of(c, n, "pipeline.extra_files",
-				       (void **)&mo->pipeline.extra_files,
-				       sizeof *mo->pipeline.extra_files);
+	const spec_node *seq =
+		list_of(c, n, "pipeline.extra_files", (void **)&mo->pipeline.extra_files,
+			sizeof *mo->pipeline.extra_files);
 	size_t i, j;
 
 	if (!seq)
@@ -1323,20 +1369,24 @@ static void check_extra_files(ck *c, const spec_node *n)
 		check_data_file(c, &probe, "seed file");
 		x.path = probe.path;
 		if (!seed_path_ok(x.dest.s)) {
-			diag_error(c->d, x.dest.span,
-				   "seed path '%s' must be relative, without '.', '..' or empty parts",
-				   x.dest.s);
+			diag_error(
+				c->d, x.dest.span,
+				"seed path '%s' must be relative, without '.', '..' or empty parts",
+				x.dest.s);
 			continue;
 		}
 		if (seed_path_reserved(mo, x.dest.s)) {
 			diag_error(c->d, x.dest.span,
-				   "seed path '%s' is one fcc generates; choose another path", x.dest.s);
+				   "seed path '%s' is one fcc generates; choose another path",
+				   x.dest.s);
 			continue;
 		}
 		for (j = 0; j < mo->pipeline.nextra_files; j++)
 			if (strcmp(mo->pipeline.extra_files[j].dest.s, x.dest.s) == 0) {
-				diag_error(c->d, x.dest.span, "seed path '%s' is used twice", x.dest.s);
-				diag_note(c->d, mo->pipeline.extra_files[j].dest.span, "first used here");
+				diag_error(c->d, x.dest.span, "seed path '%s' is used twice",
+					   x.dest.s);
+				diag_note(c->d, mo->pipeline.extra_files[j].dest.span,
+					  "first used here");
 				break;
 			}
 		if (j == mo->pipeline.nextra_files && x.path)
@@ -1346,9 +1396,11 @@ static void check_extra_files(ck *c, const spec_node *n)
 
 static void check_pipeline(ck *c, const spec_node *root, fcc_span where)
 {
-	static const char *const keys[] = {"module", "branch", "train_data", "frequency", "horizon",
-					   "algorithm", "backtest_windows", "timestamp_format",
-					   "evaluation", "schema", "instances", "extra_files", NULL};
+	static const char *const keys[] = {
+		"module",     "branch",    "train_data",       "frequency",
+		"horizon",    "algorithm", "backtest_windows", "timestamp_format",
+		"evaluation", "schema",    "instances",        "extra_files",
+		NULL};
 	static const char *const ekeys[] = {"metric", "max_score", NULL};
 	static const char *const skeys[] = {"target", "related", "metadata", NULL};
 	static const char *const ikeys[] = {"processing", "processing_count", "training", NULL};
@@ -1375,8 +1427,8 @@ static void check_pipeline(ck *c, const spec_node *root, fcc_span where)
 	if ((n = opt(m, "branch")) && get_str_len(c, n, "pipeline.branch", &v, 1, 255)) {
 		if (!rx_match(c, RX_BRANCH, v.s) || strstr(v.s, "..") || v.s[0] == '/' ||
 		    v.s[strlen(v.s) - 1] == '/')
-			diag_error(c->d, v.span, "pipeline.branch '%s' is not a valid git branch name",
-				   v.s);
+			diag_error(c->d, v.span,
+				   "pipeline.branch '%s' is not a valid git branch name", v.s);
 		else
 			mo->pipeline.branch = v;
 	}
@@ -1394,13 +1446,16 @@ static void check_pipeline(ck *c, const spec_node *root, fcc_span where)
 			cands[k] = NULL;
 			hint = chk_suggest(v.s, cands);
 			if (hint)
-				diag_error(c->d, v.span,
-					   "pipeline.train_data '%s' is not the key of any data entry; did "
-					   "you mean '%s'?",
-					   v.s, hint);
+				diag_error(
+					c->d, v.span,
+					"pipeline.train_data '%s' is not the key of any data entry; did "
+					"you mean '%s'?",
+					v.s, hint);
 			else
-				diag_error(c->d, v.span,
-					   "pipeline.train_data '%s' is not the key of any data entry", v.s);
+				diag_error(
+					c->d, v.span,
+					"pipeline.train_data '%s' is not the key of any data entry",
+					v.s);
 		}
 		mo->pipeline.train_data = v;
 	}
@@ -1424,12 +1479,13 @@ static void check_pipeline(ck *c, const spec_node *root, fcc_span where)
 	/* Forecast reads sub-daily data only with a time of day in the stamp. */
 	if (mo->pipeline.frequency.s && strchr("YMWD", mo->pipeline.frequency.s[0]) == NULL &&
 	    strcmp(mo->pipeline.timestamp_format.s, "yyyy-MM-dd") == 0)
-		diag_error(c->d,
-			   mo->pipeline.timestamp_format.span.src ? mo->pipeline.timestamp_format.span
-								  : mo->pipeline.frequency.span,
-			   "frequency %s needs timestamp_format 'yyyy-MM-dd HH:mm:ss'; 'yyyy-MM-dd' "
-			   "only suits Y, M, W and D",
-			   mo->pipeline.frequency.s);
+		diag_error(
+			c->d,
+			mo->pipeline.timestamp_format.span.src ? mo->pipeline.timestamp_format.span
+							       : mo->pipeline.frequency.span,
+			"frequency %s needs timestamp_format 'yyyy-MM-dd HH:mm:ss'; 'yyyy-MM-dd' "
+			"only suits Y, M, W and D",
+			mo->pipeline.frequency.s);
 	mo->pipeline.metric = dflt("WAPE");
 	if ((sub = as_map(c, need(c, m, "evaluation", "pipeline", where), "pipeline.evaluation"))) {
 		fcc_span ew = key_span(m, "evaluation", where);
@@ -1440,13 +1496,15 @@ static void check_pipeline(ck *c, const spec_node *root, fcc_span where)
 		n = need(c, sub, "max_score", "pipeline.evaluation", ew);
 		if (get_num(c, n, "pipeline.evaluation.max_score", &mo->pipeline.max_score) &&
 		    mo->pipeline.max_score <= 0)
-			diag_error(c->d, n->span, "pipeline.evaluation.max_score must be greater than 0");
+			diag_error(c->d, n->span,
+				   "pipeline.evaluation.max_score must be greater than 0");
 	}
 	if ((sub = as_map(c, need(c, m, "schema", "pipeline", where), "pipeline.schema"))) {
 		fcc_span sw = key_span(m, "schema", where);
 		check_keys(c, sub, "pipeline.schema", skeys);
 		if ((n = need(c, sub, "target", "pipeline.schema", sw))) {
-			check_schema_list(c, n, "pipeline.schema.target", &mo->pipeline.target, "target");
+			check_schema_list(c, n, "pipeline.schema.target", &mo->pipeline.target,
+					  "target");
 			if (mo->pipeline.target.present) {
 				require_attr(c, &mo->pipeline.target, n, "pipeline.schema.target",
 					     "item_id", "string", NULL);
@@ -1471,11 +1529,12 @@ static void check_pipeline(ck *c, const spec_node *root, fcc_span where)
 			check_schema_list(c, n, "pipeline.schema.metadata", &mo->pipeline.metadata,
 					  "metadata");
 			if (mo->pipeline.metadata.present) {
-				require_attr(c, &mo->pipeline.metadata, n, "pipeline.schema.metadata",
-					     "item_id", "string", NULL);
+				require_attr(c, &mo->pipeline.metadata, n,
+					     "pipeline.schema.metadata", "item_id", "string", NULL);
 				if ((ts = find_attr(&mo->pipeline.metadata, "timestamp")))
-					diag_error(c->d, ts->name.span,
-						   "item metadata has no timestamp attribute; remove it");
+					diag_error(
+						c->d, ts->name.span,
+						"item metadata has no timestamp attribute; remove it");
 			}
 		}
 	}
@@ -1489,17 +1548,20 @@ static void check_pipeline(ck *c, const spec_node *root, fcc_span where)
 		if ((n = opt(sub, "processing")) &&
 		    get_str(c, n, "pipeline.instances.processing", &v)) {
 			if (!rx_match(c, RX_INSTANCE, v.s))
-				diag_error(c->d, v.span,
-					   "'%s' is not a SageMaker instance type such as ml.m5.large",
-					   v.s);
+				diag_error(
+					c->d, v.span,
+					"'%s' is not a SageMaker instance type such as ml.m5.large",
+					v.s);
 			else
 				mo->pipeline.processing_instance = v;
 		}
-		if ((n = opt(sub, "training")) && get_str(c, n, "pipeline.instances.training", &v)) {
+		if ((n = opt(sub, "training")) &&
+		    get_str(c, n, "pipeline.instances.training", &v)) {
 			if (!rx_match(c, RX_INSTANCE, v.s))
-				diag_error(c->d, v.span,
-					   "'%s' is not a SageMaker instance type such as ml.m5.large",
-					   v.s);
+				diag_error(
+					c->d, v.span,
+					"'%s' is not a SageMaker instance type such as ml.m5.large",
+					v.s);
 			else
 				mo->pipeline.training_instance = v;
 		}
@@ -1511,11 +1573,13 @@ static void check_pipeline(ck *c, const spec_node *root, fcc_span where)
 
 static void check_catalog(ck *c, const spec_node *root, fcc_span where)
 {
-	static const char *const keys[] = {"portfolio", "product", "launch_role", "principals",
-					   "studio_visibility", "share", NULL};
+	static const char *const keys[] = {"portfolio",  "product",           "launch_role",
+					   "principals", "studio_visibility", "share",
+					   NULL};
 	static const char *const pfkeys[] = {"name", "owner", "description", NULL};
-	static const char *const prkeys[] = {"name", "owner", "description", "distributor",
-					     "support_email", "support_url", "version", NULL};
+	static const char *const prkeys[] = {
+		"name",          "owner",       "description", "distributor",
+		"support_email", "support_url", "version",     NULL};
 	static const char *const shkeys[] = {"accounts", "organization", "organizational_units",
 					     NULL};
 	const spec_node *m = as_map(c, need(c, root, "catalog", "the spec", where), "catalog");
@@ -1545,8 +1609,8 @@ static void check_catalog(ck *c, const spec_node *root, fcc_span where)
 	if ((sub = as_map(c, need(c, m, "product", "catalog", where), "catalog.product"))) {
 		fcc_span w = key_span(m, "product", where);
 		check_keys(c, sub, "catalog.product", prkeys);
-		if (get_str_len(c, need(c, sub, "name", "catalog.product", w), "catalog.product.name",
-				&v, 1, 8191))
+		if (get_str_len(c, need(c, sub, "name", "catalog.product", w),
+				"catalog.product.name", &v, 1, 8191))
 			mo->catalog.product.name = v;
 		if (get_str_len(c, need(c, sub, "owner", "catalog.product", w),
 				"catalog.product.owner", &v, 1, 8191))
@@ -1564,26 +1628,31 @@ static void check_catalog(ck *c, const spec_node *root, fcc_span where)
 		if ((n = opt(sub, "support_email")) &&
 		    get_str_len(c, n, "catalog.product.support_email", &v, 0, 8191)) {
 			if (!strchr(v.s, '@'))
-				diag_error(c->d, v.span, "catalog.product.support_email '%s' is not an "
-							 "email address", v.s);
+				diag_error(c->d, v.span,
+					   "catalog.product.support_email '%s' is not an "
+					   "email address",
+					   v.s);
 			else
 				mo->catalog.product.support_email = v;
 		}
 		if ((n = opt(sub, "support_url")) &&
 		    get_str_len(c, n, "catalog.product.support_url", &v, 0, 2083)) {
 			if (strncmp(v.s, "https://", 8) != 0 && strncmp(v.s, "http://", 7) != 0)
-				diag_error(c->d, v.span, "catalog.product.support_url '%s' must be an "
-							 "http(s) URL", v.s);
+				diag_error(c->d, v.span,
+					   "catalog.product.support_url '%s' must be an "
+					   "http(s) URL",
+					   v.s);
 			else
 				mo->catalog.product.support_url = v;
 		}
 	}
 	if (get_str(c, need(c, m, "launch_role", "catalog", where), "catalog.launch_role", &v)) {
 		if (strncmp(v.s, "arn:", 4) == 0 ? !rx_match(c, RX_ROLE_ARN, v.s)
-						: !rx_match(c, RX_ROLE_NAME, v.s))
-			diag_error(c->d, v.span,
-				   "catalog.launch_role '%s' is neither an IAM role name nor a role ARN",
-				   v.s);
+						 : !rx_match(c, RX_ROLE_NAME, v.s))
+			diag_error(
+				c->d, v.span,
+				"catalog.launch_role '%s' is neither an IAM role name nor a role ARN",
+				v.s);
 		else
 			mo->catalog.launch_role = v;
 	}
@@ -1594,20 +1663,22 @@ static void check_catalog(ck *c, const spec_node *root, fcc_span where)
 			const spec_str *p = &mo->catalog.principals[i];
 			const char *colon = strrchr(p->s, ':'), *star = strchr(p->s, '*');
 			if (star && colon && star < colon)
-				diag_error(c->d, p->span, "principal '%s' may use '*' only in the name",
-					   p->s);
-			else if (star && rx_match(c, RX_PRINCIPAL_WITH_ACCOUNT, p->s))
 				diag_error(c->d, p->span,
-					   "principal pattern '%s' must not name an account: Service Catalog "
-					   "matches IAM_PATTERN principals as arn:aws:iam:::role/NAME-*",
-					   p->s);
+					   "principal '%s' may use '*' only in the name", p->s);
+			else if (star && rx_match(c, RX_PRINCIPAL_WITH_ACCOUNT, p->s))
+				diag_error(
+					c->d, p->span,
+					"principal pattern '%s' must not name an account: Service Catalog "
+					"matches IAM_PATTERN principals as arn:aws:iam:::role/NAME-*",
+					p->s);
 			else if (star ? !rx_match(c, RX_PRINCIPAL_PATTERN, p->s)
 				      : !rx_match(c, RX_PRINCIPAL, p->s))
-				diag_error(c->d, p->span,
-					   "principal '%s' is not an IAM role, user or group ARN "
-					   "(arn:aws:iam::123456789012:role/NAME, or arn:aws:iam:::role/NAME-* "
-					   "for a pattern)",
-					   p->s);
+				diag_error(
+					c->d, p->span,
+					"principal '%s' is not an IAM role, user or group ARN "
+					"(arn:aws:iam::123456789012:role/NAME, or arn:aws:iam:::role/NAME-* "
+					"for a pattern)",
+					p->s);
 		}
 	}
 	mo->catalog.studio_visibility = 1;
@@ -1620,16 +1691,18 @@ static void check_catalog(ck *c, const spec_node *root, fcc_span where)
 				 &mo->catalog.nshare_accounts))
 			for (i = 0; i < mo->catalog.nshare_accounts; i++)
 				if (!rx_match(c, RX_ACCOUNT, mo->catalog.share_accounts[i].s))
-					diag_error(c->d, mo->catalog.share_accounts[i].span,
-						   "'%s' is not a 12-digit AWS account id (quote it so "
-						   "YAML keeps leading zeros)",
-						   mo->catalog.share_accounts[i].s);
+					diag_error(
+						c->d, mo->catalog.share_accounts[i].span,
+						"'%s' is not a 12-digit AWS account id (quote it so "
+						"YAML keeps leading zeros)",
+						mo->catalog.share_accounts[i].s);
 		if ((n = opt(sub, "organization")) &&
 		    get_str(c, n, "catalog.share.organization", &v)) {
 			if (!rx_match(c, RX_ORG, v.s))
-				diag_error(c->d, v.span,
-					   "'%s' is not an AWS Organizations id such as o-a1b2c3d4e5",
-					   v.s);
+				diag_error(
+					c->d, v.span,
+					"'%s' is not an AWS Organizations id such as o-a1b2c3d4e5",
+					v.s);
 			else
 				mo->catalog.share_org = v;
 		}
@@ -1668,12 +1741,14 @@ static void check_instances(ck *c, const spec_node *root)
 		check_project_name(c, &in.name, "instance name");
 		in.description = dflt("");
 		if ((n = opt(m, "description")))
-			get_str_len(c, n, path_join(c, path, "description"), &in.description, 0, 1024);
+			get_str_len(c, n, path_join(c, path, "description"), &in.description, 0,
+				    1024);
 		if ((n = opt(m, "tags")))
 			check_tags(c, n, path_join(c, path, "tags"), &in.tags, &in.ntags);
 		for (j = 0; j < mo->ninstances; j++)
 			if (strcmp(mo->instances[j].name.s, in.name.s) == 0) {
-				diag_error(c->d, in.name.span, "instance '%s' is listed twice", in.name.s);
+				diag_error(c->d, in.name.span, "instance '%s' is listed twice",
+					   in.name.s);
 				diag_note(c->d, mo->instances[j].name.span, "first listed here");
 				break;
 			}
@@ -1723,7 +1798,8 @@ static const spec_node *template_interp(ck *c, const spec_node *n, int depth)
 				else
 					copy->items = fcc_arena_alloc(c->a, n->n * sz);
 			}
-			if (!copy || !(n->kind == SPEC_MAP ? (void *)copy->pairs : (void *)copy->items)) {
+			if (!copy ||
+			    !(n->kind == SPEC_MAP ? (void *)copy->pairs : (void *)copy->items)) {
 				c->oom = 1;
 				return n;
 			}
@@ -1742,8 +1818,8 @@ static const spec_node *template_interp(ck *c, const spec_node *n, int depth)
 
 static void check_template(ck *c, const spec_node *root)
 {
-	static const char *const keys[] = {"parameters", "conditions", "resources", "outputs",
-					   "overrides", NULL};
+	static const char *const keys[] = {"parameters", "conditions", "resources",
+					   "outputs",    "overrides",  NULL};
 	const spec_node *m = opt(root, "template"), *sec;
 	size_t i;
 
@@ -1758,24 +1834,28 @@ static void check_template(ck *c, const spec_node *root)
 		for (k = 0; k < sec->n; k++) {
 			const spec_node *id = sec->pairs[k].key, *body = sec->pairs[k].value;
 			if (!rx_match(c, RX_LOGICAL_ID, id->str)) {
-				diag_error(c->d, id->span,
-					   "'%s' is not a CloudFormation logical id (letters and digits "
-					   "only, at most 255)",
-					   id->str);
+				diag_error(
+					c->d, id->span,
+					"'%s' is not a CloudFormation logical id (letters and digits "
+					"only, at most 255)",
+					id->str);
 				continue;
 			}
-			if (strcmp(keys[i], "resources") == 0 || strcmp(keys[i], "overrides") == 0 ||
-			    strcmp(keys[i], "outputs") == 0 || strcmp(keys[i], "parameters") == 0) {
+			if (strcmp(keys[i], "resources") == 0 ||
+			    strcmp(keys[i], "overrides") == 0 || strcmp(keys[i], "outputs") == 0 ||
+			    strcmp(keys[i], "parameters") == 0) {
 				const spec_node *t;
 				if (body->kind != SPEC_MAP) {
-					type_error(c, body, path_join(c, path, id->str), "a mapping");
+					type_error(c, body, path_join(c, path, id->str),
+						   "a mapping");
 					continue;
 				}
 				if (strcmp(keys[i], "resources") == 0) {
 					t = opt(body, "Type");
 					if (!t)
 						diag_error(c->d, id->span,
-							   "template resource '%s' needs a Type", id->str);
+							   "template resource '%s' needs a Type",
+							   id->str);
 					else if (t->kind != SPEC_SCALAR ||
 						 !rx_match(c, RX_RESOURCE_TYPE, t->str))
 						diag_error(c->d, t->span,
@@ -1784,11 +1864,11 @@ static void check_template(ck *c, const spec_node *root)
 							   t->kind == SPEC_SCALAR ? t->str : "?");
 				}
 				if (strcmp(keys[i], "outputs") == 0 && !opt(body, "Value"))
-					diag_error(c->d, id->span, "template output '%s' needs a Value",
-						   id->str);
+					diag_error(c->d, id->span,
+						   "template output '%s' needs a Value", id->str);
 				if (strcmp(keys[i], "parameters") == 0 && !opt(body, "Type"))
-					diag_error(c->d, id->span, "template parameter '%s' needs a Type",
-						   id->str);
+					diag_error(c->d, id->span,
+						   "template parameter '%s' needs a Type", id->str);
 			}
 		}
 	}
@@ -1830,12 +1910,11 @@ static const spec_node *merge(ck *c, const spec_node *base, const spec_node *ove
 	return m;
 }
 
-static const char *const TOP_KEYS[] = {"fcc", "vars", "project", "artifacts", "data",
-				       "roles", "pipeline", "catalog", "instances", "template",
-				       "environments", NULL};
-static const char *const OVERLAY_KEYS[] = {"vars", "project", "artifacts", "data",
-					   "roles", "pipeline", "catalog", "instances",
-					   "template", NULL};
+static const char *const TOP_KEYS[] = {"fcc",       "vars",     "project",      "artifacts",
+				       "data",      "roles",    "pipeline",     "catalog",
+				       "instances", "template", "environments", NULL};
+static const char *const OVERLAY_KEYS[] = {"vars",     "project", "artifacts", "data",     "roles",
+					   "pipeline", "catalog", "instances", "template", NULL};
 
 static void check_model(ck *c, const spec_node *root, fcc_span where)
 {
@@ -1864,18 +1943,19 @@ static void check_version(ck *c, const spec_node *root, fcc_span where)
 	spec_pair *p = spec_map_get(root, "fcc");
 
 	if (!p) {
-		diag_error(c->d, where, "the spec must start with 'fcc: 1' (the spec language version)");
+		diag_error(c->d, where,
+			   "the spec must start with 'fcc: 1' (the spec language version)");
 		return;
 	}
-	if (p->value->kind != SPEC_SCALAR || !p->value->plain ||
-	    strcmp(p->value->str, "1") != 0) {
+	if (p->value->kind != SPEC_SCALAR || !p->value->plain || strcmp(p->value->str, "1") != 0) {
 		if (p->value->kind == SPEC_SCALAR && p->value->plain &&
 		    strspn(p->value->str, "0123456789") == p->value->len && p->value->len)
 			diag_error(c->d, p->value->span,
 				   "spec version %s is not supported; this fcc reads version 1",
 				   p->value->str);
 		else
-			diag_error(c->d, p->value->span, "fcc must be the integer 1, the spec version");
+			diag_error(c->d, p->value->span,
+				   "fcc must be the integer 1, the spec version");
 	}
 }
 
@@ -1920,10 +2000,11 @@ int chk_spec(spec_model **out, const spec_node *root, const fcc_source *src,
 			const spec_node *k = envs->pairs[i].key, *v = envs->pairs[i].value;
 			const char *path = path_join(&c, "environments", k->str);
 			if (!rx_match(&c, RX_ENV_NAME, k->str))
-				diag_error(d, k->span,
-					   "environment name '%s' must be lower case letters, digits and "
-					   "'-', starting with a letter",
-					   k->str);
+				diag_error(
+					d, k->span,
+					"environment name '%s' must be lower case letters, digits and "
+					"'-', starting with a letter",
+					k->str);
 			if (spec_is_null(v))
 				continue;
 			if (as_map(&c, v, path))
@@ -1938,14 +2019,17 @@ int chk_spec(spec_model **out, const spec_node *root, const fcc_source *src,
 			fcc_span none = {NULL, 0, 0};
 			fcc_buf_init(&names, 0);
 			for (i = 0; envs && i < envs->n; i++)
-				if (fcc_buf_printf(&names, "%s%s", i ? ", " : "", envs->pairs[i].key->str))
+				if (fcc_buf_printf(&names, "%s%s", i ? ", " : "",
+						   envs->pairs[i].key->str))
 					c.oom = 1;
 			if (names.len)
-				diag_error(d, none, "unknown environment '%s'; the spec defines %s", o.env,
-					   fcc_buf_cstr(&names));
+				diag_error(d, none, "unknown environment '%s'; the spec defines %s",
+					   o.env, fcc_buf_cstr(&names));
 			else
-				diag_error(d, none, "unknown environment '%s'; the spec defines no "
-						    "environments", o.env);
+				diag_error(d, none,
+					   "unknown environment '%s'; the spec defines no "
+					   "environments",
+					   o.env);
 			fcc_buf_dispose(&names);
 			goto out;
 		}

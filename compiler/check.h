@@ -26,16 +26,16 @@ typedef struct chk_options {
  * everything it points to live in `arena`. Returns FCC_OK with *out set when
  * there were no errors, FCC_ECHECK when errors were reported (*out is NULL),
  * FCC_ENOMEM on allocation failure. */
-int chk_spec(spec_model **out, const spec_node *root, const fcc_source *src,
-	     const chk_options *opt, fcc_arena *arena, diag_sink *d);
+int chk_spec(spec_model **out, const spec_node *root, const fcc_source *src, const chk_options *opt,
+	     fcc_arena *arena, diag_sink *d);
 
 /* Load and check the spec file at `path` in one call (the CLI's path):
  * *src_out receives the source (caller frees with fcc_source_free, after
  * rendering diagnostics). Returns as chk_spec, plus FCC_EPARSE when the YAML
  * did not load, or the load error of the file (FCC_ENOTFOUND, FCC_EIO; `e`
  * says why and no diagnostic is added). */
-int chk_spec_file(spec_model **out, fcc_source **src_out, const char *path,
-		  const chk_options *opt, fcc_arena *arena, diag_sink *d, fcc_err *e);
+int chk_spec_file(spec_model **out, fcc_source **src_out, const char *path, const chk_options *opt,
+		  fcc_arena *arena, diag_sink *d, fcc_err *e);
 
 /* Levenshtein-based suggestion: the candidate closest to `word` when it is
  * close enough to be a likely typo, else NULL. `cands` is NULL-terminated. */

@@ -269,7 +269,8 @@ static int render_text(const diag_sink *d, int color, fcc_buf *o)
 	if (d->nerrors || d->nwarnings) {
 		rc |= fcc_buf_puts(o, "fcc: ");
 		if (d->nerrors)
-			rc |= fcc_buf_printf(o, "%zu error%s", d->nerrors, d->nerrors == 1 ? "" : "s");
+			rc |= fcc_buf_printf(o, "%zu error%s", d->nerrors,
+					     d->nerrors == 1 ? "" : "s");
 		if (d->nerrors && d->nwarnings)
 			rc |= fcc_buf_puts(o, ", ");
 		if (d->nwarnings)
@@ -391,8 +392,11 @@ static int render_github(const diag_sink *d, fcc_buf *o)
 int diag_render(const diag_sink *d, diag_format fmt, int color, fcc_buf *out)
 {
 	switch (fmt) {
-	case DIAG_FORMAT_JSON: return render_json(d, out);
-	case DIAG_FORMAT_GITHUB: return render_github(d, out);
-	default: return render_text(d, color, out);
+	case DIAG_FORMAT_JSON:
+		return render_json(d, out);
+	case DIAG_FORMAT_GITHUB:
+		return render_github(d, out);
+	default:
+		return render_text(d, color, out);
 	}
 }

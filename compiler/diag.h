@@ -29,7 +29,7 @@ typedef struct diag_sink {
 	diag_item *items;
 	size_t n, cap;
 	size_t nerrors, nwarnings;
-	int oom; /* a report was lost to ENOMEM; the count still includes it */
+	int oom;          /* a report was lost to ENOMEM; the count still includes it */
 	int last_dropped; /* the latest report was a repeat: diag_note ignores it */
 } diag_sink;
 

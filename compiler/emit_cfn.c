@@ -311,7 +311,8 @@ static json_t *gen_bucket(bld *b)
 	set(b, r, "DeletionPolicy", str(b, "Retain"));
 	set(b, r, "UpdateReplacePolicy", str(b, "Retain"));
 	set(b, p, "BucketName", sub(b, "sagemaker-project-${SageMakerProjectId}"));
-	set(b, rule, "ServerSideEncryptionByDefault", kv(b, "SSEAlgorithm", str(b, "AES256"), NULL, NULL));
+	set(b, rule, "ServerSideEncryptionByDefault",
+	    kv(b, "SSEAlgorithm", str(b, "AES256"), NULL, NULL));
 	push(b, rules, rule);
 	set(b, enc, "ServerSideEncryptionConfiguration", rules);
 	set(b, p, "BucketEncryption", enc);
@@ -369,8 +370,9 @@ static json_t *gen_rule(bld *b)
 	set(b, p, "EventPattern", pat);
 	set(b, p, "State", str(b, "ENABLED"));
 	set(b, t, "Arn",
-	    sub(b, "arn:${AWS::Partition}:codepipeline:${AWS::Region}:${AWS::AccountId}:${" EMIT_CFN_PIPELINE
-		   "}"));
+	    sub(b,
+		"arn:${AWS::Partition}:codepipeline:${AWS::Region}:${AWS::AccountId}:${" EMIT_CFN_PIPELINE
+		"}"));
 	set(b, t, "RoleArn", sub(b, USE_ROLE));
 	set(b, t, "Id", sub(b, "codecommit-${SageMakerProjectName}-trigger"));
 	push(b, targets, t);
@@ -388,8 +390,8 @@ static json_t *env_var(bld *b, const char *name, json_t *value)
 static json_t *gen_build(bld *b)
 {
 	json_t *r = obj(b), *p = obj(b), *env = obj(b), *vars = arr(b), *src = obj(b);
-	const char *module = b->in->pipeline_module ? b->in->pipeline_module
-						    : b->m->pipeline.module.s;
+	const char *module =
+		b->in->pipeline_module ? b->in->pipeline_module : b->m->pipeline.module.s;
 
 	set(b, r, "Type", str(b, "AWS::CodeBuild::Project"));
 	set(b, p, "Name", sub(b, MODELBUILD_NAME));
@@ -404,7 +406,8 @@ static json_t *gen_build(bld *b)
 	push(b, vars, env_var(b, "SAGEMAKER_PROJECT_NAME", ref(b, "SageMakerProjectName")));
 	push(b, vars, env_var(b, "SAGEMAKER_PROJECT_ID", ref(b, "SageMakerProjectId")));
 	push(b, vars, env_var(b, "ARTIFACT_BUCKET", ref(b, EMIT_CFN_BUCKET)));
-	push(b, vars, env_var(b, "SAGEMAKER_PIPELINE_NAME", sub(b, "sagemaker-${SageMakerProjectName}")));
+	push(b, vars,
+	     env_var(b, "SAGEMAKER_PIPELINE_NAME", sub(b, "sagemaker-${SageMakerProjectName}")));
 	push(b, vars, env_var(b, "SAGEMAKER_PIPELINE_ROLE_ARN", sub(b, EXEC_ROLE)));
 	push(b, vars, env_var(b, "AWS_REGION", ref(b, "AWS::Region")));
 	push(b, vars, env_var(b, "FCC_PIPELINE_MODULE", str(b, module)));
@@ -445,7 +448,8 @@ static json_t *gen_pipeline(bld *b)
 	set(b, r, "Type", str(b, "AWS::CodePipeline::Pipeline"));
 	set(b, p, "Name", sub(b, MODELBUILD_NAME));
 	set(b, p, "RoleArn", sub(b, USE_ROLE));
-	set(b, p, "ArtifactStore", kv(b, "Type", str(b, "S3"), "Location", ref(b, EMIT_CFN_BUCKET)));
+	set(b, p, "ArtifactStore",
+	    kv(b, "Type", str(b, "S3"), "Location", ref(b, EMIT_CFN_BUCKET)));
 
 	st = obj(b), acts = arr(b), act = obj(b), conf = obj(b);
 	set(b, act, "Name", str(b, "ModelBuildWorkflowCode"));
@@ -481,8 +485,8 @@ static json_t *gen_pipeline(bld *b)
 	return r;
 }
 
-static const char *const generated_ids[] = {EMIT_CFN_BUCKET, EMIT_CFN_REPO, EMIT_CFN_RULE,
-					    EMIT_CFN_BUILD, EMIT_CFN_PIPELINE, NULL};
+static const char *const generated_ids[] = {EMIT_CFN_BUCKET, EMIT_CFN_REPO,     EMIT_CFN_RULE,
+					    EMIT_CFN_BUILD,  EMIT_CFN_PIPELINE, NULL};
 
 /* The template without Resources (set by the caller after the user's
  * parameters and conditions, to keep CloudFormation's usual key order). */
@@ -541,7 +545,8 @@ static json_t *plain_scalar(const char *s, size_t len)
 
 	if (strlen(s) != len)
 		return json_stringn(s, len);
-	if (!*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL"))
+	if (!*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
+	    !strcmp(s, "NULL"))
 		return json_null();
 	if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE"))
 		return json_true();
@@ -727,9 +732,10 @@ static void add_section(bld *b, json_t *root, const spec_node *tmpl, size_t whic
 		const spec_node *k = sp->value->pairs[i].key;
 		json_t *other = NULL;
 		if (json_object_get(dst, k->str)) {
-			diag_error(b->d, k->span,
-				   "template %s '%s' clashes with the generated %s of that logical id",
-				   section_names[which][2], k->str, section_names[which][2]);
+			diag_error(
+				b->d, k->span,
+				"template %s '%s' clashes with the generated %s of that logical id",
+				section_names[which][2], k->str, section_names[which][2]);
 			continue;
 		}
 		/* Parameters and resources share one namespace of logical ids. */
@@ -742,7 +748,8 @@ static void add_section(bld *b, json_t *root, const spec_node *tmpl, size_t whic
 			other = json_object_get(json_object_get(root, "Parameters"), k->str);
 		if (other) {
 			diag_error(b->d, k->span, "template %s '%s' has the logical id of a %s",
-				   section_names[which][2], k->str, which == 0 ? "resource" : "parameter");
+				   section_names[which][2], k->str,
+				   which == 0 ? "resource" : "parameter");
 			continue;
 		}
 		set(b, dst, k->str, conv_keep(b, sp->value->pairs[i].value));
@@ -787,26 +794,29 @@ static void merge_into(bld *b, json_t *dst, const spec_node *over, const char *p
 		char sub[512];
 		snprintf(sub, sizeof sub, "%s.%s", path, k->str);
 		if (depth == 0 && strcmp(k->str, "Type") == 0) {
-			diag_error(b->d, k->span, "an override cannot change the Type of generated resource '%s'",
+			diag_error(b->d, k->span,
+				   "an override cannot change the Type of generated resource '%s'",
 				   path);
 			continue;
 		}
 		if (depth == 0) {
-			static const char *const attrs[] = {"Properties", "DependsOn", "Metadata", "Condition",
-							    "DeletionPolicy", "UpdateReplacePolicy",
-							    "UpdatePolicy", "CreationPolicy", NULL};
+			static const char *const attrs[] = {
+				"Properties",   "DependsOn",      "Metadata",
+				"Condition",    "DeletionPolicy", "UpdateReplacePolicy",
+				"UpdatePolicy", "CreationPolicy", NULL};
 			size_t a;
 			for (a = 0; attrs[a] && strcmp(attrs[a], k->str); a++)
 				;
 			if (!attrs[a]) {
 				const char *hint = chk_suggest(k->str, attrs);
 				if (hint)
-					diag_error(b->d, k->span,
-						   "'%s' is not a resource attribute; did you mean '%s'?",
-						   k->str, hint);
+					diag_error(
+						b->d, k->span,
+						"'%s' is not a resource attribute; did you mean '%s'?",
+						k->str, hint);
 				else
-					diag_error(b->d, k->span, "'%s' is not a resource attribute",
-						   k->str);
+					diag_error(b->d, k->span,
+						   "'%s' is not a resource attribute", k->str);
 				continue;
 			}
 		}
@@ -815,9 +825,10 @@ static void merge_into(bld *b, json_t *dst, const spec_node *over, const char *p
 			continue;
 		}
 		if (vmap && cur) {
-			diag_error(b->d, k->span,
-				   "override '%s' does not fit: the generated value is %s, not a mapping",
-				   sub, kind_name(cur));
+			diag_error(
+				b->d, k->span,
+				"override '%s' does not fit: the generated value is %s, not a mapping",
+				sub, kind_name(cur));
 			continue;
 		}
 		set(b, dst, k->str, conv_keep(b, v));
@@ -840,20 +851,22 @@ static void apply_overrides(bld *b, json_t *root, const spec_node *tmpl)
 		if (!generated_ids[g]) {
 			const char *hint = chk_suggest(k->str, generated_ids);
 			if (json_object_get(res, k->str))
-				diag_error(b->d, k->span,
-					   "override of '%s', which is not generated; change it under "
-					   "template.resources",
-					   k->str);
+				diag_error(
+					b->d, k->span,
+					"override of '%s', which is not generated; change it under "
+					"template.resources",
+					k->str);
 			else if (hint)
 				diag_error(b->d, k->span,
-					   "override of unknown resource '%s'; did you mean '%s'?", k->str,
-					   hint);
+					   "override of unknown resource '%s'; did you mean '%s'?",
+					   k->str, hint);
 			else
-				diag_error(b->d, k->span,
-					   "override of unknown resource '%s' (the generated ones are "
-					   "%s, %s, %s, %s, %s)",
-					   k->str, generated_ids[0], generated_ids[1], generated_ids[2],
-					   generated_ids[3], generated_ids[4]);
+				diag_error(
+					b->d, k->span,
+					"override of unknown resource '%s' (the generated ones are "
+					"%s, %s, %s, %s, %s)",
+					k->str, generated_ids[0], generated_ids[1],
+					generated_ids[2], generated_ids[3], generated_ids[4]);
 			continue;
 		}
 		if (v->kind != SPEC_MAP)

@@ -34,7 +34,7 @@
 
 /* CloudFormation quotas the checks enforce
  * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html). */
-#define EMIT_CFN_MAX_BODY 51200u      /* TemplateBody: above this, warn (upload by URL) */
+#define EMIT_CFN_MAX_BODY 51200u       /* TemplateBody: above this, warn (upload by URL) */
 #define EMIT_CFN_MAX_URL_BODY 1000000u /* TemplateURL: above this, error */
 #define EMIT_CFN_MAX_RESOURCES 500
 #define EMIT_CFN_MAX_PARAMETERS 200

@@ -46,8 +46,8 @@ typedef struct ctx {
 } ctx;
 
 static const char *const pseudo[] = {"AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue",
-				     "AWS::Partition", "AWS::Region", "AWS::StackId",
-				     "AWS::StackName", "AWS::URLSuffix", NULL};
+				     "AWS::Partition", "AWS::Region",           "AWS::StackId",
+				     "AWS::StackName", "AWS::URLSuffix",        NULL};
 
 static int is_pseudo(const char *s)
 {
@@ -145,11 +145,11 @@ static void unknown(ctx *c, fcc_span sp, const char *what, const char *id, const
 	const char *hint = cands ? chk_suggest(id, cands) : NULL;
 
 	if (hint)
-		diag_error(c->d, sp, "%s%s%s names unknown '%s'; did you mean '%s'?", where ? where : "",
-			   where ? ": " : "", what, id, hint);
+		diag_error(c->d, sp, "%s%s%s names unknown '%s'; did you mean '%s'?",
+			   where ? where : "", where ? ": " : "", what, id, hint);
 	else
-		diag_error(c->d, sp, "%s%s%s names unknown '%s'", where ? where : "", where ? ": " : "",
-			   what, id);
+		diag_error(c->d, sp, "%s%s%s names unknown '%s'", where ? where : "",
+			   where ? ": " : "", what, id);
 	fcc_free(cands);
 }
 
@@ -161,7 +161,8 @@ static void check_ref(ctx *c, const char *id, fcc_span sp, size_t from, int in_c
 		return;
 	if (json_object_get(c->resources, id)) {
 		if (in_cond)
-			diag_error(c->d, sp, "%s%s%s names resource '%s'; conditions can only use "
+			diag_error(c->d, sp,
+				   "%s%s%s names resource '%s'; conditions can only use "
 				   "parameters",
 				   where ? where : "", where ? ": " : "", what, id);
 		add_edge(c, from, id, sp);
@@ -175,7 +176,8 @@ static void check_getatt_res(ctx *c, const char *res, fcc_span sp, size_t from, 
 {
 	if (json_object_get(c->resources, res)) {
 		if (in_cond)
-			diag_error(c->d, sp, "%s%sFn::GetAtt in a condition; conditions can only use "
+			diag_error(c->d, sp,
+				   "%s%sFn::GetAtt in a condition; conditions can only use "
 				   "parameters",
 				   where ? where : "", where ? ": " : "");
 		add_edge(c, from, res, sp);
@@ -210,8 +212,8 @@ static void check_sub(ctx *c, const char *s, const json_t *vars, fcc_span sp, si
 		char name[512], raw[520];
 		size_t nl;
 		if (!close) {
-			diag_error(c->d, sp, "%s%sFn::Sub has an unterminated '${'", where ? where : "",
-				   where ? ": " : "");
+			diag_error(c->d, sp, "%s%sFn::Sub has an unterminated '${'",
+				   where ? where : "", where ? ": " : "");
 			return;
 		}
 		nl = (size_t)(close - p - 2);
@@ -226,7 +228,8 @@ static void check_sub(ctx *c, const char *s, const json_t *vars, fcc_span sp, si
 		if (vars && json_object_get(vars, name))
 			continue;
 		if (!strchr(name, '.')) {
-			check_ref(c, name, narrow(sp, raw), from, in_cond, "Fn::Sub variable", where);
+			check_ref(c, name, narrow(sp, raw), from, in_cond, "Fn::Sub variable",
+				  where);
 		} else {
 			*strchr(name, '.') = '\0';
 			check_getatt_res(c, name, narrow(sp, raw), from, in_cond, where);
@@ -283,7 +286,8 @@ static void walk(ctx *c, const json_t *j, fcc_span sp, size_t from, int in_cond,
 	}
 	if (fn && strcmp(fn, "Fn::Sub") == 0) {
 		if (json_is_string(v)) {
-			check_sub(c, json_string_value(v), NULL, span_of(c, v, sp), from, in_cond, where);
+			check_sub(c, json_string_value(v), NULL, span_of(c, v, sp), from, in_cond,
+				  where);
 		} else if (json_is_array(v) && json_array_size(v) == 2 &&
 			   json_is_string(json_array_get(v, 0)) &&
 			   json_is_object(json_array_get(v, 1))) {
@@ -326,7 +330,8 @@ static void check_resources(ctx *c)
 	json_t *r;
 	size_t i = 0;
 
-	json_object_foreach((json_t *)c->resources, id, r) {
+	json_object_foreach((json_t *)c->resources, id, r)
+	{
 		char where[300];
 		fcc_span none = {0}, sp = span_of(c, r, none);
 		const char *k;
@@ -338,7 +343,8 @@ static void check_resources(ctx *c)
 			i++;
 			continue;
 		}
-		json_object_foreach(r, k, v) {
+		json_object_foreach(r, k, v)
+		{
 			fcc_span vsp = span_of(c, v, sp);
 			const char *w = vsp.src ? NULL : where;
 			if (strcmp(k, "Type") == 0)
@@ -348,12 +354,15 @@ static void check_resources(ctx *c)
 			} else if (strcmp(k, "DependsOn") == 0) {
 				size_t a, n = json_is_array(v) ? json_array_size(v) : 1;
 				for (a = 0; a < n; a++) {
-					const json_t *dep = json_is_array(v) ? json_array_get(v, a) : v;
+					const json_t *dep =
+						json_is_array(v) ? json_array_get(v, a) : v;
 					fcc_span dsp = span_of(c, dep, vsp);
 					if (!json_is_string(dep))
-						diag_error(c->d, dsp, "%s%sDependsOn takes resource ids",
+						diag_error(c->d, dsp,
+							   "%s%sDependsOn takes resource ids",
 							   w ? w : "", w ? ": " : "");
-					else if (!json_object_get(c->resources, json_string_value(dep)))
+					else if (!json_object_get(c->resources,
+								  json_string_value(dep)))
 						unknown(c, dsp, "DependsOn", json_string_value(dep),
 							c->resources, NULL, 0, w);
 					else
@@ -386,8 +395,8 @@ static void dfs(ctx *c, size_t v, size_t *stack, size_t depth)
 			for (; s <= depth; s++)
 				fcc_buf_printf(&b, "%s -> ", c->nodes[stack[s]].id);
 			fcc_buf_puts(&b, c->nodes[t].id);
-			diag_error(c->d, c->nodes[v].edges[e].span, "dependency cycle among resources: %s",
-				   fcc_buf_cstr(&b));
+			diag_error(c->d, c->nodes[v].edges[e].span,
+				   "dependency cycle among resources: %s", fcc_buf_cstr(&b));
 			fcc_buf_dispose(&b);
 		} else if (c->nodes[t].color == 0) {
 			dfs(c, t, stack, depth + 1);
@@ -446,12 +455,15 @@ static long num_of(const json_t *j)
 
 static void check_default(ctx *c, const char *id, const json_t *p)
 {
-	const json_t *def = json_object_get(p, "Default"), *pat = json_object_get(p, "AllowedPattern"),
-		     *vals = json_object_get(p, "AllowedValues"), *type = json_object_get(p, "Type");
+	const json_t *def = json_object_get(p, "Default"),
+		     *pat = json_object_get(p, "AllowedPattern"),
+		     *vals = json_object_get(p, "AllowedValues"),
+		     *type = json_object_get(p, "Type");
 	fcc_span none = {0}, psp = span_of(c, p, none), dsp = span_of(c, def, psp);
 	char buf[64];
 	const char *text;
-	long minl = num_of(json_object_get(p, "MinLength")), maxl = num_of(json_object_get(p, "MaxLength"));
+	long minl = num_of(json_object_get(p, "MinLength")),
+	     maxl = num_of(json_object_get(p, "MaxLength"));
 
 	if (!def || !(text = scalar_text(def, buf, sizeof buf)))
 		return;
@@ -463,9 +475,9 @@ static void check_default(ctx *c, const char *id, const json_t *p)
 		int err;
 		PCRE2_SIZE off;
 		/* CloudFormation matches AllowedPattern against the whole value. */
-		pcre2_code *re = pcre2_compile((PCRE2_SPTR)json_string_value(pat), PCRE2_ZERO_TERMINATED,
-					       PCRE2_UTF | PCRE2_ANCHORED | PCRE2_ENDANCHORED, &err,
-					       &off, NULL);
+		pcre2_code *re = pcre2_compile(
+			(PCRE2_SPTR)json_string_value(pat), PCRE2_ZERO_TERMINATED,
+			PCRE2_UTF | PCRE2_ANCHORED | PCRE2_ENDANCHORED, &err, &off, NULL);
 		if (!re) {
 			PCRE2_UCHAR msg[256];
 			pcre2_get_error_message(err, msg, sizeof msg);
@@ -477,19 +489,22 @@ static void check_default(ctx *c, const char *id, const json_t *p)
 			if (!md) {
 				c->oom = 1;
 			} else {
-				int r = pcre2_match(re, (PCRE2_SPTR)text, strlen(text), 0, 0, md, NULL);
+				int r = pcre2_match(re, (PCRE2_SPTR)text, strlen(text), 0, 0, md,
+						    NULL);
 				if (r == PCRE2_ERROR_NOMATCH) {
-					diag_error(c->d, dsp,
-						   "parameter '%s': Default '%s' does not match its "
-						   "AllowedPattern",
-						   id, text);
-					diag_note(c->d, span_of(c, pat, none), "the pattern is '%s'",
-						  json_string_value(pat));
+					diag_error(
+						c->d, dsp,
+						"parameter '%s': Default '%s' does not match its "
+						"AllowedPattern",
+						id, text);
+					diag_note(c->d, span_of(c, pat, none),
+						  "the pattern is '%s'", json_string_value(pat));
 				} else if (r < 0) {
-					diag_error(c->d, dsp,
-						   "parameter '%s': AllowedPattern could not be matched "
-						   "(PCRE2 error %d)",
-						   id, r);
+					diag_error(
+						c->d, dsp,
+						"parameter '%s': AllowedPattern could not be matched "
+						"(PCRE2 error %d)",
+						id, r);
 				}
 				pcre2_match_data_free(md);
 			}
@@ -500,24 +515,28 @@ static void check_default(ctx *c, const char *id, const json_t *p)
 		size_t i;
 		json_t *v;
 		int found = 0;
-		json_array_foreach((json_t *)vals, i, v) {
+		json_array_foreach((json_t *)vals, i, v)
+		{
 			char vb[64];
 			const char *vt = scalar_text(v, vb, sizeof vb);
 			if (vt && strcmp(vt, text) == 0)
 				found = 1;
 		}
 		if (!found)
-			diag_error(c->d, dsp, "parameter '%s': Default '%s' is not one of its AllowedValues",
+			diag_error(c->d, dsp,
+				   "parameter '%s': Default '%s' is not one of its AllowedValues",
 				   id, text);
 	}
 	if (json_is_string(def)) {
 		long len = (long)strlen(text);
 		if (minl >= 0 && len < minl)
-			diag_error(c->d, dsp, "parameter '%s': Default is shorter than its MinLength %ld",
-				   id, minl);
+			diag_error(c->d, dsp,
+				   "parameter '%s': Default is shorter than its MinLength %ld", id,
+				   minl);
 		if (maxl >= 0 && len > maxl)
-			diag_error(c->d, dsp, "parameter '%s': Default is longer than its MaxLength %ld",
-				   id, maxl);
+			diag_error(c->d, dsp,
+				   "parameter '%s': Default is longer than its MaxLength %ld", id,
+				   maxl);
 	}
 }
 
@@ -548,7 +567,8 @@ static long ref_max(const ctx *c, const char *id)
 			size_t i;
 			json_t *v;
 			long best = 0;
-			json_array_foreach((json_t *)vals, i, v) {
+			json_array_foreach((json_t *)vals, i, v)
+			{
 				char b[64];
 				const char *t = scalar_text(v, b, sizeof b);
 				if (!t)
@@ -617,12 +637,12 @@ static long max_len(const ctx *c, const json_t *j, int depth)
 		if (json_is_string(v))
 			return sub_max(c, json_string_value(v), NULL, depth);
 		if (json_is_array(v) && json_is_string(json_array_get(v, 0)))
-			return sub_max(c, json_string_value(json_array_get(v, 0)), json_array_get(v, 1),
-				       depth);
+			return sub_max(c, json_string_value(json_array_get(v, 0)),
+				       json_array_get(v, 1), depth);
 		return -1;
 	}
-	if (strcmp(fn, "Fn::Join") == 0 && json_is_array(v) && json_is_string(json_array_get(v, 0)) &&
-	    json_is_array(json_array_get(v, 1))) {
+	if (strcmp(fn, "Fn::Join") == 0 && json_is_array(v) &&
+	    json_is_string(json_array_get(v, 0)) && json_is_array(json_array_get(v, 1))) {
 		const json_t *items = json_array_get(v, 1);
 		long total = 0, sep = (long)json_string_length(json_array_get(v, 0));
 		size_t i;
@@ -671,7 +691,8 @@ static void check_budgets(ctx *c)
 	const char *id;
 	json_t *r;
 
-	json_object_foreach((json_t *)c->resources, id, r) {
+	json_object_foreach((json_t *)c->resources, id, r)
+	{
 		const char *type = json_string_value(json_object_get(r, "Type"));
 		const json_t *props = json_object_get(r, "Properties");
 		fcc_span none = {0}, rsp = span_of(c, r, none);
@@ -682,14 +703,16 @@ static void check_budgets(ctx *c)
 		for (i = 0; budgets[i].type; i++)
 			if (strcmp(type, budgets[i].type) == 0 &&
 			    json_object_get(props, budgets[i].prop))
-				budget_one(c, id, budgets[i].prop, budgets[i].what, budgets[i].limit,
+				budget_one(c, id, budgets[i].prop, budgets[i].what,
+					   budgets[i].limit,
 					   json_object_get(props, budgets[i].prop), rsp);
 		/* The SageMaker pipeline the build creates is named by this variable. */
 		if (strcmp(type, "AWS::CodeBuild::Project") == 0) {
-			const json_t *vars =
-				json_object_get(json_object_get(props, "Environment"), "EnvironmentVariables");
+			const json_t *vars = json_object_get(json_object_get(props, "Environment"),
+							     "EnvironmentVariables");
 			json_t *v;
-			json_array_foreach((json_t *)vars, i, v) {
+			json_array_foreach((json_t *)vars, i, v)
+			{
 				const char *n = json_string_value(json_object_get(v, "Name"));
 				if (n && strcmp(n, "SAGEMAKER_PIPELINE_NAME") == 0)
 					budget_one(c, id, "SAGEMAKER_PIPELINE_NAME",
@@ -737,24 +760,29 @@ int emit_cfn_check(const json_t *tmpl, const emit_cfn_spans *spans, diag_sink *d
 	i = 0;
 	json_object_foreach((json_t *)c.resources, id, v) c.nodes[i++].id = id;
 
-	json_object_foreach((json_t *)c.params, id, v) {
+	json_object_foreach((json_t *)c.params, id, v)
+	{
 		if (json_is_object(v))
 			check_default(&c, id, v);
 	}
-	json_object_foreach((json_t *)c.conditions, id, v) {
+	json_object_foreach((json_t *)c.conditions, id, v)
+	{
 		fcc_span none = {0};
 		char where[300];
 		snprintf(where, sizeof where, "condition '%s'", id);
-		walk(&c, v, span_of(&c, v, none), (size_t)-1, 1, emit_cfn_spans_get(spans, v) ? NULL : where);
+		walk(&c, v, span_of(&c, v, none), (size_t)-1, 1,
+		     emit_cfn_spans_get(spans, v) ? NULL : where);
 	}
 	check_resources(&c);
-	json_object_foreach((json_t *)c.outputs, id, v) {
+	json_object_foreach((json_t *)c.outputs, id, v)
+	{
 		fcc_span none = {0}, sp = span_of(&c, v, none);
 		const char *k;
 		json_t *x;
 		char where[300];
 		snprintf(where, sizeof where, "output '%s'", id);
-		json_object_foreach(v, k, x) {
+		json_object_foreach(v, k, x)
+		{
 			if (strcmp(k, "Condition") == 0)
 				check_condition_name(&c, x, span_of(&c, x, sp), "Condition",
 						     sp.src ? NULL : where);

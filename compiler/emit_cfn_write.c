@@ -61,11 +61,11 @@ static int in_set(const char *s, const char *set)
 static int needs_quotes(const char *s)
 {
 	static const char *const words[] = {
-		"y",     "Y",    "yes",  "Yes",  "YES",  "n",     "N",     "no",    "No",
-		"NO",    "true", "True", "TRUE", "false", "False", "FALSE", "on",    "On",
-		"ON",    "off",  "Off",  "OFF",  "null", "Null",  "NULL",  "~",     ".inf",
-		".Inf",  ".INF", "-.inf", "-.Inf", "-.INF", "+.inf", "+.Inf", "+.INF", ".nan",
-		".NaN",  ".NAN", "=",    "<<",   NULL};
+		"y",    "Y",    "yes",   "Yes",   "YES",   "n",     "N",     "no",    "No",
+		"NO",   "true", "True",  "TRUE",  "false", "False", "FALSE", "on",    "On",
+		"ON",   "off",  "Off",   "OFF",   "null",  "Null",  "NULL",  "~",     ".inf",
+		".Inf", ".INF", "-.inf", "-.Inf", "-.INF", "+.inf", "+.Inf", "+.INF", ".nan",
+		".NaN", ".NAN", "=",     "<<",    NULL};
 	size_t i;
 
 	if (!*s)
@@ -85,8 +85,8 @@ static int scalar(wr *w, const char *tag, const char *text, size_t len, int plai
 {
 	yaml_event_t ev;
 
-	if (!yaml_scalar_event_initialize(&ev, NULL, (yaml_char_t *)tag, (yaml_char_t *)text, (int)len,
-					  tag ? 0 : plain_ok, tag ? 0 : 1, style))
+	if (!yaml_scalar_event_initialize(&ev, NULL, (yaml_char_t *)tag, (yaml_char_t *)text,
+					  (int)len, tag ? 0 : plain_ok, tag ? 0 : 1, style))
 		return fcc_err_set(w->e, FCC_ENOMEM, "out of memory writing YAML");
 	return emit_ev(w, &ev);
 }
@@ -185,7 +185,8 @@ static int node(wr *w, const json_t *j, const char *tag, int depth)
 				/* the dotted scalar form: !GetAtt Res.Attr */
 				fcc_buf b;
 				fcc_buf_init(&b, 0);
-				rc = fcc_buf_printf(&b, "%s.%s", json_string_value(json_array_get(val, 0)),
+				rc = fcc_buf_printf(&b, "%s.%s",
+						    json_string_value(json_array_get(val, 0)),
 						    json_string_value(json_array_get(val, 1)));
 				if (!rc)
 					rc = string_scalar(w, "!GetAtt", fcc_buf_cstr(&b), b.len);
@@ -199,7 +200,8 @@ static int node(wr *w, const json_t *j, const char *tag, int depth)
 			return fcc_err_set(w->e, FCC_ENOMEM, "out of memory writing YAML");
 		if ((rc = emit_ev(w, &ev)))
 			return rc;
-		json_object_foreach((json_t *)j, k, v) {
+		json_object_foreach((json_t *)j, k, v)
+		{
 			if ((rc = string_scalar(w, NULL, k, strlen(k))) ||
 			    (rc = node(w, v, NULL, depth + 1)))
 				return rc;
@@ -211,12 +213,13 @@ static int node(wr *w, const json_t *j, const char *tag, int depth)
 	case JSON_ARRAY: {
 		size_t i;
 		json_t *v;
-		if (!yaml_sequence_start_event_initialize(&ev, NULL, (yaml_char_t *)tag, tag ? 0 : 1,
-							  YAML_BLOCK_SEQUENCE_STYLE))
+		if (!yaml_sequence_start_event_initialize(&ev, NULL, (yaml_char_t *)tag,
+							  tag ? 0 : 1, YAML_BLOCK_SEQUENCE_STYLE))
 			return fcc_err_set(w->e, FCC_ENOMEM, "out of memory writing YAML");
 		if ((rc = emit_ev(w, &ev)))
 			return rc;
-		json_array_foreach((json_t *)j, i, v) {
+		json_array_foreach((json_t *)j, i, v)
+		{
 			if ((rc = node(w, v, NULL, depth + 1)))
 				return rc;
 		}
@@ -286,8 +289,9 @@ int emit_cfn_yaml(fcc_buf *out, const json_t *tmpl, fcc_err *e)
 		rc = w.rc ? w.rc : fcc_err_set(e, FCC_EIO, "could not flush the YAML output");
 out:
 	if (rc == w.rc && rc)
-		fcc_err_set(e, rc, "%s", rc == FCC_ENOMEM ? "out of memory writing YAML"
-							    : "the YAML output is over its size cap");
+		fcc_err_set(e, rc, "%s",
+			    rc == FCC_ENOMEM ? "out of memory writing YAML"
+					     : "the YAML output is over its size cap");
 	yaml_emitter_delete(&w.em);
 	return rc;
 }

@@ -90,7 +90,8 @@ static json_t *catalog(const emit_manifest_input *in, const build_file *tmpl)
 	shares = json_pack("{s:o, s:o, s:o}", "accounts",
 			   strings(m->catalog.share_accounts, m->catalog.nshare_accounts),
 			   "organization", str_or_null(&m->catalog.share_org),
-			   "organizational_units", strings(m->catalog.share_ous, m->catalog.nshare_ous));
+			   "organizational_units",
+			   strings(m->catalog.share_ous, m->catalog.nshare_ous));
 	return json_pack(
 		"{s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s, s:o, s:o, s:o, s:o}, s:{s:s, s:s, s:s, s:s},"
 		" s:s, s:o, s:o, s:b}",
@@ -100,11 +101,11 @@ static json_t *catalog(const emit_manifest_input *in, const build_file *tmpl)
 		"description", m->catalog.product.description.s, "distributor",
 		str_or_null(&m->catalog.product.distributor), "support_email",
 		str_or_null(&m->catalog.product.support_email), "support_url",
-		str_or_null(&m->catalog.product.support_url), "tags", product_tags,
-		"version", "name", version, "template_key", in->template_key,
-		"template_path", tmpl->path, "template_sha256", tmpl->sha256,
-		"launch_role", m->catalog.launch_role.s, "principals", principals, "shares", shares,
-		"studio_visibility", m->catalog.studio_visibility);
+		str_or_null(&m->catalog.product.support_url), "tags", product_tags, "version",
+		"name", version, "template_key", in->template_key, "template_path", tmpl->path,
+		"template_sha256", tmpl->sha256, "launch_role", m->catalog.launch_role.s,
+		"principals", principals, "shares", shares, "studio_visibility",
+		m->catalog.studio_visibility);
 }
 
 /* The stacks fcc owns (emit_stack.h): an empty array when it owns none. */
@@ -122,8 +123,8 @@ static json_t *stacks(const emit_manifest_input *in)
 	t = tags(m->project.tags, m->project.ntags);
 	if (t)
 		json_object_set_new(t, "fcc:project", json_string(m->project.name.s));
-	if (json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:s}", "name",
-					       name, "purpose", EMIT_STACK_ARTIFACTS_PURPOSE,
+	if (json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:s}", "name", name,
+					       "purpose", EMIT_STACK_ARTIFACTS_PURPOSE,
 					       "template_path", f->path, "sha256", f->sha256,
 					       "size", (json_int_t)f->len, "tags", t, "bucket",
 					       m->artifacts.bucket.s))) {
@@ -162,27 +163,26 @@ int emit_manifest(fcc_buf *out, const emit_manifest_input *in, fcc_err *e)
 			break;
 		}
 		sprintf(key, "%s/%s", m->artifacts.prefix.s, in->data[i].key);
-		json_array_append_new(data, json_pack("{s:s, s:s, s:s, s:I}", "file",
-						      in->data[i].file, "key", key, "sha256",
-						      in->data[i].sha256, "size",
-						      (json_int_t)in->data[i].size));
+		json_array_append_new(data,
+				      json_pack("{s:s, s:s, s:s, s:I}", "file", in->data[i].file,
+						"key", key, "sha256", in->data[i].sha256, "size",
+						(json_int_t)in->data[i].size));
 		fcc_free(key);
 	}
 	roles = json_array();
 	for (i = 0; roles && i < m->nroles; i++)
 		json_array_append_new(
-			roles, json_pack("{s:s, s:o, s:o}", "role", m->roles[i].name.s,
-					 "attach_policies",
-					 strings(m->roles[i].policies, m->roles[i].npolicies),
-					 "trust_services",
-					 strings(m->roles[i].services, m->roles[i].nservices)));
+			roles,
+			json_pack("{s:s, s:o, s:o}", "role", m->roles[i].name.s, "attach_policies",
+				  strings(m->roles[i].policies, m->roles[i].npolicies),
+				  "trust_services",
+				  strings(m->roles[i].services, m->roles[i].nservices)));
 	instances = json_array();
 	for (i = 0; instances && i < m->ninstances; i++)
 		json_array_append_new(
-			instances,
-			json_pack("{s:s, s:s, s:o}", "name", m->instances[i].name.s, "description",
-				  m->instances[i].description.s, "tags",
-				  tags(m->instances[i].tags, m->instances[i].ntags)));
+			instances, json_pack("{s:s, s:s, s:o}", "name", m->instances[i].name.s,
+					     "description", m->instances[i].description.s, "tags",
+					     tags(m->instances[i].tags, m->instances[i].ntags)));
 	files = json_array();
 	for (i = 0; files && i < in->nfiles; i++)
 		json_array_append_new(files, json_pack("{s:s, s:s, s:I}", "path", in->files[i].path,

@@ -20,8 +20,8 @@
 #define EMIT_MANIFEST_FORMAT "fcc-manifest/1"
 
 typedef struct emit_manifest_data {
-	const char *file;  /* as written in the spec */
-	const char *key;   /* relative to artifacts.prefix */
+	const char *file; /* as written in the spec */
+	const char *key;  /* relative to artifacts.prefix */
 	char sha256[65];
 	size_t size;
 } emit_manifest_data;

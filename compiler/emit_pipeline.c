@@ -73,24 +73,25 @@ static json_t *cluster(void)
 
 static json_t *preprocess_step(const spec_model *m, const char *image)
 {
-	json_t *outputs = json_pack("[o]", s3_output("target", run_uri(m, "target"),
-						     "/opt/ml/processing/target"));
+	json_t *outputs = json_pack(
+		"[o]", s3_output("target", run_uri(m, "target"), "/opt/ml/processing/target"));
 
 	if (outputs && m->pipeline.related.present)
 		json_array_append_new(outputs, s3_output("related", run_uri(m, "related"),
 							 "/opt/ml/processing/related"));
-	return json_pack(
-		"{s:s, s:s, s:{s:o, s:{s:s, s:[s, s], s:[s, s, s, s, s, o, s, o]}, s:o,"
-		" s:[o, o], s:{s:o}, s:{s:i}}}",
-		"Name", "ForecastPreProcess", "Type", "Processing", "Arguments", "ProcessingResources",
-		cluster(), "AppSpecification", "ImageUri", image, "ContainerEntrypoint", "python3",
-		CODE_DIR "/preprocess.py", "ContainerArguments", "--config",
-		CODE_DIR "/forecast_config.json", "--input", "/opt/ml/processing/input/data",
-		"--horizon", as_text("ForecastHorizon"), "--algorithm", param("ForecastAlgorithm"),
-		"RoleArn", param("ForecastRoleArn"), "ProcessingInputs",
-		s3_input("train", param("TrainData"), "/opt/ml/processing/input/data"),
-		s3_input("code", param("CodeLocation"), CODE_DIR), "ProcessingOutputConfig", "Outputs",
-		outputs, "StoppingCondition", "MaxRuntimeInSeconds", 3600);
+	return json_pack("{s:s, s:s, s:{s:o, s:{s:s, s:[s, s], s:[s, s, s, s, s, o, s, o]}, s:o,"
+			 " s:[o, o], s:{s:o}, s:{s:i}}}",
+			 "Name", "ForecastPreProcess", "Type", "Processing", "Arguments",
+			 "ProcessingResources", cluster(), "AppSpecification", "ImageUri", image,
+			 "ContainerEntrypoint", "python3", CODE_DIR "/preprocess.py",
+			 "ContainerArguments", "--config", CODE_DIR "/forecast_config.json",
+			 "--input", "/opt/ml/processing/input/data", "--horizon",
+			 as_text("ForecastHorizon"), "--algorithm", param("ForecastAlgorithm"),
+			 "RoleArn", param("ForecastRoleArn"), "ProcessingInputs",
+			 s3_input("train", param("TrainData"), "/opt/ml/processing/input/data"),
+			 s3_input("code", param("CodeLocation"), CODE_DIR),
+			 "ProcessingOutputConfig", "Outputs", outputs, "StoppingCondition",
+			 "MaxRuntimeInSeconds", 3600);
 }
 
 static json_t *output_uri(const char *name)
@@ -98,7 +99,8 @@ static json_t *output_uri(const char *name)
 	char buf[256];
 
 	snprintf(buf, sizeof buf,
-		 "Steps.ForecastPreProcess.ProcessingOutputConfig.Outputs['%s'].S3Output.S3Uri", name);
+		 "Steps.ForecastPreProcess.ProcessingOutputConfig.Outputs['%s'].S3Output.S3Uri",
+		 name);
 	return get(buf);
 }
 
@@ -116,31 +118,33 @@ static json_t *train_step(const spec_model *m, const char *image)
 	for (i = 0; defs && i < 4; i++) {
 		char regex[64];
 		snprintf(regex, sizeof regex, "%s=([0-9.eE+-]+)", metrics[i]);
-		json_array_append_new(defs, json_pack("{s:s, s:s}", "Name", metrics[i], "Regex", regex));
+		json_array_append_new(defs,
+				      json_pack("{s:s, s:s}", "Name", metrics[i], "Regex", regex));
 	}
 	/* The scikit-learn container runs sagemaker_program from
 	 * sagemaker_submit_directory with every other hyperparameter as
 	 * "--name value". */
-	hp = json_pack("{s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "sagemaker_program",
-		       "train.py", "sagemaker_submit_directory",
-		       join("/", json_pack("[o, s]", param("CodeLocation"), "sourcedir.tar.gz")),
-		       "sagemaker_region", m->project.region.s, "horizon", as_text("ForecastHorizon"),
-		       "algorithm", param("ForecastAlgorithm"), "metric", param("EvaluationMetric"),
-		       "max-score", as_text("MaxScore"), "forecast-role-arn", param("ForecastRoleArn"),
-		       "name-prefix",
-		       join("_", json_pack("[s, o]", name_prefix, get("Execution.PipelineExecutionId"))),
-		       "target-data", output_uri("target"), "region", m->project.region.s);
+	hp = json_pack(
+		"{s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "sagemaker_program",
+		"train.py", "sagemaker_submit_directory",
+		join("/", json_pack("[o, s]", param("CodeLocation"), "sourcedir.tar.gz")),
+		"sagemaker_region", m->project.region.s, "horizon", as_text("ForecastHorizon"),
+		"algorithm", param("ForecastAlgorithm"), "metric", param("EvaluationMetric"),
+		"max-score", as_text("MaxScore"), "forecast-role-arn", param("ForecastRoleArn"),
+		"name-prefix",
+		join("_", json_pack("[s, o]", name_prefix, get("Execution.PipelineExecutionId"))),
+		"target-data", output_uri("target"), "region", m->project.region.s);
 	if (hp && m->pipeline.related.present)
 		json_object_set_new(hp, "related-data", output_uri("related"));
 	return json_pack("{s:s, s:s, s:{s:{s:s, s:s, s:o}, s:o, s:{s:o}, s:{s:i, s:o, s:i}, s:o,"
 			 " s:{s:i}}}",
 			 "Name", "ForecastTrainAndEvaluate", "Type", "Training", "Arguments",
-			 "AlgorithmSpecification", "TrainingImage", image, "TrainingInputMode", "File",
-			 "MetricDefinitions", defs, "HyperParameters", hp, "OutputDataConfig",
-			 "S3OutputPath", run_uri(m, "model"), "ResourceConfig", "InstanceCount", 1,
-			 "InstanceType", param("TrainingInstanceType"), "VolumeSizeInGB", 30,
-			 "RoleArn", param("ForecastRoleArn"), "StoppingCondition",
-			 "MaxRuntimeInSeconds", 86400);
+			 "AlgorithmSpecification", "TrainingImage", image, "TrainingInputMode",
+			 "File", "MetricDefinitions", defs, "HyperParameters", hp,
+			 "OutputDataConfig", "S3OutputPath", run_uri(m, "model"), "ResourceConfig",
+			 "InstanceCount", 1, "InstanceType", param("TrainingInstanceType"),
+			 "VolumeSizeInGB", 30, "RoleArn", param("ForecastRoleArn"),
+			 "StoppingCondition", "MaxRuntimeInSeconds", 86400);
 }
 
 static json_t *delete_step(const spec_model *m, const char *image)
@@ -152,10 +156,11 @@ static json_t *delete_step(const spec_model *m, const char *image)
 		"ProcessingResources", cluster(), "AppSpecification", "ImageUri", image,
 		"ContainerEntrypoint", "python3", CODE_DIR "/conditional_delete.py",
 		"ContainerArguments", "--config", CODE_DIR "/forecast_config.json", "--evaluation",
-		"/opt/ml/processing/evaluation", "--metric", param("EvaluationMetric"), "--max-score",
-		as_text("MaxScore"), "--region", m->project.region.s, "RoleArn",
+		"/opt/ml/processing/evaluation", "--metric", param("EvaluationMetric"),
+		"--max-score", as_text("MaxScore"), "--region", m->project.region.s, "RoleArn",
 		param("ForecastRoleArn"), "ProcessingInputs",
-		s3_input("evaluation", get("Steps.ForecastTrainAndEvaluate.ModelArtifacts.S3ModelArtifacts"),
+		s3_input("evaluation",
+			 get("Steps.ForecastTrainAndEvaluate.ModelArtifacts.S3ModelArtifacts"),
 			 "/opt/ml/processing/evaluation"),
 		s3_input("code", param("CodeLocation"), CODE_DIR), "StoppingCondition",
 		"MaxRuntimeInSeconds", 3600);
@@ -208,9 +213,10 @@ int emit_pipeline_definition(fcc_buf *out, const spec_model *m, const char *imag
 		parameter("CodeLocation", "String", json_string("")),
 		parameter("ForecastRoleArn", "String", json_string("")));
 	return dump(out,
-		    json_pack("{s:s, s:{s:s}, s:o, s:[o, o, o]}", "Version", "2020-12-01", "Metadata",
-			      "GeneratedBy", "fcc", "Parameters", params, "Steps",
-			      preprocess_step(m, image), train_step(m, image), delete_step(m, image)),
+		    json_pack("{s:s, s:{s:s}, s:o, s:[o, o, o]}", "Version", "2020-12-01",
+			      "Metadata", "GeneratedBy", "fcc", "Parameters", params, "Steps",
+			      preprocess_step(m, image), train_step(m, image),
+			      delete_step(m, image)),
 		    e);
 }
 
@@ -242,8 +248,8 @@ int emit_pipeline_config(fcc_buf *out, const spec_model *m, fcc_err *e)
 			      (json_int_t)m->pipeline.horizon, "algorithm", m->pipeline.algorithm.s,
 			      "backtest_windows", (json_int_t)m->pipeline.backtest_windows,
 			      "timestamp_format", m->pipeline.timestamp_format.s, "metric",
-			      m->pipeline.metric.s, "max_score", m->pipeline.max_score, "schema", sch,
-			      "region", m->project.region.s),
+			      m->pipeline.metric.s, "max_score", m->pipeline.max_score, "schema",
+			      sch, "region", m->project.region.s),
 		    e);
 }
 
@@ -263,8 +269,8 @@ int emit_pipeline_image(char **out, const char *stdlib_dir, const char *region, 
 	if (!json_is_string(img)) {
 		json_decref(root);
 		return fcc_err_set(e, FCC_ENOTFOUND,
-				   "no SageMaker scikit-learn image is known for region %s (%s)", region,
-				   path);
+				   "no SageMaker scikit-learn image is known for region %s (%s)",
+				   region, path);
 	}
 	*out = fcc_strdup(json_string_value(img));
 	json_decref(root);

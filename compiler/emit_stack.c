@@ -52,8 +52,8 @@ static json_t *bucket_tags(const spec_model *m)
 	for (i = 0; a && i < m->project.ntags; i++) {
 		if (strcmp(m->project.tags[i].key.s, "fcc:project") == 0)
 			continue;
-		if (json_array_append_new(a, tag(m->project.tags[i].key.s,
-						  m->project.tags[i].value.s))) {
+		if (json_array_append_new(
+			    a, tag(m->project.tags[i].key.s, m->project.tags[i].value.s))) {
 			json_decref(a);
 			return NULL;
 		}
@@ -72,24 +72,25 @@ int emit_stack_artifacts(json_t **out, const spec_model *m, fcc_err *e)
 		 m->project.name.s, m->env ? ", environment " : "", m->env ? m->env : "");
 	/* json_pack keeps the order of an object's keys as written: the YAML
 	 * writer emits them in that order */
-	root = json_pack(
-		"{s:s, s:s, s:{s:{s:s, s:s, s:s, s:{s:s, s:{s:[{s:{s:s}}]},"
-		" s:{s:b, s:b, s:b, s:b}, s:{s:[{s:s}]}, s:{s:s}, s:o}}},"
-		" s:{s:{s:s, s:{s:s}}, s:{s:s, s:{s:[s, s]}}}}",
-		"AWSTemplateFormatVersion", "2010-09-09", "Description", desc, "Resources",
-		EMIT_STACK_ARTIFACTS_BUCKET, "Type", "AWS::S3::Bucket",
-		/* the bucket holds the build's artifacts and the apply lock: deleting
+	root = json_pack("{s:s, s:s, s:{s:{s:s, s:s, s:s, s:{s:s, s:{s:[{s:{s:s}}]},"
+			 " s:{s:b, s:b, s:b, s:b}, s:{s:[{s:s}]}, s:{s:s}, s:o}}},"
+			 " s:{s:{s:s, s:{s:s}}, s:{s:s, s:{s:[s, s]}}}}",
+			 "AWSTemplateFormatVersion", "2010-09-09", "Description", desc, "Resources",
+			 EMIT_STACK_ARTIFACTS_BUCKET, "Type", "AWS::S3::Bucket",
+			 /* the bucket holds the build's artifacts and the apply lock: deleting
 		 * or replacing the stack must never take the data with it */
-		"DeletionPolicy", "Retain", "UpdateReplacePolicy", "Retain", "Properties",
-		"BucketName", m->artifacts.bucket.s, "BucketEncryption",
-		"ServerSideEncryptionConfiguration", "ServerSideEncryptionByDefault", "SSEAlgorithm",
-		"AES256", "PublicAccessBlockConfiguration", "BlockPublicAcls", 1, "BlockPublicPolicy",
-		1, "IgnorePublicAcls", 1, "RestrictPublicBuckets", 1, "OwnershipControls", "Rules",
-		"ObjectOwnership", "BucketOwnerEnforced", "VersioningConfiguration", "Status",
-		"Enabled", "Tags", bucket_tags(m), "Outputs", "BucketName", "Description",
-		"the artifacts bucket", "Value", "Ref", EMIT_STACK_ARTIFACTS_BUCKET, "BucketArn",
-		"Description", "the artifacts bucket's ARN", "Value", "Fn::GetAtt",
-		EMIT_STACK_ARTIFACTS_BUCKET, "Arn");
+			 "DeletionPolicy", "Retain", "UpdateReplacePolicy", "Retain", "Properties",
+			 "BucketName", m->artifacts.bucket.s, "BucketEncryption",
+			 "ServerSideEncryptionConfiguration", "ServerSideEncryptionByDefault",
+			 "SSEAlgorithm", "AES256", "PublicAccessBlockConfiguration",
+			 "BlockPublicAcls", 1, "BlockPublicPolicy", 1, "IgnorePublicAcls", 1,
+			 "RestrictPublicBuckets", 1, "OwnershipControls", "Rules",
+			 "ObjectOwnership", "BucketOwnerEnforced", "VersioningConfiguration",
+			 "Status", "Enabled", "Tags", bucket_tags(m), "Outputs", "BucketName",
+			 "Description", "the artifacts bucket", "Value", "Ref",
+			 EMIT_STACK_ARTIFACTS_BUCKET, "BucketArn", "Description",
+			 "the artifacts bucket's ARN", "Value", "Fn::GetAtt",
+			 EMIT_STACK_ARTIFACTS_BUCKET, "Arn");
 	*out = root;
 	return root ? FCC_OK : fcc_err_set(e, FCC_ENOMEM, "out of memory");
 }

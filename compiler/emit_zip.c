@@ -15,8 +15,8 @@
 
 #include "base/alloc.h"
 
-#define DOS_EPOCH ((time_t)315532800)   /* 1980-01-01T00:00:00Z */
-#define DOS_LAST ((time_t)4354819198)   /* 2107-12-31T23:59:58Z */
+#define DOS_EPOCH ((time_t)315532800) /* 1980-01-01T00:00:00Z */
+#define DOS_LAST ((time_t)4354819198) /* 2107-12-31T23:59:58Z */
 
 time_t emit_zip_epoch(const char *(*env)(const char *name))
 {
@@ -73,7 +73,8 @@ static void dos_time(time_t t, zip_uint16_t *dtime, zip_uint16_t *ddate)
 
 static int zip_fail(fcc_err *e, const char *what, zip_error_t *ze)
 {
-	return fcc_err_set(e, FCC_ERROR, "zip: %s: %s", what, ze ? zip_error_strerror(ze) : "error");
+	return fcc_err_set(e, FCC_ERROR, "zip: %s: %s", what,
+			   ze ? zip_error_strerror(ze) : "error");
 }
 
 int emit_zip_build(fcc_buf *out, emit_zip_entry *entries, size_t n, time_t when, fcc_err *e)
@@ -90,7 +91,8 @@ int emit_zip_build(fcc_buf *out, emit_zip_entry *entries, size_t n, time_t when,
 	qsort(entries, n, sizeof *entries, cmp_entry);
 	for (i = 0; i < n; i++) {
 		if (!emit_zip_path_ok(entries[i].path))
-			return fcc_err_set(e, FCC_ECHECK, "unsafe path in archive: '%s'", entries[i].path);
+			return fcc_err_set(e, FCC_ECHECK, "unsafe path in archive: '%s'",
+					   entries[i].path);
 		if (i && strcmp(entries[i].path, entries[i - 1].path) == 0)
 			return fcc_err_set(e, FCC_ECHECK, "two archive entries named '%s'",
 					   entries[i].path);

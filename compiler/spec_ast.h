@@ -30,12 +30,12 @@ struct spec_node {
 	/* SPEC_SCALAR */
 	const char *str; /* NUL-terminated; may contain NULs only up to len */
 	size_t len;
-	int plain;       /* written without quotes or block style (so 1 is a number) */
+	int plain; /* written without quotes or block style (so 1 is a number) */
 	/* SPEC_MAP: pairs; SPEC_SEQ: items */
 	spec_pair *pairs;
 	spec_node **items;
 	size_t n;
-	size_t weight;   /* nodes in the subtree with aliases expanded */
+	size_t weight; /* nodes in the subtree with aliases expanded */
 };
 
 /* Lookup of a key in a map node; NULL when absent or `map` is not a map. */

@@ -43,9 +43,12 @@ const char *spec_kind_name(const spec_node *n)
 	if (!n)
 		return "nothing";
 	switch (n->kind) {
-	case SPEC_MAP: return "a mapping";
-	case SPEC_SEQ: return "a list";
-	default: return spec_is_null(n) ? "null" : "a scalar";
+	case SPEC_MAP:
+		return "a mapping";
+	case SPEC_SEQ:
+		return "a list";
+	default:
+		return spec_is_null(n) ? "null" : "a scalar";
 	}
 }
 
@@ -53,7 +56,7 @@ typedef struct frame {
 	spec_node *node;
 	spec_node **kids; /* scratch: children in order (map: key, value, key, ...) */
 	size_t nkids, cap;
-	char *anchor;     /* anchor to register when the container closes */
+	char *anchor; /* anchor to register when the container closes */
 } frame;
 
 typedef struct loader {
@@ -66,7 +69,7 @@ typedef struct loader {
 	struct anchor {
 		char *name;
 		spec_node *node;
-	} *anchors;
+	} * anchors;
 	size_t nanchors, anchors_cap;
 	size_t total; /* running expanded node count */
 	spec_node *root;
@@ -146,7 +149,8 @@ static int count(loader *l, size_t weight, fcc_span at)
 {
 	l->total += weight;
 	if (l->total > SPEC_MAX_NODES) {
-		diag_error(l->d, at, "aliases expand the spec past the %d-node limit", SPEC_MAX_NODES);
+		diag_error(l->d, at, "aliases expand the spec past the %d-node limit",
+			   SPEC_MAX_NODES);
 		return FCC_EPARSE;
 	}
 	return FCC_OK;
@@ -385,8 +389,9 @@ int spec_load(spec_node **out, const fcc_source *src, fcc_arena *arena, diag_sin
 			break;
 		case YAML_DOCUMENT_START_EVENT:
 			if (++l.ndocs > 1) {
-				diag_error(d, mark_span(&l, ev.start_mark, ev.end_mark),
-					   "a spec holds one YAML document; found a second one here");
+				diag_error(
+					d, mark_span(&l, ev.start_mark, ev.end_mark),
+					"a spec holds one YAML document; found a second one here");
 				rc = FCC_EPARSE;
 			}
 			break;

@@ -24,20 +24,20 @@ typedef struct spec_tag {
 } spec_tag;
 
 typedef struct spec_data {
-	spec_str file;     /* as written, relative to the spec's directory */
-	char *path;        /* resolved path fcc reads (relative to the cwd) */
-	spec_str key;      /* S3 key relative to artifacts.prefix */
+	spec_str file; /* as written, relative to the spec's directory */
+	char *path;    /* resolved path fcc reads (relative to the cwd) */
+	spec_str key;  /* S3 key relative to artifacts.prefix */
 	int allow_outside;
 } spec_data;
 
 typedef struct spec_extra_file {
-	spec_str file;     /* as written, relative to the spec's directory */
-	char *path;        /* resolved path fcc reads */
-	spec_str dest;     /* path inside the seed repository */
+	spec_str file; /* as written, relative to the spec's directory */
+	char *path;    /* resolved path fcc reads */
+	spec_str dest; /* path inside the seed repository */
 } spec_extra_file;
 
 typedef struct spec_role {
-	spec_str name;     /* role name or role ARN */
+	spec_str name; /* role name or role ARN */
 	spec_str *policies;
 	size_t npolicies;
 	spec_str *services;

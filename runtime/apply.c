@@ -57,15 +57,15 @@ typedef struct srun {
 	apply_result *res;
 	size_t *dependents;
 	size_t n_dependents, cap_dependents;
-	size_t waiting;    /* dependencies not finished */
+	size_t waiting; /* dependencies not finished */
 	int phase;
-	unsigned pending;  /* requests in flight */
+	unsigned pending; /* requests in flight */
 	int failed;
-	int polling;       /* a DescribeProject poll is due at poll_due */
+	int polling; /* a DescribeProject poll is due at poll_due */
 	long long started, poll_due;
-	json_t *answer;    /* the last JSON answer of a capturing request */
-	int tolerated;     /* the last answer was an error the step accepts */
-	projev *pe;        /* sagemaker-project: its stack's events (NULL until needed) */
+	json_t *answer; /* the last JSON answer of a capturing request */
+	int tolerated;  /* the last answer was an error the step accepts */
+	projev *pe;     /* sagemaker-project: its stack's events (NULL until needed) */
 } srun;
 
 struct run {
@@ -78,10 +78,10 @@ struct run {
 	size_t *ready;
 	size_t nready, head;
 	unsigned active;
-	int stop;          /* cancelled or a local failure: start nothing more */
-	int local_rc;      /* FCC_ENOMEM / FCC_ERROR seen in a callback */
+	int stop;     /* cancelled or a local failure: start nothing more */
+	int local_rc; /* FCC_ENOMEM / FCC_ERROR seen in a callback */
 	fcc_err local;
-	int lock_rc;       /* a lock refresh could not even be queued */
+	int lock_rc; /* a lock refresh could not even be queued */
 	fcc_err lock_err;
 	char *created_artifact; /* artifact id CreateProduct made as the first version */
 	char *created_artifact_sha;
@@ -135,7 +135,8 @@ static int is_kind(const plan_step *st, const char *kind)
 }
 
 /* A local failure of the step (no AWS answer): message in res->err. */
-static void fail_local(srun *sr, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail_local(srun *sr, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static void fail_local(srun *sr, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -347,8 +348,9 @@ static void done(void *payload, http_response *resp, aws_error *err)
 			sr->failed = 1;
 			if (sr->res->err.err.code == FCC_OK) {
 				sr->res->err = *err;
-				fcc_err_set(&sr->res->err.err, FCC_EPARSE, "%s %s: bad response: %s",
-					    err->service, err->operation, je.text);
+				fcc_err_set(&sr->res->err.err, FCC_EPARSE,
+					    "%s %s: bad response: %s", err->service, err->operation,
+					    je.text);
 			}
 		}
 	}
@@ -472,7 +474,8 @@ static int read_file(fcc_buf *out, const char *dir, const char *name, srun *sr)
 	int rc = FCC_OK;
 
 	if (!dir || !name) {
-		fail_local(sr, FCC_EUSAGE, "no build directory to upload %s from", name ? name : "?");
+		fail_local(sr, FCC_EUSAGE, "no build directory to upload %s from",
+			   name ? name : "?");
 		return FCC_EUSAGE;
 	}
 	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path) {
@@ -529,8 +532,10 @@ static int step_s3(srun *sr)
 		goto out;
 	}
 	if (!want || strcmp(sha, want) != 0) {
-		fail_local(sr, FCC_ECONFLICT, "%s changed since the build (sha256 %.12s, the plan "
-				  "wants %.12s): build again", attr(st, "file"), sha, want ? want : "?");
+		fail_local(sr, FCC_ECONFLICT,
+			   "%s changed since the build (sha256 %.12s, the plan "
+			   "wants %.12s): build again",
+			   attr(st, "file"), sha, want ? want : "?");
 		goto out;
 	}
 	if (!EVP_Digest(body.data ? body.data : "", body.len, md, &mdlen, EVP_md5(), NULL)) {
@@ -545,7 +550,7 @@ static int step_s3(srun *sr)
 	h[0].name = "Content-MD5";
 	h[0].value = md5;
 	h[1].name = "Content-Type";
-	h[1].value = (char *)(kind && strcmp(kind, "template") == 0 ? "application/x-yaml"
+	h[1].value = (char *)(kind && strcmp(kind, "template") == 0    ? "application/x-yaml"
 			      : kind && strcmp(kind, "seed-code") == 0 ? "application/zip"
 								       : "binary/octet-stream");
 	h[2].name = "x-amz-meta-fcc-sha256";
@@ -661,12 +666,14 @@ static json_t *tag_array(const json_t *tags)
 
 	if (!a)
 		return NULL;
-	json_object_foreach((json_t *)tags, k, v)
-		if (json_array_append_new(a, json_pack("{s:s,s:s*}", "Key", k, "Value",
-						       json_string_value(v)))) {
-			json_decref(a);
-			return NULL;
-		}
+	json_object_foreach(
+		(json_t *)tags, k,
+		v) if (json_array_append_new(a, json_pack("{s:s,s:s*}", "Key", k, "Value",
+							  json_string_value(v))))
+	{
+		json_decref(a);
+		return NULL;
+	}
 	return a;
 }
 
@@ -702,7 +709,8 @@ static int step_portfolio(srun *sr)
 
 	switch (sr->phase++) {
 	case 0:
-		if (!(in = json_object()) || !(tags = tag_array(json_object_get(st->attrs, "tags")))) {
+		if (!(in = json_object()) ||
+		    !(tags = tag_array(json_object_get(st->attrs, "tags")))) {
 			json_decref(in);
 			fail_run(sr, FCC_ENOMEM, "out of memory");
 			return 1;
@@ -715,7 +723,8 @@ static int step_portfolio(srun *sr)
 			bad |= json_object_set_new(in, "Tags", tags) |
 			       json_object_set_new(in, "IdempotencyToken", json_string(tok));
 		} else {
-			bad |= copy_str(in, "Id", st, "id") | json_object_set_new(in, "AddTags", tags);
+			bad |= copy_str(in, "Id", st, "id") |
+			       json_object_set_new(in, "AddTags", tags);
 		}
 		if (bad) {
 			json_decref(in);
@@ -723,12 +732,13 @@ static int step_portfolio(srun *sr)
 			return 1;
 		}
 		submit_json(sr, &aws_svc_servicecatalog,
-			    st->action == PLAN_CREATE ? "CreatePortfolio" : "UpdatePortfolio", in, 1,
-			    NULL, NULL);
+			    st->action == PLAN_CREATE ? "CreatePortfolio" : "UpdatePortfolio", in,
+			    1, NULL, NULL);
 		return 1;
 	default:
-		set_id(sr, st->action == PLAN_CREATE ? answer_str(sr, "PortfolioDetail.Id")
-						     : attr(st, "id"),
+		set_id(sr,
+		       st->action == PLAN_CREATE ? answer_str(sr, "PortfolioDetail.Id")
+						 : attr(st, "id"),
 		       st->action == PLAN_CREATE);
 		return 0;
 	}
@@ -780,7 +790,8 @@ static int step_product(srun *sr)
 
 	switch (sr->phase++) {
 	case 0:
-		if (!(in = json_object()) || !(tags = tag_array(json_object_get(st->attrs, "tags")))) {
+		if (!(in = json_object()) ||
+		    !(tags = tag_array(json_object_get(st->attrs, "tags")))) {
 			json_decref(in);
 			fail_run(sr, FCC_ENOMEM, "out of memory");
 			return 1;
@@ -794,8 +805,9 @@ static int step_product(srun *sr)
 			if (!(art = current_artifact(r))) {
 				json_decref(in);
 				json_decref(tags);
-				fail_local(sr, FCC_ERROR, "the plan has no product version to create "
-							  "the product with");
+				fail_local(sr, FCC_ERROR,
+					   "the plan has no product version to create "
+					   "the product with");
 				return 1;
 			}
 			token(tok, sr, NULL, NULL);
@@ -807,7 +819,8 @@ static int step_product(srun *sr)
 			       json_object_set_new(in, "IdempotencyToken", json_string(tok));
 		} else {
 			rm = json_object_get(st->attrs, "tags_remove");
-			bad |= copy_str(in, "Id", st, "id") | json_object_set_new(in, "AddTags", tags);
+			bad |= copy_str(in, "Id", st, "id") |
+			       json_object_set_new(in, "AddTags", tags);
 			if (json_array_size(rm))
 				bad |= json_object_set(in, "RemoveTags", rm);
 		}
@@ -817,8 +830,8 @@ static int step_product(srun *sr)
 			return 1;
 		}
 		submit_json(sr, &aws_svc_servicecatalog,
-			    st->action == PLAN_CREATE ? "CreateProduct" : "UpdateProduct", in, 1, NULL,
-			    NULL);
+			    st->action == PLAN_CREATE ? "CreateProduct" : "UpdateProduct", in, 1,
+			    NULL, NULL);
 		return 1;
 	default:
 		if (st->action != PLAN_CREATE) {
@@ -866,8 +879,9 @@ static int step_artifact(srun *sr)
 			in = json_pack("{s:s,s:o,s:s}", "ProductId", product, "Parameters",
 				       artifact_params(sr, st), "IdempotencyToken", tok);
 		} else if (st->action == PLAN_DEPRECATE) {
-			in = json_pack("{s:s,s:s*,s:s}", "ProductId", product, "ProvisioningArtifactId",
-				       attr(st, "id"), "Guidance", "DEPRECATED");
+			in = json_pack("{s:s,s:s*,s:s}", "ProductId", product,
+				       "ProvisioningArtifactId", attr(st, "id"), "Guidance",
+				       "DEPRECATED");
 		} else { /* update: fcc's version renamed, deactivated or deprecated by hand */
 			in = json_pack("{s:s,s:s*,s:s*,s:b,s:s}", "ProductId", product,
 				       "ProvisioningArtifactId", attr(st, "id"), "Name",
@@ -885,8 +899,9 @@ static int step_artifact(srun *sr)
 	default:
 		if (sr->phase > 90)
 			return 0;
-		set_id(sr, st->action == PLAN_CREATE ? answer_str(sr, "ProvisioningArtifactDetail.Id")
-						     : attr(st, "id"),
+		set_id(sr,
+		       st->action == PLAN_CREATE ? answer_str(sr, "ProvisioningArtifactDetail.Id")
+						 : attr(st, "id"),
 		       st->action == PLAN_CREATE);
 		return 0;
 	}
@@ -895,7 +910,8 @@ static int step_artifact(srun *sr)
 static int step_association(srun *sr)
 {
 	run *r = sr->r;
-	const char *product = id_of_kind(r, "sc-product"), *portfolio = id_of_kind(r, "sc-portfolio");
+	const char *product = id_of_kind(r, "sc-product"),
+		   *portfolio = id_of_kind(r, "sc-portfolio");
 	json_t *in;
 
 	if (sr->phase++ > 0)
@@ -909,7 +925,8 @@ static int step_association(srun *sr)
 		fail_run(sr, FCC_ENOMEM, "out of memory");
 		return 1;
 	}
-	submit_json(sr, &aws_svc_servicecatalog, "AssociateProductWithPortfolio", in, 0, NULL, NULL);
+	submit_json(sr, &aws_svc_servicecatalog, "AssociateProductWithPortfolio", in, 0, NULL,
+		    NULL);
 	return 1;
 }
 
@@ -934,7 +951,8 @@ static int step_constraint(srun *sr)
 {
 	run *r = sr->r;
 	const plan_step *st = sr->st;
-	const char *product = id_of_kind(r, "sc-product"), *portfolio = id_of_kind(r, "sc-portfolio");
+	const char *product = id_of_kind(r, "sc-product"),
+		   *portfolio = id_of_kind(r, "sc-portfolio");
 	json_t *params, *in;
 	char tok[37], *text;
 
@@ -966,8 +984,8 @@ static int step_constraint(srun *sr)
 		text = json_dumps(params, JSON_COMPACT);
 		json_decref(params);
 		token(tok, sr, portfolio, product);
-		in = text ? json_pack("{s:s,s:s,s:s,s:s,s:s}", "PortfolioId", portfolio, "ProductId",
-				      product, "Type", "LAUNCH", "Parameters", text,
+		in = text ? json_pack("{s:s,s:s,s:s,s:s,s:s}", "PortfolioId", portfolio,
+				      "ProductId", product, "Type", "LAUNCH", "Parameters", text,
 				      "IdempotencyToken", tok)
 			  : NULL;
 		free(text);
@@ -987,7 +1005,8 @@ static int step_principal(srun *sr)
 {
 	const plan_step *st = sr->st;
 	const char *portfolio = id_of_kind(sr->r, "sc-portfolio");
-	int disassociate = st->action == PLAN_DELETE || (st->action == PLAN_REPLACE && sr->phase == 0);
+	int disassociate =
+		st->action == PLAN_DELETE || (st->action == PLAN_REPLACE && sr->phase == 0);
 	json_t *in;
 
 	if (sr->phase >= (st->action == PLAN_REPLACE ? 2 : 1))
@@ -1032,8 +1051,8 @@ static int share_is_org(const plan_step *st)
 
 static void share_errors(srun *sr, const char *status)
 {
-	const json_t *errs = json_object_get(json_object_get(sr->answer, "ShareDetails"),
-					     "ShareErrors");
+	const json_t *errs =
+		json_object_get(json_object_get(sr->answer, "ShareDetails"), "ShareErrors");
 	const json_t *first = json_array_get(errs, 0);
 	const char *msg = json_string_value(json_object_get(first, "Message"));
 	const char *code = json_string_value(json_object_get(first, "Error"));
@@ -1046,7 +1065,8 @@ static void share_errors(srun *sr, const char *status)
 static int share_follow(srun *sr)
 {
 	run *r = sr->r;
-	long timeout = r->o.project_timeout_ms ? r->o.project_timeout_ms : DEFAULT_PROJECT_TIMEOUT_MS;
+	long timeout =
+		r->o.project_timeout_ms ? r->o.project_timeout_ms : DEFAULT_PROJECT_TIMEOUT_MS;
 	const char *status;
 	json_t *in;
 
@@ -1063,14 +1083,15 @@ static int share_follow(srun *sr)
 			fail_run(sr, FCC_ENOMEM, "out of memory");
 			return 1;
 		}
-		submit_json(sr, &aws_svc_servicecatalog, "DescribePortfolioShareStatus", in, 1, NULL,
-			    NULL);
+		submit_json(sr, &aws_svc_servicecatalog, "DescribePortfolioShareStatus", in, 1,
+			    NULL, NULL);
 		return 1;
 	}
 	status = answer_str(sr, "Status");
 	if (status && strcmp(status, "COMPLETED") == 0)
 		return 0;
-	if (status && (strcmp(status, "ERROR") == 0 || strcmp(status, "COMPLETED_WITH_ERRORS") == 0)) {
+	if (status &&
+	    (strcmp(status, "ERROR") == 0 || strcmp(status, "COMPLETED_WITH_ERRORS") == 0)) {
 		share_errors(sr, status);
 		return 1;
 	}
@@ -1109,8 +1130,9 @@ static int step_share(srun *sr)
 	}
 	/* a repeated delete (a retry whose first answer was lost) is
 	 * ResourceNotFound: already so */
-	submit_json(sr, &aws_svc_servicecatalog, del ? "DeletePortfolioShare" : "CreatePortfolioShare",
-		    in, share_is_org(st), del ? "ResourceNotFoundException" : NULL, NULL);
+	submit_json(sr, &aws_svc_servicecatalog,
+		    del ? "DeletePortfolioShare" : "CreatePortfolioShare", in, share_is_org(st),
+		    del ? "ResourceNotFoundException" : NULL, NULL);
 	return 1;
 }
 
@@ -1137,18 +1159,18 @@ static int step_share(srun *sr)
 typedef enum pe_call { PE_DESCRIBE = 1, PE_SEARCH, PE_EVENTS, PE_BASELINE } pe_call;
 
 struct projev {
-	pe_call what;          /* the request in flight */
-	int round_done;        /* this poll's events were read */
-	int off;               /* streaming stopped (note says why) */
+	pe_call what;   /* the request in flight */
+	int round_done; /* this poll's events were read */
+	int off;        /* streaming stopped (note says why) */
 	int prepared, described, searched, baselined;
-	int guessed;           /* 1: pe->stack is the SC-<account>-<id> name, not searched;
+	int guessed; /* 1: pe->stack is the SC-<account>-<id> name, not searched;
 				* -1: no stack of that name, search */
 	char *ppid, *stack;
 	char account[16];
 	char note[300];
 	cfn_event_tracker tr;
 	cfn_event_list ev;
-	json_t *ans;           /* the JSON answer of PE_DESCRIBE / PE_SEARCH */
+	json_t *ans; /* the JSON answer of PE_DESCRIBE / PE_SEARCH */
 };
 
 static void projev_free(projev *pe)
@@ -1297,9 +1319,11 @@ static void projev_done(void *payload, aws_error *ae)
 	case PE_EVENTS:
 		pe->round_done = 1;
 		if (ae->err.code == FCC_OK)
-			rc = cfn_event_tracker_feed(&pe->tr, pe->ev.items, pe->ev.n, projev_emit, sr);
+			rc = cfn_event_tracker_feed(&pe->tr, pe->ev.items, pe->ev.n, projev_emit,
+						    sr);
 		else if (ae->err.code == FCC_ENOTFOUND && pe->guessed > 0)
-			projev_unguess(pe); /* not created yet, or named otherwise: search next poll */
+			projev_unguess(
+				pe); /* not created yet, or named otherwise: search next poll */
 		else if (ae->err.code != FCC_ENOTFOUND) /* not created yet: next poll */
 			projev_off(pe, "DescribeStackEvents failed", ae);
 		break;
@@ -1333,17 +1357,19 @@ static int projev_submit(srun *sr, pe_call what)
 		break;
 	case PE_SEARCH:
 		pe->searched = 1;
-		if (!(in = json_pack("{s:{s:s,s:s},s:{s:[s+]}}", "AccessLevelFilter", "Key", "Account",
-				     "Value", "self", "Filters", "SearchQuery", "id:", pe->ppid)))
+		if (!(in = json_pack("{s:{s:s,s:s},s:{s:[s+]}}", "AccessLevelFilter", "Key",
+				     "Account", "Value", "self", "Filters", "SearchQuery",
+				     "id:", pe->ppid)))
 			break;
-		rc = aws_json_submit(sr->r->ctx, &aws_svc_servicecatalog, "SearchProvisionedProducts",
-				     in, NULL, NULL, projev_each, sr, projev_done, sr, &e);
+		rc = aws_json_submit(sr->r->ctx, &aws_svc_servicecatalog,
+				     "SearchProvisionedProducts", in, NULL, NULL, projev_each, sr,
+				     projev_done, sr, &e);
 		break;
 	default:
 		pe->baselined = 1;
-		rc = cfn_describe_stack_events_submit(&pe->ev, sr->r->ctx, pe->stack,
-						      what == PE_EVENTS ? pe->tr.newest_id : NULL,
-						      what == PE_EVENTS ? 0 : 1, projev_done, sr, &e);
+		rc = cfn_describe_stack_events_submit(
+			&pe->ev, sr->r->ctx, pe->stack, what == PE_EVENTS ? pe->tr.newest_id : NULL,
+			what == PE_EVENTS ? 0 : 1, projev_done, sr, &e);
 		goto sent;
 	}
 	if (!in) {
@@ -1424,7 +1450,8 @@ static void projev_failed(srun *sr, const char *status, const char *why)
 
 	fcc_buf_init(&b, 4096);
 	if (projev_format_failure(&b, sr->st->name, status, why, pe ? pe->stack : NULL,
-				  pe ? &pe->tr : NULL, pe && pe->note[0] ? pe->note : NULL) != FCC_OK)
+				  pe ? &pe->tr : NULL,
+				  pe && pe->note[0] ? pe->note : NULL) != FCC_OK)
 		fail_run(sr, FCC_ENOMEM, "out of memory");
 	else
 		fail_local(sr, FCC_EAWS, "%s", fcc_buf_cstr(&b));
@@ -1448,7 +1475,8 @@ static int project_poll(srun *sr)
 {
 	run *r = sr->r;
 	const char *status;
-	long timeout = r->o.project_timeout_ms ? r->o.project_timeout_ms : DEFAULT_PROJECT_TIMEOUT_MS;
+	long timeout =
+		r->o.project_timeout_ms ? r->o.project_timeout_ms : DEFAULT_PROJECT_TIMEOUT_MS;
 
 	status = answer_str(sr, "ProjectStatus");
 	if (!status) {
@@ -1469,8 +1497,8 @@ static int project_poll(srun *sr)
 		return 1;
 	}
 	if (now_ms(r) - sr->started > timeout) {
-		fail_local(sr, FCC_ETIMEOUT, "SageMaker project %s still %s after %ld s", sr->st->name,
-			   status, timeout / 1000);
+		fail_local(sr, FCC_ETIMEOUT, "SageMaker project %s still %s after %ld s",
+			   sr->st->name, status, timeout / 1000);
 		return 1;
 	}
 	sr->polling = 1;
@@ -1513,7 +1541,8 @@ static int project_pipeline(srun *sr)
 
 	if (!def)
 		return 0;
-	snprintf(name, sizeof name, "sagemaker-%s", attr(sr->st, "name") ? attr(sr->st, "name") : "");
+	snprintf(name, sizeof name, "sagemaker-%s",
+		 attr(sr->st, "name") ? attr(sr->st, "name") : "");
 	if (!(text = json_dumps(def, JSON_COMPACT | JSON_SORT_KEYS))) {
 		fail_run(sr, FCC_ENOMEM, "out of memory");
 		return 1;
@@ -1561,10 +1590,11 @@ static int step_project(srun *sr)
 				json_decref(tags);
 				tags = NULL;
 			}
-			in = json_pack("{s:s*,s:s*,s:{s:s,s:s},s:o*}", "ProjectName", attr(st, "name"),
-				       "ProjectDescription", attr(st, "description"),
-				       "ServiceCatalogProvisioningDetails", "ProductId", product,
-				       "ProvisioningArtifactId", art, "Tags", tags);
+			in = json_pack("{s:s*,s:s*,s:{s:s,s:s},s:o*}", "ProjectName",
+				       attr(st, "name"), "ProjectDescription",
+				       attr(st, "description"), "ServiceCatalogProvisioningDetails",
+				       "ProductId", product, "ProvisioningArtifactId", art, "Tags",
+				       tags);
 			/* CreateProject has no ClientRequestToken: a project name is unique,
 			 * so a retry that finds it already there follows it like a new one */
 			if (in)
@@ -1576,7 +1606,8 @@ static int step_project(srun *sr)
 				       "ServiceCatalogProvisioningUpdateDetails",
 				       "ProvisioningArtifactId", art);
 			if (in)
-				submit_json(sr, &aws_svc_sagemaker, "UpdateProject", in, 0, NULL, NULL);
+				submit_json(sr, &aws_svc_sagemaker, "UpdateProject", in, 0, NULL,
+					    NULL);
 		}
 		if (!in)
 			fail_run(sr, FCC_ENOMEM, "out of memory");
@@ -1621,8 +1652,9 @@ static int step_delete_project(srun *sr)
 			return 1;
 		}
 		/* a retry whose first answer was lost finds it gone: already so */
-		submit_json(sr, &aws_svc_sagemaker, sr->phase == 0 ? "DeleteProject" : "DescribeProject",
-			    in, sr->phase == 1, "ValidationException", "does not exist");
+		submit_json(sr, &aws_svc_sagemaker,
+			    sr->phase == 0 ? "DeleteProject" : "DescribeProject", in,
+			    sr->phase == 1, "ValidationException", "does not exist");
 		sr->phase = sr->phase == 0 ? 1 : 2;
 		return 1;
 	default:
@@ -1638,14 +1670,15 @@ static int step_delete_project(srun *sr)
 		sr->answer = NULL;
 		sr->tolerated = 0;
 		if (now_ms(sr->r) - sr->started > (sr->r->o.project_timeout_ms
-							? sr->r->o.project_timeout_ms
-							: DEFAULT_PROJECT_TIMEOUT_MS)) {
+							   ? sr->r->o.project_timeout_ms
+							   : DEFAULT_PROJECT_TIMEOUT_MS)) {
 			fail_local(sr, FCC_ETIMEOUT, "SageMaker project %s is still %s", name,
 				   status ? status : "there");
 			return 1;
 		}
 		sr->polling = 1;
-		sr->poll_due = now_ms(sr->r) + (sr->r->o.poll_ms ? sr->r->o.poll_ms : DEFAULT_POLL_MS);
+		sr->poll_due =
+			now_ms(sr->r) + (sr->r->o.poll_ms ? sr->r->o.poll_ms : DEFAULT_POLL_MS);
 		return 1;
 	}
 }
@@ -1703,11 +1736,12 @@ static int step_delete_sc(srun *sr)
 		op = "DeletePortfolioShare";
 		type = attr(st, "type");
 		in = type && strcmp(type, "ACCOUNT") == 0
-			     ? json_pack("{s:s*,s:s*}", "PortfolioId", id_of_kind(r, "sc-portfolio"),
-					 "AccountId", attr(st, "value"))
+			     ? json_pack("{s:s*,s:s*}", "PortfolioId",
+					 id_of_kind(r, "sc-portfolio"), "AccountId",
+					 attr(st, "value"))
 			     : json_pack("{s:s*,s:{s:s*,s:s*}}", "PortfolioId",
-					 id_of_kind(r, "sc-portfolio"), "OrganizationNode", "Type", type,
-					 "Value", attr(st, "value"));
+					 id_of_kind(r, "sc-portfolio"), "OrganizationNode", "Type",
+					 type, "Value", attr(st, "value"));
 	}
 	if (!in) {
 		fail_run(sr, FCC_ENOMEM, "out of memory");
@@ -1728,8 +1762,9 @@ static int dispatch(srun *sr)
 		if (sr->r->o.stacks_done)
 			return 0;
 		if (sr->phase++ == 0)
-			fail_local(sr, FCC_EUSAGE, "%s: stacks are deployed by the stack phase "
-						   "(apply_stack_run), which did not run",
+			fail_local(sr, FCC_EUSAGE,
+				   "%s: stacks are deployed by the stack phase "
+				   "(apply_stack_run), which did not run",
 				   st->address);
 		return 1;
 	}
@@ -1759,7 +1794,8 @@ static int dispatch(srun *sr)
 		return step_artifact(sr);
 	if (is_kind(st, "sc-association") && st->action == PLAN_CREATE)
 		return step_association(sr);
-	if (is_kind(st, "sc-constraint") && (st->action == PLAN_CREATE || st->action == PLAN_UPDATE))
+	if (is_kind(st, "sc-constraint") &&
+	    (st->action == PLAN_CREATE || st->action == PLAN_UPDATE))
 		return step_constraint(sr);
 	if (is_kind(st, "sc-principal"))
 		return step_principal(sr);
@@ -1790,7 +1826,8 @@ static void advance(srun *sr)
 		if (sr->pending || sr->polling)
 			return;
 		if (!sr->failed) /* nothing went out and nothing failed: a bug */
-			fail_local(sr, FCC_ERROR, "internal error: step %s stalled", sr->st->address);
+			fail_local(sr, FCC_ERROR, "internal error: step %s stalled",
+				   sr->st->address);
 	}
 }
 
@@ -1910,7 +1947,8 @@ static int build_graph(run *r)
  * but a hand-edited plan file could. */
 static int has_cycle(run *r)
 {
-	size_t *indeg = fcc_calloc(r->n ? r->n : 1, sizeof *indeg), *q, qh = 0, qt = 0, seen = 0, i, j;
+	size_t *indeg = fcc_calloc(r->n ? r->n : 1, sizeof *indeg), *q, qh = 0, qt = 0, seen = 0, i,
+	       j;
 	int cyc;
 
 	q = fcc_calloc(r->n ? r->n : 1, sizeof *q);
@@ -1947,8 +1985,8 @@ int apply_run(apply_report *out, aws_ctx *ctx, const plan *p, const apply_opts *
 	memset(out, 0, sizeof *out);
 	memset(&r, 0, sizeof r);
 	if (plan_has_errors(p))
-		return fcc_err_set(e, FCC_ECONFLICT, "the plan has errors and cannot be applied: %s",
-				   p->errors.v[0]);
+		return fcc_err_set(e, FCC_ECONFLICT,
+				   "the plan has errors and cannot be applied: %s", p->errors.v[0]);
 	r.ctx = ctx;
 	r.p = p;
 	r.rep = out;
@@ -1982,7 +2020,8 @@ int apply_run(apply_report *out, aws_ctx *ctx, const plan *p, const apply_opts *
 	}
 	if ((cyc = has_cycle(&r)) != 0) {
 		rc = cyc < 0 ? fcc_err_set(e, FCC_ENOMEM, "out of memory")
-			     : fcc_err_set(e, FCC_ECONFLICT, "the plan's dependencies form a cycle");
+			     : fcc_err_set(e, FCC_ECONFLICT,
+					   "the plan's dependencies form a cycle");
 		goto out;
 	}
 	if (o && o->account && *o->account && strlen(o->account) < sizeof out->account)
@@ -2034,7 +2073,8 @@ int apply_run(apply_report *out, aws_ctx *ctx, const plan *p, const apply_opts *
 				continue;
 			sr->polling = 0;
 			if (r.stop) {
-				fail_local(sr, FCC_ERROR, "interrupted while following the project");
+				fail_local(sr, FCC_ERROR,
+					   "interrupted while following the project");
 				advance(sr);
 				continue;
 			}
@@ -2066,12 +2106,23 @@ out:
 	}
 	for (i = 0; i < out->n; i++) {
 		switch (out->v[i].status) {
-		case APPLY_OK: out->n_ok++; break;
-		case APPLY_NOOP: out->n_noop++; break;
-		case APPLY_FAILED: out->n_failed++; break;
-		case APPLY_SKIPPED: out->n_skipped++; break;
-		case APPLY_CANCELLED: out->n_cancelled++; break;
-		default: break;
+		case APPLY_OK:
+			out->n_ok++;
+			break;
+		case APPLY_NOOP:
+			out->n_noop++;
+			break;
+		case APPLY_FAILED:
+			out->n_failed++;
+			break;
+		case APPLY_SKIPPED:
+			out->n_skipped++;
+			break;
+		case APPLY_CANCELLED:
+			out->n_cancelled++;
+			break;
+		default:
+			break;
 		}
 	}
 	out->ms = now_ms(&r) - t0;
@@ -2105,13 +2156,20 @@ void apply_report_dispose(apply_report *r)
 const char *apply_status_name(apply_status s)
 {
 	switch (s) {
-	case APPLY_PENDING: return "pending";
-	case APPLY_RUNNING: return "running";
-	case APPLY_OK: return "ok";
-	case APPLY_NOOP: return "no-op";
-	case APPLY_FAILED: return "failed";
-	case APPLY_SKIPPED: return "skipped";
-	case APPLY_CANCELLED: return "cancelled";
+	case APPLY_PENDING:
+		return "pending";
+	case APPLY_RUNNING:
+		return "running";
+	case APPLY_OK:
+		return "ok";
+	case APPLY_NOOP:
+		return "no-op";
+	case APPLY_FAILED:
+		return "failed";
+	case APPLY_SKIPPED:
+		return "skipped";
+	case APPLY_CANCELLED:
+		return "cancelled";
 	}
 	return "?";
 }

@@ -32,31 +32,31 @@
 typedef enum apply_status {
 	APPLY_PENDING = 0, /* not started (yet) */
 	APPLY_RUNNING,
-	APPLY_OK,        /* done: AWS now matches the step */
-	APPLY_NOOP,      /* nothing to do (the plan's no-op) */
-	APPLY_FAILED,    /* AWS or a local check refused; see err */
-	APPLY_SKIPPED,   /* a step it depends on failed or was skipped */
-	APPLY_CANCELLED  /* not started because the run was interrupted */
+	APPLY_OK,       /* done: AWS now matches the step */
+	APPLY_NOOP,     /* nothing to do (the plan's no-op) */
+	APPLY_FAILED,   /* AWS or a local check refused; see err */
+	APPLY_SKIPPED,  /* a step it depends on failed or was skipped */
+	APPLY_CANCELLED /* not started because the run was interrupted */
 } apply_status;
 
 typedef struct apply_result {
 	const plan_step *step; /* borrowed from the plan */
 	apply_status status;
-	char *id;              /* the AWS id the step created or worked on, or NULL */
-	int created;           /* the step created `id` */
-	long long ms;          /* from start to end */
-	unsigned writes;       /* write requests sent (retries not counted) */
-	aws_error err;         /* APPLY_FAILED: what failed (a local failure has no
+	char *id;        /* the AWS id the step created or worked on, or NULL */
+	int created;     /* the step created `id` */
+	long long ms;    /* from start to end */
+	unsigned writes; /* write requests sent (retries not counted) */
+	aws_error err;   /* APPLY_FAILED: what failed (a local failure has no
 				* AWS code, only err.err) */
-	char *note;            /* APPLY_SKIPPED: the failed dependency's address */
+	char *note;      /* APPLY_SKIPPED: the failed dependency's address */
 } apply_result;
 
 typedef struct apply_opts {
-	const char *build_dir;  /* where the build's files are (seed-code.zip, template.yaml) */
-	const char *data_dir;   /* where data files named by the spec are: the spec's directory;
+	const char *build_dir;   /* where the build's files are (seed-code.zip, template.yaml) */
+	const char *data_dir;    /* where data files named by the spec are: the spec's directory;
 				 * NULL: build_dir/.. */
-	unsigned parallelism;   /* steps in flight at once; 0: 8 */
-	long poll_ms;           /* between DescribeProject calls; 0: 5000 */
+	unsigned parallelism;    /* steps in flight at once; 0: 8 */
+	long poll_ms;            /* between DescribeProject calls; 0: 5000 */
 	long project_timeout_ms; /* give up following a project after this; 0: 15 minutes */
 	/* Non-zero stops starting steps (Ctrl-C); in-flight ones finish. NULL: never. */
 	int (*cancelled)(void *payload);
@@ -89,7 +89,7 @@ typedef struct apply_opts {
 } apply_opts;
 
 typedef struct apply_report {
-	apply_result *v;  /* one per plan step, in plan order */
+	apply_result *v; /* one per plan step, in plan order */
 	size_t n;
 	size_t n_ok, n_noop, n_failed, n_skipped, n_cancelled;
 	char account[16]; /* the account (STS) when a launch role had to be made an ARN */

@@ -70,8 +70,8 @@ static int events(cfn_event_list *out, aws_ctx *ctx, const char *id, const char 
 	return rc;
 }
 
-int apply_stack_delete(aws_ctx *ctx, const char *name, const cfn_deploy_hooks *hooks,
-		       int *deleted, fcc_err *e)
+int apply_stack_delete(aws_ctx *ctx, const char *name, const cfn_deploy_hooks *hooks, int *deleted,
+		       fcc_err *e)
 {
 	cfn_event_tracker t;
 	cfn_stack_list sl;
@@ -136,29 +136,28 @@ int apply_stack_delete(aws_ctx *ctx, const char *name, const cfn_deploy_hooks *h
 			goto out;
 		if (strcmp(status, "DELETE_FAILED") == 0) {
 			const char *w = cfn_deploy_way_out(status);
-			rc = fcc_err_set(e, FCC_ERROR,
-					 "stack %s is DELETE_FAILED%s%s%s; first failure: %s (%s) %s: "
-					 "%s%s%s",
-					 name, sl.items[0].status_reason ? " (" : "",
-					 sl.items[0].status_reason ? sl.items[0].status_reason : "",
-					 sl.items[0].status_reason ? ")" : "",
-					 t.has_failure && t.failure.logical_id ? t.failure.logical_id
-									       : "?",
-					 t.has_failure && t.failure.resource_type
-						 ? t.failure.resource_type
-						 : "?",
-					 t.has_failure && t.failure.status ? t.failure.status : "",
-					 t.has_failure && t.failure.status_reason
-						 ? t.failure.status_reason
-						 : "no reason given",
-					 w ? "; way out: " : "", w ? w : "");
+			rc = fcc_err_set(
+				e, FCC_ERROR,
+				"stack %s is DELETE_FAILED%s%s%s; first failure: %s (%s) %s: "
+				"%s%s%s",
+				name, sl.items[0].status_reason ? " (" : "",
+				sl.items[0].status_reason ? sl.items[0].status_reason : "",
+				sl.items[0].status_reason ? ")" : "",
+				t.has_failure && t.failure.logical_id ? t.failure.logical_id : "?",
+				t.has_failure && t.failure.resource_type ? t.failure.resource_type
+									 : "?",
+				t.has_failure && t.failure.status ? t.failure.status : "",
+				t.has_failure && t.failure.status_reason ? t.failure.status_reason
+									 : "no reason given",
+				w ? "; way out: " : "", w ? w : "");
 			goto out;
 		}
 		if (hooks && hooks->cancelled && hooks->cancelled(hooks->payload)) {
-			rc = fcc_err_set(e, FCC_ERROR,
-					 "interrupted: stack %s is being deleted by CloudFormation, "
-					 "which carries on on its own",
-					 name);
+			rc = fcc_err_set(
+				e, FCC_ERROR,
+				"interrupted: stack %s is being deleted by CloudFormation, "
+				"which carries on on its own",
+				name);
 			goto out;
 		}
 		if (mono_ms(hooks) >= deadline) {
@@ -195,8 +194,8 @@ static int deploy(aws_ctx *ctx, const desired_stack *ds, const char *token, int 
 
 	*changed = 0;
 	if (!ds->body)
-		return fcc_err_set(e, FCC_EUSAGE, "stack %s: its template %s is not loaded", ds->name,
-				   ds->template_path);
+		return fcc_err_set(e, FCC_EUSAGE, "stack %s: its template %s is not loaded",
+				   ds->name, ds->template_path);
 	if (replace_failed) {
 		if ((rc = apply_stack_delete(ctx, ds->name, dh, &deleted, e)))
 			return rc;
@@ -287,9 +286,9 @@ int apply_stack_run(aws_ctx *ctx, const plan *p, const desired *d, const apply_s
 		apply_token(token, p->manifest_sha256, what);
 		if (h && h->on_start)
 			h->on_start(h->payload, st->address,
-				    st->action == PLAN_REPLACE ? "replacing through a change set"
+				    st->action == PLAN_REPLACE  ? "replacing through a change set"
 				    : st->action == PLAN_CREATE ? "creating through a change set"
-								 : "updating through a change set");
+								: "updating through a change set");
 		rc = deploy(ctx, ds, token,
 			    st->action == PLAN_REPLACE && status &&
 				    strcmp(status, "ROLLBACK_COMPLETE") == 0,
@@ -325,7 +324,8 @@ int apply_stack_bootstrap(aws_ctx *ctx, const desired *d, const desired_stack *d
 	apply_token(token, d->manifest_sha256, what);
 	snprintf(what, sizeof what, "cfn-stack:%s", ds->name);
 	if (h && h->on_start)
-		h->on_start(h->payload, what, "the bucket's stack first: the apply lock lives in it");
+		h->on_start(h->payload, what,
+			    "the bucket's stack first: the apply lock lives in it");
 	rc = deploy(ctx, ds, token, failed_create, h, &did, e);
 	if (changed)
 		*changed = did;

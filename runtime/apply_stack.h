@@ -69,7 +69,7 @@ int apply_stack_bootstrap(aws_ctx *ctx, const desired *d, const desired_stack *d
  * (*deleted 1 when a stack was deleted); FCC_ERROR for DELETE_FAILED (`e`
  * names the first failed resource and the way out) or an interruption;
  * FCC_ETIMEOUT; the AWS error's code. `hooks` may be NULL. */
-int apply_stack_delete(aws_ctx *ctx, const char *name, const cfn_deploy_hooks *hooks,
-		       int *deleted, fcc_err *e);
+int apply_stack_delete(aws_ctx *ctx, const char *name, const cfn_deploy_hooks *hooks, int *deleted,
+		       fcc_err *e);
 
 #endif

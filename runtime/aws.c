@@ -49,7 +49,7 @@ struct aws_ctx {
 	char *region;
 	char region_source[64];
 	retry_policy retry;
-	ini_file *config;            /* for profile endpoint_url settings */
+	ini_file *config; /* for profile endpoint_url settings */
 	const ini_section *profile_sec;
 };
 
@@ -99,7 +99,6 @@ static void note(aws_ctx *ctx, const char *fmt, ...)
 	if (n >= 0)
 		ctx->debug(ctx->debug_payload, line);
 }
-
 
 /* Load the config file for endpoint_url settings (the chain has its own
  * copy for credentials; creds.h does not expose it). */
@@ -176,8 +175,9 @@ int aws_ctx_new(aws_ctx **out, const aws_options *opt, fcc_err *e)
 		goto out;
 	if ((rc = creds_chain_region(&ctx->region, &src, ctx->chain, opt->region_fallback, e))) {
 		if (rc == FCC_ENOTFOUND)
-			fcc_err_set(e, rc, "no AWS region: pass --region, or set AWS_REGION or "
-					   "the profile's region");
+			fcc_err_set(e, rc,
+				    "no AWS region: pass --region, or set AWS_REGION or "
+				    "the profile's region");
 		goto out;
 	}
 	snprintf(ctx->region_source, sizeof ctx->region_source, "%s", src ? src : "");
@@ -270,7 +270,8 @@ int aws_error_format(fcc_buf *out, const aws_error *ae)
 	}
 	if (!rc && ae->attempts > 1)
 		rc = fcc_buf_printf(out, " (%u attempts%s%s)", ae->attempts,
-				    ae->retry_stop ? ", " : "", ae->retry_stop ? ae->retry_stop : "");
+				    ae->retry_stop ? ", " : "",
+				    ae->retry_stop ? ae->retry_stop : "");
 	return rc;
 }
 
@@ -325,11 +326,15 @@ void aws_error_parse_response(aws_error *ae, const http_response *r)
 		json_t *j = json_loadb(b, len, 0, NULL), *v;
 		if (j) {
 			if ((v = json_object_get(j, "__type")) && json_is_string(v))
-				aws_error_code_from_type(ae->code, sizeof ae->code, json_string_value(v));
-			else if (((v = json_object_get(j, "code")) || (v = json_object_get(j, "Code"))) &&
+				aws_error_code_from_type(ae->code, sizeof ae->code,
+							 json_string_value(v));
+			else if (((v = json_object_get(j, "code")) ||
+				  (v = json_object_get(j, "Code"))) &&
 				 json_is_string(v))
-				aws_error_code_from_type(ae->code, sizeof ae->code, json_string_value(v));
-			if (((v = json_object_get(j, "message")) || (v = json_object_get(j, "Message"))) &&
+				aws_error_code_from_type(ae->code, sizeof ae->code,
+							 json_string_value(v));
+			if (((v = json_object_get(j, "message")) ||
+			     (v = json_object_get(j, "Message"))) &&
 			    json_is_string(v))
 				set_field(ae->message, sizeof ae->message, json_string_value(v),
 					  strlen(json_string_value(v)));
@@ -340,9 +345,12 @@ void aws_error_parse_response(aws_error *ae, const http_response *r)
 		aws_error_code_from_type(ae->code, sizeof ae->code, type);
 	if (!ae->code[0]) {
 		/* HEAD errors carry no body (S3): name the status as S3 does */
-		const char *c = r->status == 404 ? "NotFound" : r->status == 403 ? "Forbidden"
-			      : r->status == 400 ? "BadRequest" : r->status == 412 ? "PreconditionFailed"
-			      : r->status == 301 ? "PermanentRedirect" : NULL;
+		const char *c = r->status == 404   ? "NotFound"
+				: r->status == 403 ? "Forbidden"
+				: r->status == 400 ? "BadRequest"
+				: r->status == 412 ? "PreconditionFailed"
+				: r->status == 301 ? "PermanentRedirect"
+						   : NULL;
 		if (c)
 			snprintf(ae->code, sizeof ae->code, "%s", c);
 	}
@@ -350,8 +358,12 @@ void aws_error_parse_response(aws_error *ae, const http_response *r)
 
 static int is_not_found(const aws_error *ae)
 {
-	static const char *const codes[] = {"NoSuchEntity", "NoSuchKey", "NoSuchBucket", "NotFound",
-					    "ResourceNotFoundException", "ResourceNotFound"};
+	static const char *const codes[] = {"NoSuchEntity",
+					    "NoSuchKey",
+					    "NoSuchBucket",
+					    "NotFound",
+					    "ResourceNotFoundException",
+					    "ResourceNotFound"};
 	size_t i;
 
 	for (i = 0; i < sizeof codes / sizeof *codes; i++)
@@ -581,7 +593,8 @@ static int attempt_start(aws_req_state *c, long delay_ms, fcc_err *e)
 			goto oom;
 	}
 	for (i = 0; i < c->extra.n; i++)
-		if ((rc = http_headers_add(&c->wire, c->extra.items[i].name, c->extra.items[i].value)))
+		if ((rc = http_headers_add(&c->wire, c->extra.items[i].name,
+					   c->extra.items[i].value)))
 			goto oom;
 
 	if (cr) {
@@ -683,8 +696,8 @@ static void on_done(void *payload, const http_request *req, http_response *resp)
 	v = retry_decide(&ctx->retry, c->attempt, &o, &delay, &cost);
 	if (v == RETRY_YES) {
 		note(ctx, "%s %s: attempt %u failed (%s%s%ld), retrying in %u ms", c->svc->name,
-		     c->operation, c->attempt, ae.code[0] ? ae.code : "", ae.code[0] ? ", HTTP " : "HTTP ",
-		     resp->status, delay);
+		     c->operation, c->attempt, ae.code[0] ? ae.code : "",
+		     ae.code[0] ? ", HTTP " : "HTTP ", resp->status, delay);
 		c->attempt++;
 		c->last_cost = cost;
 		fcc_err_clear(&e);

@@ -41,11 +41,11 @@
 typedef enum aws_protocol { AWS_PROTO_QUERY = 1, AWS_PROTO_JSON, AWS_PROTO_REST_XML } aws_protocol;
 
 typedef struct aws_service {
-	const char *name;     /* for messages: "CloudFormation" */
-	const char *signing;  /* endpoint and signing name: "cloudformation" */
+	const char *name;    /* for messages: "CloudFormation" */
+	const char *signing; /* endpoint and signing name: "cloudformation" */
 	aws_protocol protocol;
-	const char *version;  /* API version (query protocol) */
-	const char *target;   /* X-Amz-Target prefix (JSON 1.1) */
+	const char *version; /* API version (query protocol) */
+	const char *target;  /* X-Amz-Target prefix (JSON 1.1) */
 } aws_service;
 
 extern const aws_service aws_svc_cloudformation, aws_svc_servicecatalog, aws_svc_s3, aws_svc_iam,
@@ -54,19 +54,21 @@ extern const aws_service aws_svc_cloudformation, aws_svc_servicecatalog, aws_svc
 /* ---- context ---- */
 
 typedef struct aws_options {
-	const char *profile;         /* --profile; NULL: AWS_PROFILE, … (creds.h) */
-	const char *region;          /* --region; NULL: environment, then profile */
-	const char *region_fallback; /* used when nothing else names a region (the spec's); may be NULL */
-	const char *endpoint_url;    /* --endpoint-url, for every service; NULL: environment/profile/default */
-	int allow_http;              /* --allow-http: plain http to a non-loopback endpoint */
+	const char *profile; /* --profile; NULL: AWS_PROFILE, … (creds.h) */
+	const char *region;  /* --region; NULL: environment, then profile */
+	const char *
+		region_fallback; /* used when nothing else names a region (the spec's); may be NULL */
+	const char *
+		endpoint_url; /* --endpoint-url, for every service; NULL: environment/profile/default */
+	int allow_http;       /* --allow-http: plain http to a non-loopback endpoint */
 	/* One line at a time, secrets already redacted: the wire traffic (http.h)
 	 * and the pipeline's own notes (retries, credential source), each of the
 	 * latter starting with "* ". NULL: no debug output. */
 	void (*debug)(void *payload, const char *line);
 	void *debug_payload;
-	unsigned max_in_flight;      /* 0: 8 */
-	long timeout_ms;             /* per attempt; 0: http's default (60 s) */
-	const char *ca_file;         /* AWS_CA_BUNDLE when NULL and set */
+	unsigned max_in_flight; /* 0: 8 */
+	long timeout_ms;        /* per attempt; 0: http's default (60 s) */
+	const char *ca_file;    /* AWS_CA_BUNDLE when NULL and set */
 	/* Environment lookup for the credential chain, endpoint overrides and
 	 * retry settings; NULL: getenv(3). Tests pass a table. */
 	creds_getenv_fn getenv;
@@ -109,12 +111,12 @@ typedef struct aws_error {
 	 * (still throttled when retries ran out), FCC_EIO / FCC_ETIMEOUT (no
 	 * response), or the local failure's code (FCC_ENOMEM, FCC_EUSAGE, …). */
 	fcc_err err;
-	char service[32];       /* "CloudFormation" */
-	char operation[64];     /* "DescribeStacks" */
-	long status;            /* HTTP status, 0 when none arrived */
-	char code[128];         /* AWS error code, "" when none */
-	char message[512];      /* the service's message, "" when none */
-	char request_id[128];   /* x-amzn-RequestId / x-amz-request-id / XML RequestId */
+	char service[32];     /* "CloudFormation" */
+	char operation[64];   /* "DescribeStacks" */
+	long status;          /* HTTP status, 0 when none arrived */
+	char code[128];       /* AWS error code, "" when none */
+	char message[512];    /* the service's message, "" when none */
+	char request_id[128]; /* x-amzn-RequestId / x-amz-request-id / XML RequestId */
 	http_transport_error terr;
 	char transport[256];    /* libcurl's message when terr != HTTP_TE_NONE */
 	unsigned attempts;      /* attempts made */
@@ -144,22 +146,24 @@ void aws_error_parse_response(aws_error *ae, const http_response *r);
 /* ---- requests ---- */
 
 enum {
-	AWS_REQ_UNSIGNED = 1u << 0, /* send without Authorization (modelled noAuth, e.g. web identity) */
-	AWS_REQ_AUX = 1u << 1       /* run on the context's second client (credential-chain STS calls) */
+	AWS_REQ_UNSIGNED =
+		1u << 0,      /* send without Authorization (modelled noAuth, e.g. web identity) */
+	AWS_REQ_AUX = 1u << 1 /* run on the context's second client (credential-chain STS calls) */
 };
 
 typedef struct aws_request {
 	const aws_service *svc;
-	const char *operation;      /* for messages and X-Amz-Target */
-	const char *method;         /* NULL: POST */
-	const char *path;           /* percent-encoded wire path; NULL: "/". S3: the key part */
-	const char *query;          /* encoded query without '?', or NULL */
-	const char *bucket;         /* S3: the bucket (addressing style is the endpoint's call) */
-	const http_header *headers; /* extra headers (Content-Type, Content-MD5, x-amz-meta-*); copied */
+	const char *operation; /* for messages and X-Amz-Target */
+	const char *method;    /* NULL: POST */
+	const char *path;      /* percent-encoded wire path; NULL: "/". S3: the key part */
+	const char *query;     /* encoded query without '?', or NULL */
+	const char *bucket;    /* S3: the bucket (addressing style is the endpoint's call) */
+	const http_header
+		*headers; /* extra headers (Content-Type, Content-MD5, x-amz-meta-*); copied */
 	size_t nheaders;
-	const void *body;           /* copied at submit */
+	const void *body; /* copied at submit */
 	size_t body_len;
-	unsigned flags;             /* AWS_REQ_* */
+	unsigned flags; /* AWS_REQ_* */
 	/* Sign with these instead of the chain's (AssumeRole with a source
 	 * profile's keys). Borrowed until the request is done. */
 	const creds_credentials *creds;
@@ -202,7 +206,7 @@ typedef void (*aws_finish_fn)(void *payload, aws_error *ae);
 typedef struct aws_pool {
 	void **ptrs;
 	size_t n, cap;
-	int oom;                    /* an allocation failed (sticky) */
+	int oom; /* an allocation failed (sticky) */
 } aws_pool;
 
 /* NULL (and oom set) on failure. */
@@ -210,7 +214,7 @@ void *aws_pool_alloc(aws_pool *p, size_t n);
 /* Grow `old` (NULL or from this pool) to `n` bytes; the new tail is zeroed
  * when `old_n` says how much was there. NULL (old kept, oom set) on failure. */
 void *aws_pool_grow(aws_pool *p, void *old, size_t old_n, size_t n);
-char *aws_pool_strdup(aws_pool *p, const char *s);   /* NULL for NULL s */
+char *aws_pool_strdup(aws_pool *p, const char *s); /* NULL for NULL s */
 char *aws_pool_strndup(aws_pool *p, const char *s, size_t n);
 /* Free everything; the pool is empty and reusable. NULL is ignored. */
 void aws_pool_dispose(aws_pool *p);
@@ -220,9 +224,9 @@ void aws_pool_dispose(aws_pool *p);
 void *aws_pool_array(aws_pool *p, void *arr, size_t *cap, size_t need, size_t elem);
 /* Append a zeroed element to pool array `arr` of `n` elements (capacity
  * `cap`): evaluates to a pointer to it, or NULL (oom set) on failure. */
-#define AWS_PUSH(pool, arr, n, cap)                                                       \
-	(((arr) = aws_pool_array((pool), (arr), &(cap), (n) + 1, sizeof *(arr))) != NULL   \
-		 ? &(arr)[(n)++]                                                           \
+#define AWS_PUSH(pool, arr, n, cap)                                                                \
+	(((arr) = aws_pool_array((pool), (arr), &(cap), (n) + 1, sizeof *(arr))) != NULL           \
+		 ? &(arr)[(n)++]                                                                   \
 		 : NULL)
 
 typedef struct aws_tag {
@@ -238,7 +242,7 @@ int aws_uuid4(char out[37], fcc_err *e);
 
 typedef struct aws_query {
 	fcc_buf body;
-	int rc;                     /* first failure of an add (sticky), FCC_OK otherwise */
+	int rc; /* first failure of an add (sticky), FCC_OK otherwise */
 } aws_query;
 
 /* Start a body "Action=<action>&Version=<svc version>". */

@@ -91,7 +91,8 @@ int aws_json_tags(aws_tag **out, size_t *n, aws_pool *p, const json_t *obj, cons
 		return FCC_OK;
 	if (!(*out = aws_pool_alloc(p, json_array_size(arr) * sizeof **out)))
 		return FCC_ENOMEM;
-	json_array_foreach(arr, i, t) {
+	json_array_foreach(arr, i, t)
+	{
 		(*out)[*n].key = aws_json_str(p, t, "Key");
 		(*out)[*n].value = aws_json_str(p, t, "Value");
 		if ((*out)[*n].key)
@@ -128,7 +129,8 @@ int aws_json_pages(aws_ctx *ctx, const aws_service *svc, const char *op, json_t 
 		if ((rc = each(payload, resp))) {
 			json_decref(resp);
 			if (!ae->err.code)
-				fcc_err_set(&ae->err, rc, "%s %s: %s", svc->name, op, fcc_err_name(rc));
+				fcc_err_set(&ae->err, rc, "%s %s: %s", svc->name, op,
+					    fcc_err_name(rc));
 			return rc;
 		}
 		tok = json_object_get(resp, token_out);
@@ -138,7 +140,8 @@ int aws_json_pages(aws_ctx *ctx, const aws_service *svc, const char *op, json_t 
 		}
 		if (json_object_set(in, token_in, tok)) {
 			json_decref(resp);
-			return fcc_err_set(&ae->err, FCC_ENOMEM, "%s %s: out of memory", svc->name, op);
+			return fcc_err_set(&ae->err, FCC_ENOMEM, "%s %s: out of memory", svc->name,
+					   op);
 		}
 		json_decref(resp);
 	}
@@ -198,8 +201,8 @@ static void json_job_done(void *payload, http_response *resp, aws_error *layer)
 
 	if (ae.err.code)
 		goto finish;
-	page = json_loadb(resp->body.len ? resp->body.data : "{}", resp->body.len ? resp->body.len : 2,
-			  JSON_DECODE_ANY, &je);
+	page = json_loadb(resp->body.len ? resp->body.data : "{}",
+			  resp->body.len ? resp->body.len : 2, JSON_DECODE_ANY, &je);
 	if (!page || !json_is_object(page)) {
 		fcc_err_set(&ae.err, FCC_EPARSE, "%s %s: bad response: %s", j->svc->name, j->op,
 			    je.text[0] ? je.text : "not a JSON object");
@@ -241,8 +244,7 @@ int aws_json_submit(aws_ctx *ctx, const aws_service *svc, const char *op, const 
 	json_job *j = fcc_calloc(1, sizeof *j);
 	int rc;
 
-	if (!j || !(j->op = fcc_strdup(op)) ||
-	    !(j->in = in ? json_deep_copy(in) : json_object())) {
+	if (!j || !(j->op = fcc_strdup(op)) || !(j->in = in ? json_deep_copy(in) : json_object())) {
 		job_free(j);
 		return fcc_err_set(e, FCC_ENOMEM, "%s %s: out of memory", svc->name, op);
 	}

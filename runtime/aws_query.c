@@ -20,8 +20,9 @@ int aws_percent_encode(fcc_buf *out, const char *s, size_t len, int keep_slash)
 
 	for (i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)s[i];
-		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-		    ch == '-' || ch == '_' || ch == '.' || ch == '~' || (keep_slash && ch == '/')) {
+		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' || ch == '~' ||
+		    (keep_slash && ch == '/')) {
 			rc = fcc_buf_putc(out, (char)ch);
 		} else {
 			char t[3] = {'%', hex[ch >> 4], hex[ch & 15]};
@@ -104,7 +105,8 @@ int aws_query_call(xmlDoc **out, aws_ctx *ctx, const aws_service *svc, const cha
 		snprintf(ae->service, sizeof ae->service, "%s", svc->name);
 		snprintf(ae->operation, sizeof ae->operation, "%s", action);
 		return fcc_err_set(&ae->err, q->rc, "%s %s: %s", svc->name, action,
-				   q->rc == FCC_ENOMEM ? "out of memory" : "request member name too long");
+				   q->rc == FCC_ENOMEM ? "out of memory"
+						       : "request member name too long");
 	}
 	aws_query_request(&req, svc, action, q);
 	req.flags = flags;
@@ -131,7 +133,7 @@ typedef struct query_job {
 	aws_ctx *ctx;
 	const aws_service *svc;
 	char *action;
-	aws_query q;     /* the first page's body */
+	aws_query q; /* the first page's body */
 	const char *token_in;
 	int (*each)(void *, const xmlNode *, const char **);
 	void *each_payload;
@@ -184,8 +186,10 @@ static void query_job_done(void *payload, http_response *resp, aws_error *layer)
 	if (ae.err.code)
 		goto finish;
 	fcc_err_clear(&pe);
-	if ((rc = aws_xml_parse(&doc, resp->body.data ? resp->body.data : "", resp->body.len, &pe))) {
-		fcc_err_set(&ae.err, rc, "%s %s: bad response: %s", j->svc->name, j->action, pe.msg);
+	if ((rc = aws_xml_parse(&doc, resp->body.data ? resp->body.data : "", resp->body.len,
+				&pe))) {
+		fcc_err_set(&ae.err, rc, "%s %s: bad response: %s", j->svc->name, j->action,
+			    pe.msg);
 		goto finish;
 	}
 	if ((rc = j->each(j->each_payload, aws_query_result(doc, j->action), &next))) {

@@ -101,7 +101,7 @@ const char *cfn_deploy_way_out(const char *status)
 
 int cfn_deploy_status_updatable(const char *status)
 {
-	static const char *const ok[] = {"CREATE_COMPLETE", "UPDATE_COMPLETE",
+	static const char *const ok[] = {"CREATE_COMPLETE",          "UPDATE_COMPLETE",
 					 "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE",
 					 "IMPORT_ROLLBACK_COMPLETE", "UPDATE_FAILED"};
 	size_t i;
@@ -225,8 +225,7 @@ static int feed(cfn_event_tracker *t, const cfn_stack_event *ev, size_t n, cfn_e
 	return FCC_OK;
 }
 
-int cfn_event_tracker_baseline(cfn_event_tracker *t, const cfn_stack_event *newest_first,
-			       size_t n)
+int cfn_event_tracker_baseline(cfn_event_tracker *t, const cfn_stack_event *newest_first, size_t n)
 {
 	return feed(t, newest_first, n, NULL, NULL, 1);
 }
@@ -266,11 +265,11 @@ int cfn_deploy_format_failure(fcc_buf *out, const cfn_deploy_result *r)
 	if (!rc && r->status_reason && *r->status_reason)
 		rc = fcc_buf_printf(out, " (%s)", r->status_reason);
 	if (!rc && r->has_failure)
-		rc = fcc_buf_printf(out, "; first failure: %s (%s) %s: %s",
-				    f->logical_id ? f->logical_id : "?",
-				    f->resource_type ? f->resource_type : "?", f->status ? f->status : "?",
-				    f->status_reason && *f->status_reason ? f->status_reason
-									  : "no reason given");
+		rc = fcc_buf_printf(
+			out, "; first failure: %s (%s) %s: %s", f->logical_id ? f->logical_id : "?",
+			f->resource_type ? f->resource_type : "?", f->status ? f->status : "?",
+			f->status_reason && *f->status_reason ? f->status_reason
+							      : "no reason given");
 	if (!rc && r->cleaned_up)
 		rc = fcc_buf_puts(out, "; the empty REVIEW_IN_PROGRESS stack it left was deleted");
 	if (!rc && r->way_out) {
@@ -290,7 +289,7 @@ typedef struct run {
 	cfn_deploy_result *out;
 	aws_error *ae;
 	char name[129];
-	const char *stack_ref;         /* stack id once known, else the name */
+	const char *stack_ref; /* stack id once known, else the name */
 	cfn_event_tracker tr;
 } run;
 
@@ -328,10 +327,11 @@ static int oom(run *r)
 static int cancelled(run *r)
 {
 	if (r->h.cancelled && r->h.cancelled(r->h.payload))
-		return fcc_err_set(&r->ae->err, FCC_ERROR,
-				   "interrupted: stack %s is left to CloudFormation, which carries on "
-				   "on its own; the next apply waits for it",
-				   r->in->stack_name);
+		return fcc_err_set(
+			&r->ae->err, FCC_ERROR,
+			"interrupted: stack %s is left to CloudFormation, which carries on "
+			"on its own; the next apply waits for it",
+			r->in->stack_name);
 	return FCC_OK;
 }
 
@@ -423,11 +423,12 @@ static int follow(run *r)
 		if ((rc = cancelled(r)))
 			return rc;
 		if (now_ms(r) - start >= r->h.stack_timeout_ms)
-			return fcc_err_set(&r->ae->err, FCC_ETIMEOUT,
-					   "stack %s is still %s after %lds; CloudFormation carries on, "
-					   "the next apply waits for it",
-					   r->in->stack_name, r->out->final_status,
-					   r->h.stack_timeout_ms / 1000);
+			return fcc_err_set(
+				&r->ae->err, FCC_ETIMEOUT,
+				"stack %s is still %s after %lds; CloudFormation carries on, "
+				"the next apply waits for it",
+				r->in->stack_name, r->out->final_status,
+				r->h.stack_timeout_ms / 1000);
 		sleep_ms(r, backoff(r, i));
 	}
 }
@@ -448,19 +449,23 @@ static int copy_changes(run *r, const cfn_change_set *cs)
 		o->changes = aws_pool_alloc(&o->pool, cs->nchanges * sizeof *o->changes);
 		for (i = 0; o->changes && i < cs->nchanges; i++) {
 			o->changes[i].action = aws_pool_strdup(&o->pool, cs->changes[i].action);
-			o->changes[i].logical_id = aws_pool_strdup(&o->pool, cs->changes[i].logical_id);
-			o->changes[i].physical_id = aws_pool_strdup(&o->pool, cs->changes[i].physical_id);
+			o->changes[i].logical_id =
+				aws_pool_strdup(&o->pool, cs->changes[i].logical_id);
+			o->changes[i].physical_id =
+				aws_pool_strdup(&o->pool, cs->changes[i].physical_id);
 			o->changes[i].resource_type =
 				aws_pool_strdup(&o->pool, cs->changes[i].resource_type);
-			o->changes[i].replacement = aws_pool_strdup(&o->pool, cs->changes[i].replacement);
+			o->changes[i].replacement =
+				aws_pool_strdup(&o->pool, cs->changes[i].replacement);
 			o->changes[i].targets = NULL;
 			o->changes[i].ntargets = o->changes[i].tcap = 0;
 			for (j = 0; j < cs->changes[i].ntargets; j++) {
-				const char **slot = AWS_PUSH(&o->pool, o->changes[i].targets,
-							     o->changes[i].ntargets,
-							     o->changes[i].tcap);
+				const char **slot =
+					AWS_PUSH(&o->pool, o->changes[i].targets,
+						 o->changes[i].ntargets, o->changes[i].tcap);
 				if (slot)
-					*slot = aws_pool_strdup(&o->pool, cs->changes[i].targets[j]);
+					*slot = aws_pool_strdup(&o->pool,
+								cs->changes[i].targets[j]);
 			}
 		}
 		o->nchanges = o->changes ? cs->nchanges : 0;
@@ -551,8 +556,9 @@ static int wait_change_set(run *r, cfn_change_set *cs)
 			return rc;
 		if (now_ms(r) - start >= r->h.change_set_timeout_ms)
 			return fcc_err_set(&r->ae->err, FCC_ETIMEOUT,
-					   "change set %s of stack %s was not ready after %lds", r->name,
-					   r->in->stack_name, r->h.change_set_timeout_ms / 1000);
+					   "change set %s of stack %s was not ready after %lds",
+					   r->name, r->in->stack_name,
+					   r->h.change_set_timeout_ms / 1000);
 		sleep_ms(r, backoff(r, i));
 	}
 }
@@ -616,9 +622,9 @@ static int go(cfn_deploy_result *out, aws_ctx *ctx, const cfn_deploy_input *in,
 	/* a failure seen while following an earlier run's operation is not ours */
 	r.tr.has_failure = 0;
 	r.tr.failure_rank = 0;
-	out->change_set_type = absent || cfn_deploy_status_kind(out->final_status) == CFN_STATUS_REVIEW
-				       ? "CREATE"
-				       : "UPDATE";
+	out->change_set_type =
+		absent || cfn_deploy_status_kind(out->final_status) == CFN_STATUS_REVIEW ? "CREATE"
+											 : "UPDATE";
 
 	/* an earlier run with the same token may have made it already */
 	if (!absent) {
@@ -627,9 +633,10 @@ static int go(cfn_deploy_result *out, aws_ctx *ctx, const cfn_deploy_input *in,
 			aws_error_clear(ae);
 		} else if (rc) {
 			goto out;
-		} else if (cs.execution_status && (strcmp(cs.execution_status, "EXECUTE_COMPLETE") == 0 ||
-						   strcmp(cs.execution_status, "EXECUTE_IN_PROGRESS") == 0 ||
-						   strcmp(cs.execution_status, "EXECUTE_FAILED") == 0)) {
+		} else if (cs.execution_status &&
+			   (strcmp(cs.execution_status, "EXECUTE_COMPLETE") == 0 ||
+			    strcmp(cs.execution_status, "EXECUTE_IN_PROGRESS") == 0 ||
+			    strcmp(cs.execution_status, "EXECUTE_FAILED") == 0)) {
 			/* executed by an earlier run: prepare() has followed it to its end */
 			if ((rc = copy_changes(&r, &cs)))
 				goto out;
@@ -637,8 +644,8 @@ static int go(cfn_deploy_result *out, aws_ctx *ctx, const cfn_deploy_input *in,
 			aws_pool_dispose(&cs.pool);
 			if (mode == MODE_PREVIEW) {
 				rc = fcc_err_set(&ae->err, FCC_ECONFLICT,
-						 "change set %s of stack %s was already executed", r.name,
-						 in->stack_name);
+						 "change set %s of stack %s was already executed",
+						 r.name, in->stack_name);
 				goto out;
 			}
 			goto finish;
@@ -694,8 +701,9 @@ static int go(cfn_deploy_result *out, aws_ctx *ctx, const cfn_deploy_input *in,
 			r.stack_ref = in->stack_name;
 			*ae = keep;
 			if (out->cleaned_up)
-				fcc_err_set(&ae->err, rc, "%s; the empty REVIEW_IN_PROGRESS stack it left "
-							  "was deleted",
+				fcc_err_set(&ae->err, rc,
+					    "%s; the empty REVIEW_IN_PROGRESS stack it left "
+					    "was deleted",
 					    keep.err.msg);
 		}
 		if (rc)
@@ -715,7 +723,8 @@ static int go(cfn_deploy_result *out, aws_ctx *ctx, const cfn_deploy_input *in,
 		goto out;
 	if (strcmp(cs.status, "CREATE_COMPLETE") != 0) {
 		int none = no_changes_reason(cs.status_reason);
-		snprintf(cs_reason, sizeof cs_reason, "%s", cs.status_reason ? cs.status_reason : "");
+		snprintf(cs_reason, sizeof cs_reason, "%s",
+			 cs.status_reason ? cs.status_reason : "");
 		if (!none)
 			out->status_reason = aws_pool_strdup(&out->pool, cs.status_reason);
 		aws_pool_dispose(&cs.pool);
@@ -726,12 +735,12 @@ static int go(cfn_deploy_result *out, aws_ctx *ctx, const cfn_deploy_input *in,
 			goto out;
 		}
 		out->outcome = CFN_DEPLOY_FAILED;
-		rc = fcc_err_set(&ae->err, FCC_ERROR, "change set %s of stack %s failed: %s%s", r.name,
-				 in->stack_name,
-				 cs_reason[0] ? cs_reason : "no reason given",
-				 out->cleaned_up ? "; the empty REVIEW_IN_PROGRESS stack it made was "
-						   "deleted"
-						 : "");
+		rc = fcc_err_set(
+			&ae->err, FCC_ERROR, "change set %s of stack %s failed: %s%s", r.name,
+			in->stack_name, cs_reason[0] ? cs_reason : "no reason given",
+			out->cleaned_up ? "; the empty REVIEW_IN_PROGRESS stack it made was "
+					  "deleted"
+					: "");
 		if (out->cleaned_up)
 			out->final_status = NULL; /* the stack is gone again */
 		goto out;
@@ -767,7 +776,7 @@ finish:
 	switch (cfn_deploy_status_kind(out->final_status)) {
 	case CFN_STATUS_COMPLETE:
 		out->outcome = strcmp(out->change_set_type, "CREATE") == 0 ? CFN_DEPLOY_CREATED
-									  : CFN_DEPLOY_UPDATED;
+									   : CFN_DEPLOY_UPDATED;
 		out->status_reason = NULL;
 		break;
 	default:

@@ -65,12 +65,12 @@ int cfn_deploy_change_set_name(char out[129], const char *token);
 typedef void (*cfn_event_fn)(void *payload, const cfn_stack_event *ev);
 
 typedef struct cfn_event_tracker {
-	aws_pool pool;                /* copies of ids and of the failure */
+	aws_pool pool; /* copies of ids and of the failure */
 	const char **seen;
 	size_t nseen, cap;
-	const char *newest_id;        /* stop id for the next DescribeStackEvents; NULL: none yet */
+	const char *newest_id; /* stop id for the next DescribeStackEvents; NULL: none yet */
 	size_t nemitted;
-	cfn_stack_event failure;      /* the first failed event that explains the failure */
+	cfn_stack_event failure; /* the first failed event that explains the failure */
 	int has_failure;
 	int failure_rank;
 } cfn_event_tracker;
@@ -79,8 +79,7 @@ void cfn_event_tracker_init(cfn_event_tracker *t);
 void cfn_event_tracker_dispose(cfn_event_tracker *t);
 /* Mark the events of one DescribeStackEvents answer (newest first) as
  * history: never emitted, never counted as failures. FCC_OK/FCC_ENOMEM. */
-int cfn_event_tracker_baseline(cfn_event_tracker *t, const cfn_stack_event *newest_first,
-			       size_t n);
+int cfn_event_tracker_baseline(cfn_event_tracker *t, const cfn_stack_event *newest_first, size_t n);
 /* Feed one answer (newest first, possibly overlapping earlier ones): each
  * event not seen before goes to `emit` (may be NULL) oldest first, and the
  * failure is updated: the first *_FAILED event of a resource, preferring a
@@ -92,9 +91,9 @@ int cfn_event_tracker_feed(cfn_event_tracker *t, const cfn_stack_event *newest_f
 /* ---- deploy ---- */
 
 typedef struct cfn_deploy_input {
-	const char *stack_name;        /* required */
-	const char *token;             /* required: [A-Za-z0-9-]{1,124}, from plan + step */
-	const char *template_body;     /* one of body / url */
+	const char *stack_name;    /* required */
+	const char *token;         /* required: [A-Za-z0-9-]{1,124}, from plan + step */
+	const char *template_body; /* one of body / url */
 	const char *template_url;
 	const cfn_parameter *parameters;
 	size_t nparameters;
@@ -102,8 +101,8 @@ typedef struct cfn_deploy_input {
 	size_t ncapabilities;
 	const aws_tag *tags;
 	size_t ntags;
-	const char *role_arn;          /* may be NULL */
-	const char *description;       /* of the change set; may be NULL */
+	const char *role_arn;    /* may be NULL */
+	const char *description; /* of the change set; may be NULL */
 } cfn_deploy_input;
 
 typedef struct cfn_deploy_hooks {
@@ -122,10 +121,10 @@ typedef struct cfn_deploy_hooks {
 	 * preview; outcome CFN_DEPLOY_DECLINED). NULL: execute. */
 	int (*on_changes)(void *payload, const cfn_change_set *cs);
 	void *payload;
-	long poll_first_ms;            /* 0: 2000 */
-	long poll_max_ms;              /* 0: 10000; waits double up to this */
-	long change_set_timeout_ms;    /* 0: 15 minutes */
-	long stack_timeout_ms;         /* 0: 4 hours */
+	long poll_first_ms;         /* 0: 2000 */
+	long poll_max_ms;           /* 0: 10000; waits double up to this */
+	long change_set_timeout_ms; /* 0: 15 minutes */
+	long stack_timeout_ms;      /* 0: 4 hours */
 } cfn_deploy_hooks;
 
 typedef enum cfn_deploy_outcome {
@@ -143,17 +142,17 @@ typedef struct cfn_deploy_result {
 	cfn_deploy_outcome outcome;
 	const char *stack_name, *stack_id;
 	const char *change_set_name, *change_set_id, *change_set_type;
-	cfn_change *changes;          /* the change set's changes (for display) */
+	cfn_change *changes; /* the change set's changes (for display) */
 	size_t nchanges;
-	const char *final_status;     /* the stack's status at the end (NULL: no stack) */
-	const char *status_reason;    /* the stack's or the failed change set's reason */
-	cfn_stack_event failure;      /* first failed resource, when has_failure */
+	const char *final_status;  /* the stack's status at the end (NULL: no stack) */
+	const char *status_reason; /* the stack's or the failed change set's reason */
+	cfn_stack_event failure;   /* first failed resource, when has_failure */
 	int has_failure;
-	const char *way_out;          /* static text ("<stack>" = the name) or NULL */
-	int cleaned_up;               /* a REVIEW_IN_PROGRESS stack this call made was deleted */
-	int reused_change_set;        /* picked up fcc-<token> from an earlier run */
-	size_t nevents;               /* events streamed */
-	cfn_output *outputs;          /* the stack's outputs after success */
+	const char *way_out;   /* static text ("<stack>" = the name) or NULL */
+	int cleaned_up;        /* a REVIEW_IN_PROGRESS stack this call made was deleted */
+	int reused_change_set; /* picked up fcc-<token> from an earlier run */
+	size_t nevents;        /* events streamed */
+	cfn_output *outputs;   /* the stack's outputs after success */
 	size_t noutputs;
 } cfn_deploy_result;
 

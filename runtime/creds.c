@@ -173,7 +173,8 @@ int creds_parse_time(long long *out, const char *s)
 	const char *p;
 
 	*out = 0;
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
+	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
+	    n != 19)
 		return FCC_EPARSE;
 	p = s + n;
 	if (*p == '.') {
@@ -235,13 +236,15 @@ static int read_small_file(char **out, const char *path, const char *what, fcc_e
 	fcc_buf_init(&b, TOKEN_FILE_MAX);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fcc_err_set(e, FCC_EIO, "%s: cannot read %s: %s", what, path, strerror(errno));
+		return fcc_err_set(e, FCC_EIO, "%s: cannot read %s: %s", what, path,
+				   strerror(errno));
 	for (;;) {
 		got = read(fd, chunk, sizeof chunk);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
-			rc = fcc_err_set(e, FCC_EIO, "%s: cannot read %s: %s", what, path, strerror(errno));
+			rc = fcc_err_set(e, FCC_EIO, "%s: cannot read %s: %s", what, path,
+					 strerror(errno));
 			goto out;
 		}
 		if (got == 0)
@@ -350,8 +353,8 @@ static int has_static_keys(const creds_chain *c, const char *profile)
  * optional token under `token_key` and an optional Expiration. `what` names
  * the source in messages; values are never quoted.
  */
-static int json_creds(creds_credentials **out, json_t *obj, const char *token_key,
-		      const char *what, const char *source, fcc_err *e)
+static int json_creds(creds_credentials **out, json_t *obj, const char *token_key, const char *what,
+		      const char *source, fcc_err *e)
 {
 	json_t *akid = json_object_get(obj, "AccessKeyId");
 	json_t *secret = json_object_get(obj, "SecretAccessKey");
@@ -362,27 +365,32 @@ static int json_creds(creds_credentials **out, json_t *obj, const char *token_ke
 	if (!json_is_string(akid) || !*json_string_value(akid))
 		return fcc_err_set(e, FCC_EPARSE, "%s: AccessKeyId missing or not a string", what);
 	if (!json_is_string(secret) || !*json_string_value(secret))
-		return fcc_err_set(e, FCC_EPARSE, "%s: SecretAccessKey missing or not a string", what);
+		return fcc_err_set(e, FCC_EPARSE, "%s: SecretAccessKey missing or not a string",
+				   what);
 	if (token && !json_is_null(token) && !json_is_string(token))
 		return fcc_err_set(e, FCC_EPARSE, "%s: %s is not a string", what, token_key);
 	if (exp && !json_is_null(exp) &&
 	    (!json_is_string(exp) || creds_parse_time(&expiration, json_string_value(exp)) < 0))
-		return fcc_err_set(e, FCC_EPARSE, "%s: Expiration is not an ISO 8601 timestamp", what);
+		return fcc_err_set(e, FCC_EPARSE, "%s: Expiration is not an ISO 8601 timestamp",
+				   what);
 	return creds_credentials_new(out, json_string_value(akid), json_string_value(secret),
-				     json_is_string(token) && *json_string_value(token) ? json_string_value(token)
-											: NULL,
+				     json_is_string(token) && *json_string_value(token)
+					     ? json_string_value(token)
+					     : NULL,
 				     expiration, source, e);
 }
 
 /* Parse `len` bytes as a JSON object; jansson's error text can quote the
  * input, which may hold secrets, so only the position is reported. */
-static int json_object_from(json_t **out, const char *data, size_t len, const char *what, fcc_err *e)
+static int json_object_from(json_t **out, const char *data, size_t len, const char *what,
+			    fcc_err *e)
 {
 	json_error_t jerr;
 
 	*out = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!*out)
-		return fcc_err_set(e, FCC_EPARSE, "%s: output is not valid JSON (line %d, column %d)", what,
+		return fcc_err_set(e, FCC_EPARSE,
+				   "%s: output is not valid JSON (line %d, column %d)", what,
 				   jerr.line, jerr.column);
 	if (!json_is_object(*out)) {
 		json_decref(*out);
@@ -427,7 +435,8 @@ static int prov_env(creds_chain *c, creds_credentials **out, fcc_err *e)
 	/* botocore: a profile chosen in code (here --profile) outranks the environment */
 	if (c->profile_from_option) {
 		if (env(c, "AWS_ACCESS_KEY_ID") || env(c, "AWS_SECRET_ACCESS_KEY"))
-			note(c, "env: AWS_ACCESS_KEY_ID ignored because profile:%s was chosen explicitly",
+			note(c,
+			     "env: AWS_ACCESS_KEY_ID ignored because profile:%s was chosen explicitly",
 			     c->profile);
 		return 0;
 	}
@@ -446,8 +455,8 @@ static const char *sts_region(creds_chain *c, char **owned)
 	return *owned;
 }
 
-static int call_sts(creds_chain *c, creds_credentials **out, creds_sts_request *req, const char *what,
-		    fcc_err *e)
+static int call_sts(creds_chain *c, creds_credentials **out, creds_sts_request *req,
+		    const char *what, fcc_err *e)
 {
 	creds_sts_response resp;
 	fcc_err sub;
@@ -456,7 +465,8 @@ static int call_sts(creds_chain *c, creds_credentials **out, creds_sts_request *
 
 	*out = NULL;
 	if (!c->o.sts)
-		return fcc_err_set(e, FCC_ECHECK, "%s: needs STS, but no STS client is configured", what);
+		return fcc_err_set(e, FCC_ECHECK, "%s: needs STS, but no STS client is configured",
+				   what);
 	memset(&resp, 0, sizeof resp);
 	fcc_err_clear(&sub);
 	req->region = sts_region(c, &region);
@@ -466,11 +476,13 @@ static int call_sts(creds_chain *c, creds_credentials **out, creds_sts_request *
 		creds_credentials_free(resp.creds);
 		if (resp.error_code[0])
 			return fcc_err_set(e, rc, "%s: %s %s failed: %s: %s", what,
-					   req->kind == CREDS_STS_WEB_IDENTITY ? "AssumeRoleWithWebIdentity"
-									    : "AssumeRole",
+					   req->kind == CREDS_STS_WEB_IDENTITY
+						   ? "AssumeRoleWithWebIdentity"
+						   : "AssumeRole",
 					   req->role_arn, resp.error_code, sub.msg);
 		return fcc_err_set(e, rc, "%s: %s %s failed: %s", what,
-				   req->kind == CREDS_STS_WEB_IDENTITY ? "AssumeRoleWithWebIdentity" : "AssumeRole",
+				   req->kind == CREDS_STS_WEB_IDENTITY ? "AssumeRoleWithWebIdentity"
+								       : "AssumeRole",
 				   req->role_arn, sub.msg);
 	}
 	if (!resp.creds)
@@ -490,8 +502,10 @@ static int parse_duration(long *out, const char *v, const char *profile, fcc_err
 	errno = 0;
 	n = strtol(v, &end, 10);
 	if (errno || end == v || *end || n < 900 || n > 43200)
-		return fcc_err_set(e, FCC_ECHECK,
-				   "profile:%s: duration_seconds must be a whole number from 900 to 43200", profile);
+		return fcc_err_set(
+			e, FCC_ECHECK,
+			"profile:%s: duration_seconds must be a whole number from 900 to 43200",
+			profile);
 	*out = n;
 	return FCC_OK;
 }
@@ -527,8 +541,10 @@ static int web_identity(creds_chain *c, creds_credentials **out, const char *pro
 	}
 	snprintf(what, sizeof what, "web-identity (profile:%s)", profile);
 	if (!*role) {
-		rc = fcc_err_set(e, FCC_ECHECK, "%s: a web identity token file is set but no role ARN "
-				 "(AWS_ROLE_ARN or role_arn)", what);
+		rc = fcc_err_set(e, FCC_ECHECK,
+				 "%s: a web identity token file is set but no role ARN "
+				 "(AWS_ROLE_ARN or role_arn)",
+				 what);
 		goto out;
 	}
 	/* read fresh on every call: the platform rotates the file under us */
@@ -621,7 +637,8 @@ static void stderr_hint(char *dst, size_t cap, const fcc_buf *b)
 static int run_command(int *status, fcc_buf *out, fcc_buf *err, int *over, const char *cmd,
 		       long timeout_ms, const char *what, fcc_err *e)
 {
-	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, rc = FCC_OK, spawned = 0, out_eof = 0, err_eof = 0;
+	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, rc = FCC_OK, spawned = 0, out_eof = 0,
+	    err_eof = 0;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	char *argv[4];
@@ -673,7 +690,8 @@ static int run_command(int *status, fcc_buf *out, fcc_buf *err, int *over, const
 
 		if (left <= 0) {
 			kill(-pid, SIGKILL);
-			rc = fcc_err_set(e, FCC_ETIMEOUT, "%s: did not finish within %ld ms; killed", what,
+			rc = fcc_err_set(e, FCC_ETIMEOUT,
+					 "%s: did not finish within %ld ms; killed", what,
 					 timeout_ms);
 			goto reap;
 		}
@@ -713,14 +731,16 @@ close_pipes:
 	return rc;
 }
 
-static int credential_process(creds_chain *c, creds_credentials **out, const char *profile, fcc_err *e)
+static int credential_process(creds_chain *c, creds_credentials **out, const char *profile,
+			      fcc_err *e)
 {
 	const char *cmd = prof(c, profile, "credential_process");
 	fcc_buf so, se;
 	json_t *doc = NULL, *ver;
 	char what[300], hint[256];
 	int status, over = 0, rc;
-	long timeout = c->o.process_timeout_ms > 0 ? c->o.process_timeout_ms : CREDS_PROCESS_TIMEOUT_MS;
+	long timeout =
+		c->o.process_timeout_ms > 0 ? c->o.process_timeout_ms : CREDS_PROCESS_TIMEOUT_MS;
 
 	if (!cmd)
 		return 0;
@@ -733,7 +753,8 @@ static int credential_process(creds_chain *c, creds_credentials **out, const cha
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		stderr_hint(hint, sizeof hint, &se);
 		if (WIFEXITED(status))
-			rc = fcc_err_set(e, FCC_EIO, "%s: exited with status %d%s", what, WEXITSTATUS(status), hint);
+			rc = fcc_err_set(e, FCC_EIO, "%s: exited with status %d%s", what,
+					 WEXITSTATUS(status), hint);
 		else
 			rc = fcc_err_set(e, FCC_EIO, "%s: killed by signal %d%s", what,
 					 WIFSIGNALED(status) ? WTERMSIG(status) : 0, hint);
@@ -843,9 +864,10 @@ static int prov_container(creds_chain *c, creds_credentials **out, fcc_err *e)
 			sprintf(url, "http://169.254.170.2%s%s", rel[0] == '/' ? "" : "/", rel);
 	} else {
 		if (!full_uri_allowed(full)) {
-			rc = fcc_err_set(e, FCC_ECHECK,
-					 "container: AWS_CONTAINER_CREDENTIALS_FULL_URI must be https, or http to a "
-					 "loopback address, 169.254.170.2, 169.254.170.23 or fd00:ec2::23");
+			rc = fcc_err_set(
+				e, FCC_ECHECK,
+				"container: AWS_CONTAINER_CREDENTIALS_FULL_URI must be https, or http to a "
+				"loopback address, 169.254.170.2, 169.254.170.23 or fd00:ec2::23");
 			goto out;
 		}
 		url = fcc_strdup(full);
@@ -869,7 +891,9 @@ static int prov_container(creds_chain *c, creds_credentials **out, fcc_err *e)
 	}
 	if (token) {
 		if (strpbrk(token, "\r\n")) {
-			rc = fcc_err_set(e, FCC_ECHECK, "container: the authorization token contains a line break");
+			rc = fcc_err_set(
+				e, FCC_ECHECK,
+				"container: the authorization token contains a line break");
 			goto out;
 		}
 		auth = fcc_malloc(strlen(token) + sizeof "Authorization: ");
@@ -884,7 +908,8 @@ static int prov_container(creds_chain *c, creds_credentials **out, fcc_err *e)
 	if (rc < 0)
 		goto out;
 	if (status != 200) {
-		rc = fcc_err_set(e, FCC_EIO, "container: credentials endpoint answered HTTP %ld", status);
+		rc = fcc_err_set(e, FCC_EIO, "container: credentials endpoint answered HTTP %ld",
+				 status);
 		goto out;
 	}
 	rc = json_object_from(&doc, fcc_buf_cstr(&body), body.len, "container", e);
@@ -998,7 +1023,8 @@ static int prov_imds(creds_chain *c, creds_credentials **out, fcc_err *e)
 	if (rc < 0)
 		goto out;
 	if (status != 200) {
-		rc = fcc_err_set(e, FCC_EIO, "imds: credentials of role %s answered HTTP %ld", role, status);
+		rc = fcc_err_set(e, FCC_EIO, "imds: credentials of role %s answered HTTP %ld", role,
+				 status);
 		goto out;
 	}
 	rc = json_object_from(&doc, fcc_buf_cstr(&body), body.len, "imds", e);
@@ -1055,7 +1081,8 @@ static int cycle_error(const visit *v, const char *name, fcc_err *e)
 	path[0] = '\0';
 	for (i = 0; i < v->n && n < sizeof path; i++)
 		n += (size_t)snprintf(path + n, sizeof path - n, "%s -> ", v->names[i]);
-	return fcc_err_set(e, FCC_ECHECK, "profile:%s: source_profile cycle: %s%s", v->names[0], path, name);
+	return fcc_err_set(e, FCC_ECHECK, "profile:%s: source_profile cycle: %s%s", v->names[0],
+			   path, name);
 }
 
 /* Credentials of a source profile (botocore _resolve_credentials_from_profile). */
@@ -1074,7 +1101,8 @@ static int source_profile_creds(creds_chain *c, creds_credentials **out, const c
 	rc = credential_process(c, out, sp, e);
 	if (rc != 0)
 		return rc;
-	return fcc_err_set(e, FCC_ECHECK, "profile:%s: used as source_profile but has no credentials", sp);
+	return fcc_err_set(e, FCC_ECHECK,
+			   "profile:%s: used as source_profile but has no credentials", sp);
 }
 
 static int credential_source(creds_chain *c, creds_credentials **out, const char *profile,
@@ -1089,13 +1117,15 @@ static int credential_source(creds_chain *c, creds_credentials **out, const char
 	else if (strcmp(cs, "EcsContainer") == 0)
 		rc = prov_container(c, out, e);
 	else
-		return fcc_err_set(e, FCC_ECHECK,
-				   "profile:%s: credential_source must be Environment, Ec2InstanceMetadata or "
-				   "EcsContainer",
-				   profile);
+		return fcc_err_set(
+			e, FCC_ECHECK,
+			"profile:%s: credential_source must be Environment, Ec2InstanceMetadata or "
+			"EcsContainer",
+			profile);
 	if (rc == 0)
-		return fcc_err_set(e, FCC_ENOTFOUND, "profile:%s: credential_source %s has no credentials",
-				   profile, cs);
+		return fcc_err_set(e, FCC_ENOTFOUND,
+				   "profile:%s: credential_source %s has no credentials", profile,
+				   cs);
 	return rc;
 }
 
@@ -1114,15 +1144,19 @@ static int assume_role(creds_chain *c, creds_credentials **out, const char *prof
 	*out = NULL;
 	snprintf(what, sizeof what, "profile:%s", profile);
 	if (sp && cs)
-		return fcc_err_set(e, FCC_ECHECK, "%s: set source_profile or credential_source, not both", what);
+		return fcc_err_set(e, FCC_ECHECK,
+				   "%s: set source_profile or credential_source, not both", what);
 	if (!sp && !cs)
-		return fcc_err_set(e, FCC_ECHECK, "%s: role_arn needs source_profile or credential_source", what);
+		return fcc_err_set(e, FCC_ECHECK,
+				   "%s: role_arn needs source_profile or credential_source", what);
 	memset(&req, 0, sizeof req);
-	rc = parse_duration(&req.duration_seconds, prof(c, profile, "duration_seconds"), profile, e);
+	rc = parse_duration(&req.duration_seconds, prof(c, profile, "duration_seconds"), profile,
+			    e);
 	if (rc < 0)
 		return rc;
 	if (v->n >= CREDS_MAX_CHAIN_DEPTH)
-		return fcc_err_set(e, FCC_ECHECK, "profile:%s: source_profile chain is longer than %d profiles",
+		return fcc_err_set(e, FCC_ECHECK,
+				   "profile:%s: source_profile chain is longer than %d profiles",
 				   v->names[0], CREDS_MAX_CHAIN_DEPTH);
 	v->names[v->n++] = profile;
 	if (cs) {
@@ -1134,7 +1168,8 @@ static int assume_role(creds_chain *c, creds_credentials **out, const char *prof
 		if (visited(v, sp) && (strcmp(sp, profile) != 0 || !has_static_keys(c, sp)))
 			return cycle_error(v, sp, e);
 		if (!profile_exists(c, sp))
-			return fcc_err_set(e, FCC_ENOTFOUND, "%s: source_profile '%s' does not exist", what, sp);
+			return fcc_err_set(e, FCC_ENOTFOUND,
+					   "%s: source_profile '%s' does not exist", what, sp);
 		rc = fcc_buf_printf(&v->via, " via profile:%s", sp);
 		if (rc < 0)
 			return fcc_err_set(e, rc, "out of memory");
@@ -1170,7 +1205,8 @@ static int prov_assume_role(creds_chain *c, creds_credentials **out, fcc_err *e)
 		fcc_buf b;
 
 		fcc_buf_init(&b, 0);
-		if (fcc_buf_printf(&b, "profile:%s (assume-role%s)", c->profile, fcc_buf_cstr(&v.via)) < 0 ||
+		if (fcc_buf_printf(&b, "profile:%s (assume-role%s)", c->profile,
+				   fcc_buf_cstr(&v.via)) < 0 ||
 		    !(src = fcc_buf_take(&b, NULL)))
 			rc = fcc_err_set(e, FCC_ENOMEM, "out of memory");
 		else if ((rc = set_source(*out, src, e)) == FCC_OK)
@@ -1193,7 +1229,8 @@ static int prov_sso(creds_chain *c, creds_credentials **out, fcc_err *e)
 	(void)out;
 	(void)e;
 	if (prof(c, c->profile, "sso_start_url") || prof(c, c->profile, "sso_session"))
-		note(c, "sso: profile:%s uses IAM Identity Center (sso_*), which fcc does not read; skipped",
+		note(c,
+		     "sso: profile:%s uses IAM Identity Center (sso_*), which fcc does not read; skipped",
 		     c->profile);
 	return 0;
 }
@@ -1250,11 +1287,12 @@ static int resolve_all(creds_chain *c, creds_credentials **out, enum provider *w
 			return FCC_OK;
 		}
 	}
-	return fcc_err_set(e, FCC_ENOTFOUND,
-			   "no AWS credentials found for profile:%s (tried env, profile assume-role, web "
-			   "identity, %s, credential_process, %s, container, imds)%s%s",
-			   c->profile, c->credentials_path, c->config_path, c->notes.len ? "; " : "",
-			   fcc_buf_cstr(&c->notes));
+	return fcc_err_set(
+		e, FCC_ENOTFOUND,
+		"no AWS credentials found for profile:%s (tried env, profile assume-role, web "
+		"identity, %s, credential_process, %s, container, imds)%s%s",
+		c->profile, c->credentials_path, c->config_path, c->notes.len ? "; " : "",
+		fcc_buf_cstr(&c->notes));
 }
 
 static char *dup_or_null(const char *s, int *oom)
@@ -1317,8 +1355,8 @@ int creds_chain_new(creds_chain **out, const creds_options *opts, fcc_err *e)
 	/* a named profile that is missing is a mistake to report, not a reason
 	 * to fall through to other credentials; "default" may be absent */
 	if (how && strcmp(c->profile, "default") != 0 && !profile_exists(c, c->profile)) {
-		rc = fcc_err_set(e, FCC_ENOTFOUND, "profile '%s' (from %s) is in neither %s nor %s", c->profile,
-				 how, c->config_path, c->credentials_path);
+		rc = fcc_err_set(e, FCC_ENOTFOUND, "profile '%s' (from %s) is in neither %s nor %s",
+				 c->profile, how, c->config_path, c->credentials_path);
 		goto out;
 	}
 out:
@@ -1376,7 +1414,8 @@ int creds_get(creds_credentials **out, creds_chain *c, fcc_err *e)
 	creds_credentials *fresh = NULL;
 	enum provider winner = P_NONE;
 	long long t = now(c);
-	long margin = c->o.refresh_margin_s > 0 ? c->o.refresh_margin_s : CREDS_REFRESH_MARGIN_DEFAULT;
+	long margin =
+		c->o.refresh_margin_s > 0 ? c->o.refresh_margin_s : CREDS_REFRESH_MARGIN_DEFAULT;
 	int rc;
 
 	*out = NULL;
@@ -1397,7 +1436,8 @@ int creds_get(creds_credentials **out, creds_chain *c, fcc_err *e)
 			creds_credentials_free(fresh);
 			fresh = NULL;
 			if (t < c->cur->expiration) {
-				note(c, "%s: refresh failed, using credentials that expire in %lld s: %s",
+				note(c,
+				     "%s: refresh failed, using credentials that expire in %lld s: %s",
 				     providers[c->winner].name, c->cur->expiration - t,
 				     rc < 0 ? sub.msg : "no credentials");
 				return creds_credentials_dup(out, c->cur, e);
@@ -1456,9 +1496,10 @@ int creds_chain_region(char **out, const char **source_out, creds_chain *c, cons
 		r = fallback;
 		src = "fallback";
 	} else {
-		return fcc_err_set(e, FCC_ENOTFOUND,
-				   "no region: set --region, AWS_REGION, AWS_DEFAULT_REGION or region in profile:%s",
-				   c->profile);
+		return fcc_err_set(
+			e, FCC_ENOTFOUND,
+			"no region: set --region, AWS_REGION, AWS_DEFAULT_REGION or region in profile:%s",
+			c->profile);
 	}
 	*out = fcc_strdup(r);
 	if (!*out)

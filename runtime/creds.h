@@ -74,24 +74,25 @@ typedef int (*creds_http_fn)(void *payload, const char *method, const char *url,
 			     fcc_buf *body_out, fcc_err *e);
 
 enum creds_sts_kind {
-	CREDS_STS_ASSUME_ROLE = 1,        /* signed with `source` */
-	CREDS_STS_WEB_IDENTITY = 2        /* unsigned, carries `web_identity_token` */
+	CREDS_STS_ASSUME_ROLE = 1, /* signed with `source` */
+	CREDS_STS_WEB_IDENTITY = 2 /* unsigned, carries `web_identity_token` */
 };
 
 typedef struct creds_sts_request {
 	enum creds_sts_kind kind;
 	const char *role_arn;
 	const char *role_session_name;
-	const char *web_identity_token;   /* CREDS_STS_WEB_IDENTITY only; secret */
-	const creds_credentials *source;  /* CREDS_STS_ASSUME_ROLE only */
-	long duration_seconds;            /* 0 = let STS pick its default */
-	const char *external_id;          /* NULL when not configured */
-	const char *region;               /* resolved region, NULL = STS global endpoint */
+	const char *web_identity_token;  /* CREDS_STS_WEB_IDENTITY only; secret */
+	const creds_credentials *source; /* CREDS_STS_ASSUME_ROLE only */
+	long duration_seconds;           /* 0 = let STS pick its default */
+	const char *external_id;         /* NULL when not configured */
+	const char *region;              /* resolved region, NULL = STS global endpoint */
 } creds_sts_request;
 
 typedef struct creds_sts_response {
-	creds_credentials *creds;  /* set on success (creds_credentials_new); the chain owns it after */
-	char error_code[128];      /* the AWS error code ("AccessDenied") when the call returns FCC_EAWS */
+	creds_credentials
+		*creds;       /* set on success (creds_credentials_new); the chain owns it after */
+	char error_code[128]; /* the AWS error code ("AccessDenied") when the call returns FCC_EAWS */
 } creds_sts_response;
 
 /* Calls STS. Returns FCC_OK with out->creds set (with an expiration), or a
@@ -101,19 +102,19 @@ typedef int (*creds_sts_fn)(void *payload, creds_sts_response *out, const creds_
 			    fcc_err *e);
 
 typedef struct creds_options {
-	const char *profile;        /* --profile; NULL: AWS_PROFILE, AWS_DEFAULT_PROFILE, "default" */
-	const char *region;         /* --region; NULL: see creds_region_resolve() */
-	creds_getenv_fn getenv;     /* NULL: getenv(3) */
+	const char *profile;    /* --profile; NULL: AWS_PROFILE, AWS_DEFAULT_PROFILE, "default" */
+	const char *region;     /* --region; NULL: see creds_region_resolve() */
+	creds_getenv_fn getenv; /* NULL: getenv(3) */
 	void *getenv_payload;
-	creds_clock_fn clock;       /* NULL: time(2) */
+	creds_clock_fn clock; /* NULL: time(2) */
 	void *clock_payload;
-	creds_http_fn http;         /* NULL: creds_http_default */
+	creds_http_fn http; /* NULL: creds_http_default */
 	void *http_payload;
-	creds_sts_fn sts;           /* NULL: profiles that need STS fail with a clear error */
+	creds_sts_fn sts; /* NULL: profiles that need STS fail with a clear error */
 	void *sts_payload;
-	long refresh_margin_s;      /* 0: CREDS_REFRESH_MARGIN_DEFAULT */
-	long metadata_timeout_ms;   /* 0: CREDS_METADATA_TIMEOUT_MS */
-	long process_timeout_ms;    /* 0: CREDS_PROCESS_TIMEOUT_MS; credential_process runs with
+	long refresh_margin_s;    /* 0: CREDS_REFRESH_MARGIN_DEFAULT */
+	long metadata_timeout_ms; /* 0: CREDS_METADATA_TIMEOUT_MS */
+	long process_timeout_ms;  /* 0: CREDS_PROCESS_TIMEOUT_MS; credential_process runs with
 				     * the real process environment, not the getenv callback's */
 } creds_options;
 

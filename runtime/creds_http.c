@@ -92,7 +92,8 @@ int creds_http_default(void *payload, const char *method, const char *url,
 		goto out;
 	}
 	if (cc == CURLE_OPERATION_TIMEDOUT) {
-		rc = fcc_err_set(e, FCC_ETIMEOUT, "%s %s: no answer within %ld ms", method, url, timeout_ms);
+		rc = fcc_err_set(e, FCC_ETIMEOUT, "%s %s: no answer within %ld ms", method, url,
+				 timeout_ms);
 		goto out;
 	}
 	if (cc != CURLE_OK) {

@@ -14,11 +14,11 @@
 
 #define MANIFEST_MAX ((size_t)16 << 20)
 
-static json_t *field(json_t *obj, const char *key, const char *parent, json_type want,
-		     int nullable, fcc_err *e)
+static json_t *field(json_t *obj, const char *key, const char *parent, json_type want, int nullable,
+		     fcc_err *e)
 {
-	static const char *names[] = {"an object", "an array", "a string", "an integer",
-				      "a number", "a boolean", "a boolean", "null"};
+	static const char *names[] = {"an object", "an array",  "a string",  "an integer",
+				      "a number",  "a boolean", "a boolean", "null"};
 	json_t *v = json_object_get(obj, key);
 	const char *sep = *parent ? "." : "";
 
@@ -30,8 +30,7 @@ static json_t *field(json_t *obj, const char *key, const char *parent, json_type
 		return v;
 	if (json_typeof(v) == want || (want == JSON_TRUE && json_is_boolean(v)))
 		return v;
-	fcc_err_set(e, FCC_EPARSE, "manifest: %s%s%s: expected %s", parent, sep, key,
-		    names[want]);
+	fcc_err_set(e, FCC_EPARSE, "manifest: %s%s%s: expected %s", parent, sep, key, names[want]);
 	return NULL;
 }
 
@@ -94,7 +93,7 @@ static int object(desired_object *o, json_t *it, const char *parent, int data, f
 		return fcc_err_set(e, FCC_EPARSE, "manifest: %s: expected an object", parent);
 	if (data)
 		rc = (o->kind = fcc_strdup("data")) ? FCC_OK
-						     : fcc_err_set(e, FCC_ENOMEM, "out of memory");
+						    : fcc_err_set(e, FCC_ENOMEM, "out of memory");
 	else
 		rc = str(&o->kind, it, "kind", parent, 0, e);
 	if (rc == FCC_OK)
@@ -150,7 +149,8 @@ static int parse_stacks(desired *d, json_t *root, fcc_err *e)
 		return fcc_err_set(e, FCC_EPARSE, "manifest: stacks: expected an array");
 	if (json_array_size(v) && !(d->stacks = fcc_calloc(json_array_size(v), sizeof *d->stacks)))
 		return fcc_err_set(e, FCC_ENOMEM, "out of memory");
-	json_array_foreach(v, i, it) {
+	json_array_foreach(v, i, it)
+	{
 		desired_stack *st = &d->stacks[i];
 		snprintf(path, sizeof path, "stacks[%zu]", i);
 		d->n_stacks++;
@@ -167,16 +167,19 @@ static int parse_stacks(desired *d, json_t *root, fcc_err *e)
 		if ((rc = sha(st->sha256, sub, e)))
 			return rc;
 		if (!stack_name_ok(st->name))
-			return fcc_err_set(e, FCC_EPARSE, "manifest: %s.name: not a CloudFormation "
-							  "stack name",
+			return fcc_err_set(e, FCC_EPARSE,
+					   "manifest: %s.name: not a CloudFormation "
+					   "stack name",
 					   path);
 		if (strcmp(st->purpose, DESIRED_STACK_ARTIFACTS) != 0)
-			return fcc_err_set(e, FCC_EPARSE, "manifest: %s.purpose: unknown purpose "
-							  "'%s'",
+			return fcc_err_set(e, FCC_EPARSE,
+					   "manifest: %s.purpose: unknown purpose "
+					   "'%s'",
 					   path, st->purpose);
 		if (strstr(st->template_path, "..") || st->template_path[0] == '/')
-			return fcc_err_set(e, FCC_EPARSE, "manifest: %s.template_path: must stay "
-							  "inside the build directory",
+			return fcc_err_set(e, FCC_EPARSE,
+					   "manifest: %s.template_path: must stay "
+					   "inside the build directory",
 					   path);
 		if (!(size = field(it, "size", path, JSON_INTEGER, 0, e)))
 			return FCC_EPARSE;
@@ -195,10 +198,11 @@ int desired_set_stack_body(desired *d, size_t i, const char *text, size_t len, f
 	if ((rc = fcc_sha256_hex(hex, text, len)) != FCC_OK)
 		return fcc_err_set(e, rc, "out of memory");
 	if (strcmp(hex, st->sha256) != 0)
-		return fcc_err_set(e, FCC_ECONFLICT,
-				   "%s changed since the build (sha256 %.12s, manifest says %.12s); "
-				   "run fcc build again",
-				   st->template_path, hex, st->sha256);
+		return fcc_err_set(
+			e, FCC_ECONFLICT,
+			"%s changed since the build (sha256 %.12s, manifest says %.12s); "
+			"run fcc build again",
+			st->template_path, hex, st->sha256);
 	if (!(copy = fcc_malloc(len + 1)))
 		return fcc_err_set(e, FCC_ENOMEM, "out of memory");
 	memcpy(copy, text, len);
@@ -277,34 +281,38 @@ static int parse(desired *d, json_t *root, fcc_err *e)
 		return FCC_EPARSE;
 	nart = json_array_size(v);
 	ndata = json_array_size(sub);
-	if (nart + ndata &&
-	    !(d->objects = fcc_calloc(nart + ndata, sizeof *d->objects)))
+	if (nart + ndata && !(d->objects = fcc_calloc(nart + ndata, sizeof *d->objects)))
 		return fcc_err_set(e, FCC_ENOMEM, "out of memory");
-	json_array_foreach(v, i, it) {
+	json_array_foreach(v, i, it)
+	{
 		snprintf(path, sizeof path, "artifacts.objects[%zu]", i);
 		d->n_objects++;
 		if ((rc = object(&d->objects[i], it, path, 0, e)))
 			return rc;
-		if (strcmp(d->objects[i].kind, "seed-code") && strcmp(d->objects[i].kind, "template"))
+		if (strcmp(d->objects[i].kind, "seed-code") &&
+		    strcmp(d->objects[i].kind, "template"))
 			return fcc_err_set(e, FCC_EPARSE, "manifest: %s.kind: unknown kind \"%s\"",
 					   path, d->objects[i].kind);
 	}
-	json_array_foreach(sub, i, it) {
+	json_array_foreach(sub, i, it)
+	{
 		snprintf(path, sizeof path, "data[%zu]", i);
 		d->n_objects++;
 		if ((rc = object(&d->objects[nart + i], it, path, 1, e)))
 			return rc;
 	}
 	if (!desired_object_of_kind(d, "seed-code") || !desired_object_of_kind(d, "template"))
-		return fcc_err_set(e, FCC_EPARSE,
-				   "manifest: artifacts.objects: needs a seed-code and a template object");
+		return fcc_err_set(
+			e, FCC_EPARSE,
+			"manifest: artifacts.objects: needs a seed-code and a template object");
 
 	if (!(v = field(root, "iam", "", JSON_OBJECT, 0, e)) ||
 	    !(v = field(v, "roles", "iam", JSON_ARRAY, 0, e)))
 		return FCC_EPARSE;
 	if (json_array_size(v) && !(d->roles = fcc_calloc(json_array_size(v), sizeof *d->roles)))
 		return fcc_err_set(e, FCC_ENOMEM, "out of memory");
-	json_array_foreach(v, i, it) {
+	json_array_foreach(v, i, it)
+	{
 		desired_role *r = &d->roles[i];
 		snprintf(path, sizeof path, "iam.roles[%zu]", i);
 		d->n_roles++;
@@ -341,7 +349,8 @@ static int parse(desired *d, json_t *root, fcc_err *e)
 	if ((rc = str(&d->version.name, v, "name", "catalog.version", 0, e)) ||
 	    (rc = str(&d->version.template_key, v, "template_key", "catalog.version", 0, e)) ||
 	    (rc = str(&d->version.template_path, v, "template_path", "catalog.version", 0, e)) ||
-	    (rc = str(&d->version.template_sha256, v, "template_sha256", "catalog.version", 0, e)) ||
+	    (rc = str(&d->version.template_sha256, v, "template_sha256", "catalog.version", 0,
+		      e)) ||
 	    (rc = sha(d->version.template_sha256, "catalog.version.template_sha256", e)))
 		return rc;
 	if ((rc = str(&d->launch_role, cat, "launch_role", "catalog", 0, e)))
@@ -351,7 +360,8 @@ static int parse(desired *d, json_t *root, fcc_err *e)
 	if (json_array_size(v) &&
 	    !(d->principals = fcc_calloc(json_array_size(v), sizeof *d->principals)))
 		return fcc_err_set(e, FCC_ENOMEM, "out of memory");
-	json_array_foreach(v, i, it) {
+	json_array_foreach(v, i, it)
+	{
 		snprintf(path, sizeof path, "catalog.principals[%zu]", i);
 		d->n_principals++;
 		if (!json_is_object(it))
@@ -388,7 +398,8 @@ static int parse(desired *d, json_t *root, fcc_err *e)
 	if (json_array_size(v) &&
 	    !(d->instances = fcc_calloc(json_array_size(v), sizeof *d->instances)))
 		return fcc_err_set(e, FCC_ENOMEM, "out of memory");
-	json_array_foreach(v, i, it) {
+	json_array_foreach(v, i, it)
+	{
 		desired_instance *in = &d->instances[i];
 		snprintf(path, sizeof path, "instances[%zu]", i);
 		d->n_instances++;
@@ -431,15 +442,17 @@ int desired_set_pipeline(desired *d, const char *text, size_t len, fcc_err *e)
 	if ((rc = fcc_sha256_hex(hex, text, len)) != FCC_OK)
 		return fcc_err_set(e, rc, "out of memory");
 	if (strcmp(hex, d->pipeline.definition_sha256) != 0)
-		return fcc_err_set(e, FCC_ECONFLICT,
-				   "%s changed since the build (sha256 %.12s, manifest says %.12s); "
-				   "run fcc build again",
-				   d->pipeline.definition_path, hex, d->pipeline.definition_sha256);
+		return fcc_err_set(
+			e, FCC_ECONFLICT,
+			"%s changed since the build (sha256 %.12s, manifest says %.12s); "
+			"run fcc build again",
+			d->pipeline.definition_path, hex, d->pipeline.definition_sha256);
 	def = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!def)
-		return fcc_err_set(e, json_error_code(&je) == json_error_out_of_memory ? FCC_ENOMEM
-										     : FCC_EPARSE,
-				   "%s: line %d: %s", d->pipeline.definition_path, je.line, je.text);
+		return fcc_err_set(
+			e,
+			json_error_code(&je) == json_error_out_of_memory ? FCC_ENOMEM : FCC_EPARSE,
+			"%s: line %d: %s", d->pipeline.definition_path, je.line, je.text);
 	if (!json_is_object(def)) {
 		json_decref(def);
 		return fcc_err_set(e, FCC_EPARSE, "%s: expected a JSON object",
@@ -468,9 +481,11 @@ int desired_load(desired *out, const char *build_dir, fcc_err *e)
 		goto out;
 	fcc_source_free(src);
 	src = NULL;
-	if (strstr(out->pipeline.definition_path, "..") || out->pipeline.definition_path[0] == '/') {
-		rc = fcc_err_set(e, FCC_EPARSE, "manifest: pipeline.definition_path: must stay "
-						"inside the build directory");
+	if (strstr(out->pipeline.definition_path, "..") ||
+	    out->pipeline.definition_path[0] == '/') {
+		rc = fcc_err_set(e, FCC_EPARSE,
+				 "manifest: pipeline.definition_path: must stay "
+				 "inside the build directory");
 		goto out;
 	}
 	fcc_free(path);

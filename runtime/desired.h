@@ -54,9 +54,9 @@ typedef struct desired_stack {
 	char *template_path; /* in the build directory */
 	char *sha256;        /* of the template's bytes */
 	long long size;
-	kv_tags tags;        /* stack-level tags */
-	char *bucket;        /* the bucket the stack holds (purpose artifacts-bucket) */
-	char *body;          /* the template's bytes, NUL-terminated; NULL until loaded */
+	kv_tags tags; /* stack-level tags */
+	char *bucket; /* the bucket the stack holds (purpose artifacts-bucket) */
+	char *body;   /* the template's bytes, NUL-terminated; NULL until loaded */
 	size_t body_len;
 } desired_stack;
 

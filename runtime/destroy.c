@@ -73,17 +73,17 @@ static int is_fccs(const kv_tags *tags, const char *project)
 	return v && strcmp(v, project) == 0;
 }
 
-#define TRY(x)                           \
-	do {                             \
-		if ((rc = (x)) != FCC_OK) \
-			goto out;        \
+#define TRY(x)                                                                                     \
+	do {                                                                                       \
+		if ((rc = (x)) != FCC_OK)                                                          \
+			goto out;                                                                  \
 	} while (0)
-#define NEED(x)                          \
-	do {                             \
-		if (!(x)) {              \
-			rc = FCC_ENOMEM; \
-			goto out;        \
-		}                        \
+#define NEED(x)                                                                                    \
+	do {                                                                                       \
+		if (!(x)) {                                                                        \
+			rc = FCC_ENOMEM;                                                           \
+			goto out;                                                                  \
+		}                                                                                  \
 	} while (0)
 
 /* The stacks fcc owns. Without purge: a no-op saying what is kept and how
@@ -104,21 +104,25 @@ static int destroy_stacks(dctx *c, int purge)
 		if (!have || !have->present)
 			continue;
 		for (j = 0, n = 0; j < c->s->n_objects; j++)
-			n += c->s->objects[j].present && strcmp(c->s->objects[j].bucket, ds->bucket) == 0;
-		snprintf(why, sizeof why,
-			 "kept: bucket %s holds %zu object%s fcc uploaded; fcc destroy --purge removes "
-			 "them, the stack %s and then the bucket (if nothing else is in it)",
-			 ds->bucket, n, n == 1 ? "" : "s", ds->name);
+			n += c->s->objects[j].present &&
+			     strcmp(c->s->objects[j].bucket, ds->bucket) == 0;
+		snprintf(
+			why, sizeof why,
+			"kept: bucket %s holds %zu object%s fcc uploaded; fcc destroy --purge removes "
+			"them, the stack %s and then the bucket (if nothing else is in it)",
+			ds->bucket, n, n == 1 ? "" : "s", ds->name);
 		if (!fmt_addr(c, "cfn-stack:%s", ds->name))
 			return FCC_ENOMEM;
 		if (!(st = step(c, "cfn-stack", ds->name, purge ? NULL : why)))
 			return FCC_ENOMEM;
 		at = c->p->n_steps - 1;
-		if ((rc = attr(st, "stack_name", ds->name)) || (rc = attr(st, "bucket", ds->bucket)) ||
+		if ((rc = attr(st, "stack_name", ds->name)) ||
+		    (rc = attr(st, "bucket", ds->bucket)) ||
 		    (rc = attr(st, "purpose", ds->purpose)))
 			return rc;
-		if (purge && (rc = plan_step_reason(st, "--purge: the stack is deleted, then bucket "
-							"%s if it is empty (the stack retains it)",
+		if (purge && (rc = plan_step_reason(st,
+						    "--purge: the stack is deleted, then bucket "
+						    "%s if it is empty (the stack retains it)",
 						    ds->bucket)))
 			return rc;
 		for (j = 0; purge && j + 1 < c->p->n_steps; j++)
@@ -158,7 +162,8 @@ static int role_patches(dctx *c)
 		rc = iam_patch_undo(&detach, &untrust, &trust, have, key, &pe);
 		if (rc == FCC_EPARSE) {
 			char msg[1024];
-			snprintf(msg, sizeof msg, "iam role %.200s: %.700s: fcc cannot tell which patches it made",
+			snprintf(msg, sizeof msg,
+				 "iam role %.200s: %.700s: fcc cannot tell which patches it made",
 				 have->name, pe.msg);
 			rc = kv_strs_push(&c->p->errors, msg);
 			goto next;
@@ -193,8 +198,10 @@ static int role_patches(dctx *c)
 		}
 		if (trust) {
 			const json_t *after = json_is_null(trust) ? NULL : trust;
-			if ((rc = diff_json_changes(st, "trust_policy", have->trust_policy, after)) < 0 ||
-			    (rc = plan_step_doc(st, "trust_policy", have->trust_policy, (json_t *)after)) ||
+			if ((rc = diff_json_changes(st, "trust_policy", have->trust_policy,
+						    after)) < 0 ||
+			    (rc = plan_step_doc(st, "trust_policy", have->trust_policy,
+						(json_t *)after)) ||
 			    (rc = plan_step_attr(st, "trust_policy",
 						 after ? json_incref(trust) : json_null())))
 				goto next;
@@ -269,13 +276,14 @@ int destroy_plan(plan *out, const desired *d, const state_snapshot *s, const des
 			rc = fcc_buf_printf(&b, "%s%s", i ? ", " : "", o->others->v[i]);
 		if (rc == FCC_OK) {
 			char msg[1024];
-			snprintf(msg, sizeof msg,
-				 "SageMaker project%s %s still use%s product %s and %s not in the spec: "
-				 "delete %s first or declare %s under instances",
-				 o->others->n == 1 ? "" : "s", fcc_buf_cstr(&b),
-				 o->others->n == 1 ? "s" : "", prname,
-				 o->others->n == 1 ? "is" : "are", o->others->n == 1 ? "it" : "them",
-				 o->others->n == 1 ? "it" : "them");
+			snprintf(
+				msg, sizeof msg,
+				"SageMaker project%s %s still use%s product %s and %s not in the spec: "
+				"delete %s first or declare %s under instances",
+				o->others->n == 1 ? "" : "s", fcc_buf_cstr(&b),
+				o->others->n == 1 ? "s" : "", prname,
+				o->others->n == 1 ? "is" : "are", o->others->n == 1 ? "it" : "them",
+				o->others->n == 1 ? "it" : "them");
 			rc = kv_strs_push(&out->errors, msg);
 		}
 		fcc_buf_dispose(&b);
@@ -309,11 +317,13 @@ int destroy_plan(plan *out, const desired *d, const state_snapshot *s, const des
 	for (j = 0; have_port && j < s->n_share_nodes; j++) {
 		const state_org_node *n = &s->share_nodes[j];
 		int org = strcmp(n->type, "ORGANIZATION") == 0;
-		int wanted = org ? d->share_organization && strcmp(d->share_organization, n->value) == 0
-				 : kv_strs_has(&d->share_ous, n->value);
+		int wanted =
+			org ? d->share_organization && strcmp(d->share_organization, n->value) == 0
+			    : kv_strs_has(&d->share_ous, n->value);
 		if (!wanted)
 			continue;
-		NEED(fmt_addr(&c, "sc-share:%s/%s:%s", pname, org ? "organization" : "ou", n->value));
+		NEED(fmt_addr(&c, "sc-share:%s/%s:%s", pname, org ? "organization" : "ou",
+			      n->value));
 		NEED(st = step(&c, "sc-share", n->value, NULL));
 		TRY(attr(st, "type", n->type));
 		TRY(attr(st, "value", n->value));
@@ -341,8 +351,9 @@ int destroy_plan(plan *out, const desired *d, const state_snapshot *s, const des
 	if (have_prod) {
 		NEED(fmt_addr(&c, "%s", prod_addr));
 		NEED(st = step(&c, "sc-product", prname,
-			       own_prod ? NULL : "no fcc:project tag for this project: not fcc's, "
-						 "left alone"));
+			       own_prod ? NULL
+					: "no fcc:project tag for this project: not fcc's, "
+					  "left alone"));
 		TRY(attr(st, "id", s->product.id));
 		TRY(plan_step_depend(st, assoc_addr));
 		TRY(depend_on_projects(&c, st));
@@ -350,8 +361,9 @@ int destroy_plan(plan *out, const desired *d, const state_snapshot *s, const des
 	if (have_port) {
 		NEED(fmt_addr(&c, "%s", port_addr));
 		NEED(st = step(&c, "sc-portfolio", pname,
-			       own_port ? NULL : "no fcc:project tag for this project: not fcc's, "
-						 "left alone"));
+			       own_port ? NULL
+					: "no fcc:project tag for this project: not fcc's, "
+					  "left alone"));
 		TRY(attr(st, "id", s->portfolio.id));
 		TRY(plan_step_depend(st, assoc_addr));
 		for (i = 0; i < out->n_steps; i++)

@@ -32,8 +32,9 @@
 #include "runtime/state.h"
 
 typedef struct destroy_opts {
-	int purge;             /* delete the build's S3 objects too */
-	const kv_strs *others; /* names of projects outside the spec that use the product; may be NULL */
+	int purge; /* delete the build's S3 objects too */
+	const kv_strs
+		*others; /* names of projects outside the spec that use the product; may be NULL */
 } destroy_opts;
 
 /* Compute the destroy plan of `d` against `s` into `out` (any contents

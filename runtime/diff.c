@@ -64,9 +64,8 @@ int diff_json_equal(const json_t *a, const json_t *b)
 	case JSON_OBJECT:
 		if (json_object_size(a) != json_object_size(b))
 			return 0;
-		json_object_foreach((json_t *)a, k, v)
-			if (!diff_json_equal(v, json_object_get(b, k)))
-				return 0;
+		json_object_foreach((json_t *)a, k,
+				    v) if (!diff_json_equal(v, json_object_get(b, k))) return 0;
 		return 1;
 	case JSON_ARRAY:
 		if (json_array_size(a) != json_array_size(b))
@@ -77,7 +76,8 @@ int diff_json_equal(const json_t *a, const json_t *b)
 		return 1;
 	case JSON_STRING:
 		return json_string_length(a) == json_string_length(b) &&
-		       memcmp(json_string_value(a), json_string_value(b), json_string_length(a)) == 0;
+		       memcmp(json_string_value(a), json_string_value(b), json_string_length(a)) ==
+			       0;
 	default:
 		return 1; /* true, false, null */
 	}
@@ -106,7 +106,8 @@ static int path_key(fcc_buf *b, const char *key)
 		return b->len ? fcc_buf_printf(b, ".%s", key) : fcc_buf_puts(b, key);
 	rc = fcc_buf_puts(b, "[\"");
 	for (p = key; rc == FCC_OK && *p; p++)
-		rc = (*p == '"' || *p == '\\') ? fcc_buf_printf(b, "\\%c", *p) : fcc_buf_putc(b, *p);
+		rc = (*p == '"' || *p == '\\') ? fcc_buf_printf(b, "\\%c", *p)
+					       : fcc_buf_putc(b, *p);
 	return rc == FCC_OK ? fcc_buf_puts(b, "\"]") : rc;
 }
 
@@ -128,11 +129,8 @@ static int walk(plan_step *st, fcc_buf *path, const json_t *a, const json_t *b)
 		keys = fcc_calloc(json_object_size(a) + json_object_size(b) + 1, sizeof *keys);
 		if (!keys)
 			return FCC_ENOMEM;
-		json_object_foreach((json_t *)a, k, v)
-			keys[n++] = k;
-		json_object_foreach((json_t *)b, k, v)
-			if (!json_object_get(a, k))
-				keys[n++] = k;
+		json_object_foreach((json_t *)a, k, v) keys[n++] = k;
+		json_object_foreach((json_t *)b, k, v) if (!json_object_get(a, k)) keys[n++] = k;
 		qsort(keys, n, sizeof *keys, cmp_cstr);
 		for (i = 0; i < n && rc >= 0; i++) {
 			if (path_key(path, keys[i]) != FCC_OK)
@@ -148,11 +146,13 @@ static int walk(plan_step *st, fcc_buf *path, const json_t *a, const json_t *b)
 		return rc < 0 ? rc : (int)count;
 	}
 	if (json_is_array(a) && json_is_array(b)) {
-		n = json_array_size(a) > json_array_size(b) ? json_array_size(a) : json_array_size(b);
+		n = json_array_size(a) > json_array_size(b) ? json_array_size(a)
+							    : json_array_size(b);
 		for (i = 0; i < n && rc >= 0; i++) {
 			if (fcc_buf_printf(path, "[%zu]", i) != FCC_OK)
 				rc = FCC_ENOMEM;
-			else if ((rc = walk(st, path, json_array_get(a, i), json_array_get(b, i))) >= 0)
+			else if ((rc = walk(st, path, json_array_get(a, i),
+					    json_array_get(b, i))) >= 0)
 				count += (size_t)rc;
 			path->len = mark;
 			if (path->data)
@@ -215,8 +215,7 @@ static int statement_trusts(const json_t *st, const char *service)
 	return has_value(json_object_get(json_object_get(st, "Principal"), "Service"), service);
 }
 
-int diff_trust_merge(json_t **out, const json_t *current, const kv_strs *services,
-		     kv_strs *added)
+int diff_trust_merge(json_t **out, const json_t *current, const kv_strs *services, kv_strs *added)
 {
 	json_t *doc = NULL, *stmts, *want = NULL, *svc = NULL, *old_fcc = NULL;
 	kv_strs missing = {0};
@@ -266,7 +265,8 @@ int diff_trust_merge(json_t **out, const json_t *current, const kv_strs *service
 	}
 	NEED(doc = current && json_is_object(current) ? json_deep_copy(current) : json_object());
 	if (!json_object_get(doc, "Version"))
-		TRY(json_object_set_new(doc, "Version", json_string("2012-10-17")) ? FCC_ENOMEM : 0);
+		TRY(json_object_set_new(doc, "Version", json_string("2012-10-17")) ? FCC_ENOMEM
+										   : 0);
 	if (!json_is_array(json_object_get(doc, "Statement"))) {
 		json_t *arr = json_array();
 		NEED(arr);
@@ -340,7 +340,8 @@ static int tag_changes(plan_step *st, const kv_tags *have, const kv_tags *want, 
 
 	for (i = 0; i < want->n; i++) {
 		snprintf(path, sizeof path, "tags[\"%s\"]", want->v[i].key);
-		if ((rc = str_change(st, path, kv_tags_get(have, want->v[i].key), want->v[i].value)) < 0)
+		if ((rc = str_change(st, path, kv_tags_get(have, want->v[i].key),
+				     want->v[i].value)) < 0)
 			return rc;
 		n += rc;
 	}
@@ -436,15 +437,17 @@ static int objects(ctx *c)
 			TRY(plan_step_reason(st, "not in the bucket"));
 		} else if (!have->sha256) {
 			st->action = PLAN_UPDATE;
-			TRY(plan_step_reason(st, "the object has no x-amz-meta-fcc-sha256: its content "
-						 "is unknown, upload it again"));
+			TRY(plan_step_reason(st,
+					     "the object has no x-amz-meta-fcc-sha256: its content "
+					     "is unknown, upload it again"));
 		} else if (strcmp(have->sha256, o->sha256) != 0) {
 			st->action = PLAN_UPDATE;
 			TRY(plan_step_reason(st, "the object's content differs from the build"));
 		}
 		if (st->action == PLAN_NOOP)
 			continue;
-		TRY(str_change(st, "sha256", have && have->present ? have->sha256 : NULL, o->sha256));
+		TRY(str_change(st, "sha256", have && have->present ? have->sha256 : NULL,
+			       o->sha256));
 		if (!have || !have->present || have->size != o->size) {
 			NEED(size = json_integer(o->size));
 			json_t *old = have && have->present ? json_integer(have->size) : NULL;
@@ -525,9 +528,11 @@ static int roles(ctx *c)
 		NEED(st);
 		TRY(attr_str(st, "role", r->role));
 		if (!have || !have->present) {
-			TRY(plan_step_reason(st, "the role does not exist; fcc only patches existing roles"));
-			TRY(error(c, "iam role %s does not exist: fcc patches existing roles only "
-				     "(SageMaker creates it when projects are enabled in Studio)",
+			TRY(plan_step_reason(
+				st, "the role does not exist; fcc only patches existing roles"));
+			TRY(error(c,
+				  "iam role %s does not exist: fcc patches existing roles only "
+				  "(SageMaker creates it when projects are enabled in Studio)",
 				  r->name));
 			goto next;
 		}
@@ -540,7 +545,8 @@ static int roles(ctx *c)
 				char path[600];
 				json_t *t = json_string(attach.v[j]);
 				NEED(t);
-				snprintf(path, sizeof path, "attached_policies[\"%s\"]", attach.v[j]);
+				snprintf(path, sizeof path, "attached_policies[\"%s\"]",
+					 attach.v[j]);
 				rc = plan_step_change(st, path, NULL, t);
 				json_decref(t);
 				TRY(rc);
@@ -566,17 +572,21 @@ static int roles(ctx *c)
 		if (st->n_changes) {
 			st->action = PLAN_UPDATE;
 			if (added.n && attach.n)
-				TRY(plan_step_reason(st, "missing attached policies and trusted services"));
+				TRY(plan_step_reason(
+					st, "missing attached policies and trusted services"));
 			else if (attach.n)
 				TRY(plan_step_reason(st, "missing attached policies"));
 			else if (added.n)
-				TRY(plan_step_reason(st, "services the spec trusts are missing from "
-							 "the trust policy"));
+				TRY(plan_step_reason(st,
+						     "services the spec trusts are missing from "
+						     "the trust policy"));
 			else if (diff_json_equal(have->trust_policy,
 						 json_is_null(merged) ? NULL : merged))
-				TRY(plan_step_reason(st, "fcc's record of the patches it made changes"));
+				TRY(plan_step_reason(
+					st, "fcc's record of the patches it made changes"));
 			else
-				TRY(plan_step_reason(st, "fcc's trust statement differs from the spec"));
+				TRY(plan_step_reason(
+					st, "fcc's trust statement differs from the spec"));
 		}
 		if (what.len)
 			TRY(plan_step_access(st, "%s", fcc_buf_cstr(&what)));
@@ -725,8 +735,8 @@ static int artifacts(ctx *c)
 
 	for (i = 0; i < c->s->n_artifacts; i++) {
 		const char *sha = artifact_sha(&c->s->artifacts[i], &n);
-		if (sha && strncmp(sha, want, n) == 0 && (!mine || (!c->s->artifacts[i].active) <
-								      (!mine->active)))
+		if (sha && strncmp(sha, want, n) == 0 &&
+		    (!mine || (!c->s->artifacts[i].active) < (!mine->active)))
 			mine = &c->s->artifacts[i];
 	}
 	NEED(marker = addr(c, "%s%s", DIFF_ARTIFACT_MARKER, want));
@@ -787,8 +797,10 @@ static int artifacts(ctx *c)
 		if (is_deprecated(a))
 			continue;
 		st->action = PLAN_DEPRECATE;
-		TRY(plan_step_reason(st, "an older template (%.12s): deprecated, never deleted", sha));
-		TRY(str_change(st, "guidance", a->guidance ? a->guidance : "DEFAULT", "DEPRECATED"));
+		TRY(plan_step_reason(st, "an older template (%.12s): deprecated, never deleted",
+				     sha));
+		TRY(str_change(st, "guidance", a->guidance ? a->guidance : "DEFAULT",
+			       "DEPRECATED"));
 		TRY(attr_str(st, "guidance", "DEPRECATED"));
 		TRY(plan_step_depend(st, c->artifact_addr));
 	}
@@ -803,8 +815,8 @@ static int association(ctx *c)
 	plan_step *st;
 	int rc = FCC_OK;
 
-	NEED(c->assoc_addr = addr(c, "sc-association:%s/%s", c->d->portfolio.name,
-				  c->d->product.name));
+	NEED(c->assoc_addr =
+		     addr(c, "sc-association:%s/%s", c->d->portfolio.name, c->d->product.name));
 	NEED(st = plan_add_step(c->p, "sc-association", c->assoc_addr, c->d->product.name,
 				present ? PLAN_NOOP : PLAN_CREATE));
 	TRY(plan_step_depend(st, c->portfolio_addr));
@@ -820,8 +832,8 @@ static int names_role(const json_t *params, const char *role)
 {
 	const char *arn = json_string_value(json_object_get(params, "RoleArn"));
 	const char *local = json_string_value(json_object_get(params, "LocalRoleName"));
-	const char *name = strncmp(role, "arn:", 4) == 0 && strrchr(role, '/')
-				   ? strrchr(role, '/') + 1 : role;
+	const char *name =
+		strncmp(role, "arn:", 4) == 0 && strrchr(role, '/') ? strrchr(role, '/') + 1 : role;
 	size_t ln, nn = strlen(name);
 
 	if (local)
@@ -848,7 +860,7 @@ static int constraint(ctx *c)
 			if (strcmp(c->s->constraints[i].type, "LAUNCH") == 0)
 				have = &c->s->constraints[i];
 	NEED(want = strncmp(role, "arn:", 4) == 0 ? json_pack("{s:s}", "RoleArn", role)
-						   : json_pack("{s:s}", "LocalRoleName", role));
+						  : json_pack("{s:s}", "LocalRoleName", role));
 	NEED(c->constraint_addr = addr(c, "sc-constraint:%s/%s/LAUNCH", c->d->portfolio.name,
 				       c->d->product.name));
 	NEED(st = plan_add_step(c->p, "sc-constraint", c->constraint_addr, "LAUNCH", PLAN_NOOP));
@@ -886,7 +898,8 @@ static int principals(ctx *c)
 		for (j = 0; s->portfolio.count == 1 && j < s->n_principals; j++)
 			if (strcmp(s->principals[j].arn, d->principals[i].arn) == 0)
 				have = &s->principals[j];
-		NEED(address = addr(c, "sc-principal:%s/%s", d->portfolio.name, d->principals[i].arn));
+		NEED(address = addr(c, "sc-principal:%s/%s", d->portfolio.name,
+				    d->principals[i].arn));
 		st = plan_add_step(c->p, "sc-principal", address, d->principals[i].arn, PLAN_NOOP);
 		fcc_free(address);
 		NEED(st);
@@ -915,7 +928,8 @@ static int principals(ctx *c)
 			wanted |= strcmp(s->principals[j].arn, d->principals[i].arn) == 0;
 		if (wanted)
 			continue;
-		NEED(address = addr(c, "sc-principal:%s/%s", d->portfolio.name, s->principals[j].arn));
+		NEED(address = addr(c, "sc-principal:%s/%s", d->portfolio.name,
+				    s->principals[j].arn));
 		st = plan_add_step(c->p, "sc-principal", address, s->principals[j].arn,
 				   c->o.own_principals ? PLAN_DELETE : PLAN_NOOP);
 		fcc_free(address);
@@ -1005,10 +1019,11 @@ static int org_access(ctx *c)
 
 	if (!(c->d->share_organization || c->d->share_ous.n) || !st || strcmp(st, "ENABLED") == 0)
 		return FCC_OK;
-	return error(c, "catalog.shares: sharing with an organization or organizational units needs "
-			"AWS Organizations access for Service Catalog, which is %s: run `aws "
-			"servicecatalog enable-aws-organizations-access` in the organization's "
-			"management account",
+	return error(c,
+		     "catalog.shares: sharing with an organization or organizational units needs "
+		     "AWS Organizations access for Service Catalog, which is %s: run `aws "
+		     "servicecatalog enable-aws-organizations-access` in the organization's "
+		     "management account",
 		     *st ? st : "not reported");
 }
 
@@ -1060,17 +1075,19 @@ static int projects(ctx *c)
 		if (streq(have->status, "CreateFailed")) {
 			/* SageMaker refuses UpdateProject on it and CreateProject with its
 			 * name until it is deleted; fcc deletes nothing the spec keeps */
-			TRY(error(c, "sagemaker project %s is CreateFailed: SageMaker keeps a failed "
-				     "project's name until it is deleted; delete it (aws sagemaker "
-				     "delete-project --project-name %s) and apply again",
+			TRY(error(c,
+				  "sagemaker project %s is CreateFailed: SageMaker keeps a failed "
+				  "project's name until it is deleted; delete it (aws sagemaker "
+				  "delete-project --project-name %s) and apply again",
 				  in->name, in->name));
 			fcc_buf_dispose(&why);
 			continue;
 		}
 		if (c->s->product.present && have->product_id &&
 		    !streq(have->product_id, c->s->product.id)) {
-			TRY(error(c, "sagemaker project %s was provisioned from product %s, not %s "
-				     "(%s): fcc will not replace it",
+			TRY(error(c,
+				  "sagemaker project %s was provisioned from product %s, not %s "
+				  "(%s): fcc will not replace it",
 				  in->name, have->product_id, d->product.name, c->s->product.id));
 			fcc_buf_dispose(&why);
 			continue;
@@ -1084,8 +1101,9 @@ static int projects(ctx *c)
 			 * stack back: DescribeProject names the version asked for, but
 			 * the stack runs the previous one; UpdateProject again */
 			TRY(str_change(st, "status", have->status, "UpdateCompleted"));
-			TRY(fcc_buf_puts(&why, "its last update failed (UpdateFailed) and its stack "
-					       "was rolled back to the previous version"));
+			TRY(fcc_buf_puts(&why,
+					 "its last update failed (UpdateFailed) and its stack "
+					 "was rolled back to the previous version"));
 		}
 		if (have->pipeline && d->pipeline.definition &&
 		    !diff_json_equal(have->pipeline, d->pipeline.definition)) {
@@ -1093,8 +1111,9 @@ static int projects(ctx *c)
 					      d->pipeline.definition));
 			TRY(plan_step_doc(st, "pipeline_definition", have->pipeline,
 					  d->pipeline.definition));
-			TRY(fcc_buf_printf(&why, "%sits pipeline definition differs from the "
-						 "compiled %s",
+			TRY(fcc_buf_printf(&why,
+					   "%sits pipeline definition differs from the "
+					   "compiled %s",
 					   why.len ? "; " : "", d->pipeline.definition_path));
 		}
 		if (st->n_changes) {
@@ -1150,7 +1169,8 @@ static void way_out(char *out, size_t cap, const char *status, const char *stack
 		out[n] = '\0';
 	}
 	if (!out[0])
-		snprintf(out, cap, "wait for it to finish, or fix it in the CloudFormation console");
+		snprintf(out, cap,
+			 "wait for it to finish, or fix it in the CloudFormation console");
 }
 
 /* resources.<LogicalId>: {Action, Replacement, Changes}: what the change set
@@ -1188,8 +1208,8 @@ static int preview_changes(plan_step *st, const state_stack *have, int *replaces
 			TRY(fcc_buf_printf(who, "%s%s (%s%s)", who->len ? ", " : "", ch->logical_id,
 					   ch->resource_type ? ch->resource_type : "resource",
 					   repl ? strcmp(ch->replacement, "True") == 0
-							  ? ", replaced"
-							  : ", may be replaced"
+							   ? ", replaced"
+							   : ", may be replaced"
 						: ", removed"));
 		}
 	}
@@ -1200,8 +1220,8 @@ out:
 static int stack_step(ctx *c, const desired_stack *ds)
 {
 	const state_stack *have = state_find_stack(c->s, ds->name);
-	cfn_status_kind kind = have && have->present ? cfn_deploy_status_kind(have->status)
-						   : CFN_STATUS_UNKNOWN;
+	cfn_status_kind kind =
+		have && have->present ? cfn_deploy_status_kind(have->status) : CFN_STATUS_UNKNOWN;
 	char *address = addr(c, "cfn-stack:%s", ds->name);
 	plan_step *st;
 	json_t *t;
@@ -1242,8 +1262,9 @@ static int stack_step(ctx *c, const desired_stack *ds)
 	if (have->status && strcmp(have->status, "ROLLBACK_COMPLETE") == 0) {
 		/* a failed first create: CloudFormation only lets it be deleted */
 		st->action = PLAN_REPLACE;
-		TRY(plan_step_reason(st, "the stack is ROLLBACK_COMPLETE (its first create "
-					 "failed%s%s): it is deleted and created again",
+		TRY(plan_step_reason(st,
+				     "the stack is ROLLBACK_COMPLETE (its first create "
+				     "failed%s%s): it is deleted and created again",
 				     have->status_reason ? ": " : "",
 				     have->status_reason ? have->status_reason : ""));
 		TRY(str_change(st, "status", have->status, "CREATE_COMPLETE"));
@@ -1253,8 +1274,8 @@ static int stack_step(ctx *c, const desired_stack *ds)
 	if (kind == CFN_STATUS_IN_PROGRESS || !cfn_deploy_status_updatable(have->status)) {
 		char w[600];
 		way_out(w, sizeof w, have->status, ds->name);
-		TRY(error(c, "stack %s is %s%s%s%s: %s", ds->name, have->status ? have->status : "?",
-			  have->status_reason ? " (" : "",
+		TRY(error(c, "stack %s is %s%s%s%s: %s", ds->name,
+			  have->status ? have->status : "?", have->status_reason ? " (" : "",
 			  have->status_reason ? have->status_reason : "",
 			  have->status_reason ? ")" : "", w));
 		goto deps;
@@ -1279,9 +1300,10 @@ static int stack_step(ctx *c, const desired_stack *ds)
 		TRY(preview_changes(st, have, &replaces, &who));
 	st->action = replaces ? PLAN_REPLACE : PLAN_UPDATE;
 	if (replaces)
-		TRY(plan_step_reason(st, "REPLACEMENT: the change set replaces or removes %s; the "
-					 "old bucket and its objects are kept (Retain) but fcc "
-					 "moves to the new one",
+		TRY(plan_step_reason(st,
+				     "REPLACEMENT: the change set replaces or removes %s; the "
+				     "old bucket and its objects are kept (Retain) but fcc "
+				     "moves to the new one",
 				     fcc_buf_cstr(&who)));
 	else
 		TRY(plan_step_reason(st, "%s: updated through a change set (UPDATE)%s",

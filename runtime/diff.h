@@ -64,7 +64,6 @@ int diff_json_changes(plan_step *step, const char *prefix, const json_t *before,
  * when there are none; every other statement is kept as it is. *out is a new
  * document (caller decrefs); `added` (may be NULL) receives the services that
  * were trusted by no statement before. FCC_OK or FCC_ENOMEM. */
-int diff_trust_merge(json_t **out, const json_t *current, const kv_strs *services,
-		     kv_strs *added);
+int diff_trust_merge(json_t **out, const json_t *current, const kv_strs *services, kv_strs *added);
 
 #endif

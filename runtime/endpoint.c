@@ -18,10 +18,10 @@
 #include "compiler/base/buf.h"
 
 typedef struct svc_info {
-	const char *name;      /* signing name */
-	const char *env;       /* AWS_ENDPOINT_URL_<env> */
-	const char *prefix;    /* host prefix */
-	int global_iam;        /* one endpoint per partition */
+	const char *name;   /* signing name */
+	const char *env;    /* AWS_ENDPOINT_URL_<env> */
+	const char *prefix; /* host prefix */
+	int global_iam;     /* one endpoint per partition */
 } svc_info;
 
 static const svc_info services[] = {
@@ -129,8 +129,8 @@ static int parse_url(endpoint *out, const char *url, const char *what, fcc_err *
 		out->port = 80;
 		p = url + 7;
 	} else {
-		return fcc_err_set(e, FCC_EUSAGE, "%s '%s' must start with https:// or http://", what,
-				   url);
+		return fcc_err_set(e, FCC_EUSAGE, "%s '%s' must start with https:// or http://",
+				   what, url);
 	}
 	if (!out->scheme)
 		return fcc_err_set(e, FCC_ENOMEM, "out of memory");
@@ -156,8 +156,10 @@ static int parse_url(endpoint *out, const char *url, const char *what, fcc_err *
 		if (hend == p)
 			return fcc_err_set(e, FCC_EUSAGE, "%s '%s' has no host", what, url);
 		for (i = 0; p + i < hend; i++)
-			if (!isalnum((unsigned char)p[i]) && p[i] != '-' && p[i] != '.' && p[i] != '_')
-				return fcc_err_set(e, FCC_EUSAGE, "%s '%s': bad host name", what, url);
+			if (!isalnum((unsigned char)p[i]) && p[i] != '-' && p[i] != '.' &&
+			    p[i] != '_')
+				return fcc_err_set(e, FCC_EUSAGE, "%s '%s': bad host name", what,
+						   url);
 	}
 	p = hend;
 	if (*p == ':') {
@@ -236,9 +238,9 @@ int endpoint_resolve(endpoint *out, const endpoint_config *cfg, fcc_err *e)
 	/* IAM is global per partition: one host, one signing region */
 	sign_region = cfg->region;
 	if (svc->global_iam)
-		sign_region = strcmp(part, "aws-cn") == 0	 ? "cn-north-1"
+		sign_region = strcmp(part, "aws-cn") == 0       ? "cn-north-1"
 			      : strcmp(part, "aws-us-gov") == 0 ? "us-gov-west-1"
-								 : "us-east-1";
+								: "us-east-1";
 	if (!(ep.signing_name = fcc_strdup(svc->name)) ||
 	    !(ep.signing_region = fcc_strdup(sign_region)) || !(ep.partition = fcc_strdup(part))) {
 		rc = fcc_err_set(e, FCC_ENOMEM, "out of memory");
@@ -303,11 +305,13 @@ int endpoint_resolve(endpoint *out, const endpoint_config *cfg, fcc_err *e)
 			    endpoint_s3_bucket_virtual_ok(cfg->bucket))
 				rc = fcc_buf_printf(&b, "%s.", cfg->bucket);
 			if (!rc)
-				rc = fcc_buf_printf(&b, "%s.%s.%s", svc->prefix, cfg->region, suffix);
+				rc = fcc_buf_printf(&b, "%s.%s.%s", svc->prefix, cfg->region,
+						    suffix);
 			host = rc ? NULL : fcc_buf_take(&b, NULL);
 			fcc_buf_dispose(&b);
 		}
-		if (!host || !(ep.scheme = fcc_strdup("https")) || !(ep.base_path = fcc_strdup(""))) {
+		if (!host || !(ep.scheme = fcc_strdup("https")) ||
+		    !(ep.base_path = fcc_strdup(""))) {
 			rc = fcc_err_set(e, FCC_ENOMEM, "out of memory");
 			goto out;
 		}

@@ -18,20 +18,20 @@ typedef const char *(*endpoint_getenv_fn)(const char *name, void *payload);
 
 /* Where the chosen URL came from, strongest first. */
 typedef enum endpoint_source {
-	ENDPOINT_SRC_EXPLICIT = 1,     /* endpoint_url (--endpoint-url) */
-	ENDPOINT_SRC_ENV_SERVICE,      /* AWS_ENDPOINT_URL_<SERVICE> */
-	ENDPOINT_SRC_ENV_GLOBAL,       /* AWS_ENDPOINT_URL */
-	ENDPOINT_SRC_PROFILE_SERVICE,  /* profile `services` section endpoint_url */
-	ENDPOINT_SRC_PROFILE_GLOBAL,   /* profile endpoint_url */
-	ENDPOINT_SRC_DEFAULT           /* the partition's standard host */
+	ENDPOINT_SRC_EXPLICIT = 1,    /* endpoint_url (--endpoint-url) */
+	ENDPOINT_SRC_ENV_SERVICE,     /* AWS_ENDPOINT_URL_<SERVICE> */
+	ENDPOINT_SRC_ENV_GLOBAL,      /* AWS_ENDPOINT_URL */
+	ENDPOINT_SRC_PROFILE_SERVICE, /* profile `services` section endpoint_url */
+	ENDPOINT_SRC_PROFILE_GLOBAL,  /* profile endpoint_url */
+	ENDPOINT_SRC_DEFAULT          /* the partition's standard host */
 } endpoint_source;
 
 typedef struct endpoint_config {
 	/* "cloudformation", "servicecatalog", "s3", "iam", "sts", "sagemaker"
 	 * or "forecast" (the signing names). */
 	const char *service;
-	const char *region;               /* e.g. "eu-west-1", "cn-north-1", "us-gov-west-1" */
-	const char *endpoint_url;         /* explicit override, wins over everything; NULL if none */
+	const char *region;       /* e.g. "eu-west-1", "cn-north-1", "us-gov-west-1" */
+	const char *endpoint_url; /* explicit override, wins over everything; NULL if none */
 	/* Values from the selected profile (the profile parser fills them):
 	 * the per-service `endpoint_url` of its `services` section, its own
 	 * `endpoint_url`, and `ignore_configured_endpoint_urls`. */
@@ -43,20 +43,20 @@ typedef struct endpoint_config {
 	const char *bucket;
 	/* Allow an http:// endpoint whose host is not loopback (--allow-http). */
 	int allow_insecure_http;
-	endpoint_getenv_fn getenv_fn;     /* NULL: no environment */
+	endpoint_getenv_fn getenv_fn; /* NULL: no environment */
 	void *getenv_payload;
 } endpoint_config;
 
 typedef struct endpoint {
-	char *scheme;          /* "https" or "http" */
-	char *host;            /* host name, IPv4 or "[v6]" (brackets kept, as in a Host header) */
-	int port;              /* explicit or the scheme's default (443 / 80) */
-	int port_explicit;     /* the URL named the port */
-	char *base_path;       /* "" or "/prefix" without a trailing slash */
-	char *url;             /* scheme://host[:port]base_path */
-	char *signing_name;    /* e.g. "sagemaker" for api.sagemaker.R.amazonaws.com */
-	char *signing_region;  /* e.g. "us-east-1" for global IAM */
-	char *partition;       /* "aws", "aws-cn" or "aws-us-gov" */
+	char *scheme;         /* "https" or "http" */
+	char *host;           /* host name, IPv4 or "[v6]" (brackets kept, as in a Host header) */
+	int port;             /* explicit or the scheme's default (443 / 80) */
+	int port_explicit;    /* the URL named the port */
+	char *base_path;      /* "" or "/prefix" without a trailing slash */
+	char *url;            /* scheme://host[:port]base_path */
+	char *signing_name;   /* e.g. "sagemaker" for api.sagemaker.R.amazonaws.com */
+	char *signing_region; /* e.g. "us-east-1" for global IAM */
+	char *partition;      /* "aws", "aws-cn" or "aws-us-gov" */
 	endpoint_source source;
 	/* S3: requests must put the bucket in the path (custom endpoint, IP
 	 * host, or a bucket that cannot be a DNS label). When 0 and `bucket`

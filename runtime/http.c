@@ -31,8 +31,8 @@ typedef struct xfer xfer;
 
 struct xfer {
 	http_client *c;
-	const http_request *req;   /* borrowed, see http_submit */
-	char *method;              /* copies, so a delayed start never reads freed strings */
+	const http_request *req; /* borrowed, see http_submit */
+	char *method;            /* copies, so a delayed start never reads freed strings */
 	char *url;
 	struct curl_slist *hdrs;
 	http_done_fn done;
@@ -50,11 +50,11 @@ struct http_client {
 	http_options opt;
 	char *user_agent;
 	char *ca_file;
-	CURL **pool;       /* idle easy handles */
+	CURL **pool; /* idle easy handles */
 	size_t npool;
 	size_t pool_cap;
-	xfer *pending;     /* sorted by due_ms, FIFO among equals */
-	xfer **active;     /* running transfers, max_in_flight slots */
+	xfer *pending; /* sorted by due_ms, FIFO among equals */
+	xfer **active; /* running transfers, max_in_flight slots */
 	unsigned nactive;
 	int running;       /* inside http_run */
 	http_tick_fn tick; /* called on every turn of http_run's loop */
@@ -169,13 +169,20 @@ const char *http_response_header(const http_response *r, const char *name)
 const char *http_transport_error_name(http_transport_error te)
 {
 	switch (te) {
-	case HTTP_TE_NONE: return "none";
-	case HTTP_TE_CONNECT: return "connect failed";
-	case HTTP_TE_TIMEOUT: return "timeout";
-	case HTTP_TE_DROPPED: return "connection dropped";
-	case HTTP_TE_TLS: return "tls error";
-	case HTTP_TE_TOO_LARGE: return "response too large";
-	case HTTP_TE_OTHER: return "transport error";
+	case HTTP_TE_NONE:
+		return "none";
+	case HTTP_TE_CONNECT:
+		return "connect failed";
+	case HTTP_TE_TIMEOUT:
+		return "timeout";
+	case HTTP_TE_DROPPED:
+		return "connection dropped";
+	case HTTP_TE_TLS:
+		return "tls error";
+	case HTTP_TE_TOO_LARGE:
+		return "response too large";
+	case HTTP_TE_OTHER:
+		return "transport error";
 	}
 	return "transport error";
 }
@@ -388,8 +395,9 @@ static void finish(http_client *c, xfer *x, CURLcode cc)
 	r->status = r->terr == HTTP_TE_NONE ? status : 0;
 	if (r->terr != HTTP_TE_NONE && !r->errmsg[0])
 		snprintf(r->errmsg, sizeof r->errmsg, "%s",
-			 x->too_large ? "response body exceeds the size limit"
-			 : x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc));
+			 x->too_large   ? "response body exceeds the size limit"
+			 : x->errbuf[0] ? x->errbuf
+					: curl_easy_strerror(cc));
 	if (c->opt.debug) {
 		const http_request *q = x->req;
 		debug_body(c, "> ", q->body, q->body_len);
@@ -423,10 +431,10 @@ static void finish_early(http_client *c, xfer *x, const char *msg)
 	finish(c, x, CURLE_FAILED_INIT);
 }
 
-#define SETOPT(h, o, v) \
-	do { \
-		if (curl_easy_setopt((h), (o), (v)) != CURLE_OK) \
-			goto out; \
+#define SETOPT(h, o, v)                                                                            \
+	do {                                                                                       \
+		if (curl_easy_setopt((h), (o), (v)) != CURLE_OK)                                   \
+			goto out;                                                                  \
 	} while (0)
 
 /* Configure an easy handle for `x`. Returns 0, or -1 when curl refused an option. */
@@ -561,8 +569,8 @@ int http_client_new(http_client **out, const http_options *opt, fcc_err *e)
 	}
 	if (curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
 			      (long)c->opt.max_host_connections) != CURLM_OK ||
-	    curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS,
-			      (long)c->opt.max_in_flight * 2) != CURLM_OK) {
+	    curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)c->opt.max_in_flight * 2) !=
+		    CURLM_OK) {
 		rc = FCC_ERROR;
 		goto out;
 	}
@@ -718,7 +726,8 @@ int http_run(http_client *c, fcc_err *e)
 	for (;;) {
 		tick_wait = c->tick ? c->tick(c->tick_payload) : -1; /* may submit */
 		now = now_ms();
-		while (c->pending && c->pending->due_ms <= now && c->nactive < c->opt.max_in_flight) {
+		while (c->pending && c->pending->due_ms <= now &&
+		       c->nactive < c->opt.max_in_flight) {
 			x = c->pending;
 			c->pending = x->next;
 			x->next = NULL;
@@ -746,8 +755,9 @@ int http_run(http_client *c, fcc_err *e)
 		if (c->pending && c->nactive < c->opt.max_in_flight) {
 			now = now_ms();
 			wait = c->pending->due_ms <= now ? 0
-			       : (int)(c->pending->due_ms - now < 1000 ? c->pending->due_ms - now
-								      : 1000);
+							 : (int)(c->pending->due_ms - now < 1000
+									 ? c->pending->due_ms - now
+									 : 1000);
 		}
 		if (tick_wait >= 0 && tick_wait < wait)
 			wait = (int)tick_wait; /* the tick wants to run again sooner */
@@ -759,7 +769,8 @@ int http_run(http_client *c, fcc_err *e)
 	c->running = 0;
 	if (mc != CURLM_OK) {
 		char m[128];
-		snprintf(m, sizeof m, "libcurl multi interface failed: %s", curl_multi_strerror(mc));
+		snprintf(m, sizeof m, "libcurl multi interface failed: %s",
+			 curl_multi_strerror(mc));
 		fail_all(c, m);
 		return fcc_err_set(e, FCC_ERROR, "%s", m);
 	}

@@ -60,13 +60,13 @@ typedef struct http_headers {
 } http_headers;
 
 typedef struct http_request {
-	const char *method;        /* "GET", "HEAD", "POST", "PUT", "DELETE", ... */
-	const char *url;           /* http:// or https:// */
+	const char *method;         /* "GET", "HEAD", "POST", "PUT", "DELETE", ... */
+	const char *url;            /* http:// or https:// */
 	const http_header *headers; /* borrowed; copied at submit */
 	size_t nheaders;
-	const void *body;          /* borrowed until the request is done; may be NULL */
+	const void *body; /* borrowed until the request is done; may be NULL */
 	size_t body_len;
-	long timeout_ms;           /* total timeout for this request; 0 = client default */
+	long timeout_ms; /* total timeout for this request; 0 = client default */
 } http_request;
 
 typedef struct http_response {
@@ -79,12 +79,12 @@ typedef struct http_response {
 } http_response;
 
 typedef struct http_options {
-	long connect_timeout_ms;   /* 0 → 5000 */
-	long timeout_ms;           /* total per request; 0 → 60000 */
-	unsigned max_in_flight;    /* parallel transfers; 0 → 8 */
+	long connect_timeout_ms;       /* 0 → 5000 */
+	long timeout_ms;               /* total per request; 0 → 60000 */
+	unsigned max_in_flight;        /* parallel transfers; 0 → 8 */
 	unsigned max_host_connections; /* CURLMOPT_MAX_HOST_CONNECTIONS; 0 → max_in_flight */
-	size_t max_body;           /* response body cap in bytes; 0 → FCC_BUF_DEFAULT_MAX */
-	const char *user_agent;    /* NULL → "fcc/" FCC_VERSION; copied */
+	size_t max_body;               /* response body cap in bytes; 0 → FCC_BUF_DEFAULT_MAX */
+	const char *user_agent;        /* NULL → "fcc/" FCC_VERSION; copied */
 	/* PEM bundle to trust instead of the system store (the SDKs'
 	 * AWS_CA_BUNDLE); verification stays on either way. NULL = system. Copied. */
 	const char *ca_file;
@@ -92,7 +92,7 @@ typedef struct http_options {
 	 * status, errors), secrets already redacted. NULL = no debug output. */
 	void (*debug)(void *payload, const char *line);
 	void *debug_payload;
-	size_t debug_body_max;     /* body excerpt length; 0 → 2048 */
+	size_t debug_body_max; /* body excerpt length; 0 → 2048 */
 } http_options;
 
 typedef struct http_client http_client;

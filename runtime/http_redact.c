@@ -17,8 +17,8 @@
 /* Token names that are pagination cursors or idempotency keys, not secrets;
  * showing them keeps --debug useful for following a paginated listing. */
 static const char *const public_tokens[] = {
-	"nexttoken", "idempotencytoken", "clientrequesttoken", "continuationtoken",
-	"paginationtoken", "startaftertoken",
+	"nexttoken",         "idempotencytoken", "clientrequesttoken",
+	"continuationtoken", "paginationtoken",  "startaftertoken",
 };
 
 static int has_ci(const char *s, size_t n, const char *needle)
@@ -69,8 +69,12 @@ int http_redact_is_secret_field(const char *name, size_t len)
 int http_redact_header(fcc_buf *out, const char *name, const char *value)
 {
 	static const char *const whole[] = {
-		"proxy-authorization", "x-amz-security-token", "x-aws-ec2-metadata-token",
-		"cookie", "set-cookie", "x-amz-server-side-encryption-customer-key",
+		"proxy-authorization",
+		"x-amz-security-token",
+		"x-aws-ec2-metadata-token",
+		"cookie",
+		"set-cookie",
+		"x-amz-server-side-encryption-customer-key",
 	};
 	const char *sig, *end;
 	size_t i;
@@ -118,8 +122,10 @@ int http_redact_url(fcc_buf *out, const char *url)
 			return rc;
 		p = q;
 		if (*p == '=') {
-			int secret = (klen == 15 && strncasecmp(q - klen, "X-Amz-Signature", 15) == 0) ||
-				     (klen == 20 && strncasecmp(q - klen, "X-Amz-Security-Token", 20) == 0);
+			int secret =
+				(klen == 15 && strncasecmp(q - klen, "X-Amz-Signature", 15) == 0) ||
+				(klen == 20 &&
+				 strncasecmp(q - klen, "X-Amz-Security-Token", 20) == 0);
 			q = p + 1;
 			while (*q && *q != '&' && *q != ' ' && *q != '#')
 				q++;

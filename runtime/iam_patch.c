@@ -155,7 +155,8 @@ int iam_patch_claimed_by_others(const kv_tags *records, const char *self_key, co
 
 	for (i = 0; i < records->n; i++)
 		if (strncmp(records->v[i].key, IAM_PATCH_PREFIX, pl) == 0 &&
-		    strcmp(records->v[i].key, self_key) != 0 && record_has(records->v[i].value, item))
+		    strcmp(records->v[i].key, self_key) != 0 &&
+		    record_has(records->v[i].value, item))
 			return 1;
 	return 0;
 }
@@ -176,7 +177,10 @@ static int has_str(const json_t *v, const char *s)
 int iam_patch_fcc_services(kv_strs *out, const json_t *doc)
 {
 	const json_t *stmts = doc ? json_object_get(doc, "Statement") : NULL;
-	size_t i, j, nst = json_is_array(stmts) ? json_array_size(stmts) : json_is_object(stmts) ? 1 : 0;
+	size_t i, j,
+		nst = json_is_array(stmts)    ? json_array_size(stmts)
+		      : json_is_object(stmts) ? 1
+					      : 0;
 	int rc;
 
 	for (i = 0; i < nst; i++) {
@@ -274,8 +278,8 @@ int iam_patch_record_after(char **out, const state_role *have, const desired_rol
 	return rc;
 }
 
-int iam_patch_undo(kv_strs *detach, kv_strs *untrust, json_t **trust_after,
-		   const state_role *have, const char *self_key, fcc_err *e)
+int iam_patch_undo(kv_strs *detach, kv_strs *untrust, json_t **trust_after, const state_role *have,
+		   const char *self_key, fcc_err *e)
 {
 	kv_strs own = {0}, svcs = {0}, left = {0};
 	char item[IAM_PATCH_ITEM_LEN + 1];

@@ -91,7 +91,7 @@ int iam_patch_record_after(char **out, const state_role *have, const desired_rol
  * policy does not change; caller decrefs). Lists appended to (empty on
  * entry). FCC_OK (nothing when this project has no record); FCC_EPARSE when
  * its record does not parse; FCC_ENOMEM. On failure the outputs are empty. */
-int iam_patch_undo(kv_strs *detach, kv_strs *untrust, json_t **trust_after,
-		   const state_role *have, const char *self_key, fcc_err *e);
+int iam_patch_undo(kv_strs *detach, kv_strs *untrust, json_t **trust_after, const state_role *have,
+		   const char *self_key, fcc_err *e);
 
 #endif

@@ -20,10 +20,10 @@
 
 typedef struct parser {
 	ini_file *f;
-	ini_section *sec;  /* current section, NULL before the first header */
-	ini_entry *ent;    /* current key, NULL after a header */
+	ini_section *sec; /* current section, NULL before the first header */
+	ini_entry *ent;   /* current key, NULL after a header */
 	size_t ent_indent;
-	int ent_nested;    /* the key's own value was empty: continuations are sub-keys */
+	int ent_nested; /* the key's own value was empty: continuations are sub-keys */
 	fcc_err *e;
 } parser;
 
@@ -52,7 +52,8 @@ static int add_section(parser *ps, const char *name, size_t n, unsigned line)
 
 	for (i = 0; i < f->nsections; i++)
 		if (strlen(f->sections[i].name) == n && memcmp(f->sections[i].name, name, n) == 0)
-			return fcc_err_set(ps->e, FCC_EPARSE, "%s:%u: duplicate section [%.*s] (first at line %u)",
+			return fcc_err_set(ps->e, FCC_EPARSE,
+					   "%s:%u: duplicate section [%.*s] (first at line %u)",
 					   f->path, line, (int)n, name, f->sections[i].line);
 	grown = fcc_realloc(f->sections, (f->nsections + 1) * sizeof *grown);
 	if (!grown)
@@ -78,13 +79,15 @@ static int add_entry(parser *ps, const char *line, size_t n, size_t indent, unsi
 	char *key;
 
 	if (!s)
-		return fcc_err_set(ps->e, FCC_EPARSE, "%s:%u: key outside any [section]", ps->f->path, lineno);
+		return fcc_err_set(ps->e, FCC_EPARSE, "%s:%u: key outside any [section]",
+				   ps->f->path, lineno);
 	/* configparser's OPTCRE takes the first `=` or `:` as the delimiter */
 	for (k = 0; k < n && line[k] != '=' && line[k] != ':'; k++)
 		;
 	if (k == n)
-		return fcc_err_set(ps->e, FCC_EPARSE, "%s:%u: expected `key = value` or a [section]",
-				   ps->f->path, lineno);
+		return fcc_err_set(ps->e, FCC_EPARSE,
+				   "%s:%u: expected `key = value` or a [section]", ps->f->path,
+				   lineno);
 	key = dup_trim(line, k);
 	if (!key)
 		return fcc_err_set(ps->e, FCC_ENOMEM, "out of memory");
@@ -96,7 +99,8 @@ static int add_entry(parser *ps, const char *line, size_t n, size_t indent, unsi
 		key[i] = (char)tolower((unsigned char)key[i]);
 	for (i = 0; i < s->nentries; i++) {
 		if (strcmp(s->entries[i].key, key) == 0) {
-			int rc = fcc_err_set(ps->e, FCC_EPARSE, "%s:%u: duplicate key '%s' in [%s] (first at line %u)",
+			int rc = fcc_err_set(ps->e, FCC_EPARSE,
+					     "%s:%u: duplicate key '%s' in [%s] (first at line %u)",
 					     ps->f->path, lineno, key, s->name, s->entries[i].line);
 			fcc_free(key);
 			return rc;
@@ -133,7 +137,8 @@ static int add_continuation(parser *ps, const char *line, size_t n, unsigned lin
 
 		/* botocore's _parse_nested splits on '=' only and fails without one */
 		if (!eq)
-			return fcc_err_set(ps->e, FCC_EPARSE, "%s:%u: expected `key = value` in nested block '%s'",
+			return fcc_err_set(ps->e, FCC_EPARSE,
+					   "%s:%u: expected `key = value` in nested block '%s'",
 					   ps->f->path, lineno, ent->key);
 		grown = fcc_realloc(ent->sub, (ent->nsub + 1) * sizeof *grown);
 		if (!grown)
@@ -185,8 +190,8 @@ static int parse_line(parser *ps, const char *p, size_t n, unsigned lineno)
 			if (p[i] == ']')
 				close = p + i;
 		if (!close || close == p + 1)
-			return fcc_err_set(ps->e, FCC_EPARSE, "%s:%u: malformed section header", ps->f->path,
-					   lineno);
+			return fcc_err_set(ps->e, FCC_EPARSE, "%s:%u: malformed section header",
+					   ps->f->path, lineno);
 		return add_section(ps, p + 1, (size_t)(close - p - 1), lineno);
 	}
 	return add_entry(ps, p, n, indent, lineno);
@@ -276,7 +281,8 @@ int ini_load(ini_file **out, const char *path, size_t max, fcc_err *e)
 			break;
 		rc = fcc_buf_append(&b, chunk, (size_t)got);
 		if (rc == FCC_EIO) {
-			rc = fcc_err_set(e, FCC_EIO, "%s: file is larger than %zu bytes", path, max);
+			rc = fcc_err_set(e, FCC_EIO, "%s: file is larger than %zu bytes", path,
+					 max);
 			goto out;
 		}
 		if (rc < 0) {

@@ -35,22 +35,22 @@ typedef struct ini_pair {
 } ini_pair;
 
 typedef struct ini_entry {
-	char *key;       /* lower-cased */
-	char *value;     /* trimmed; continuation lines joined with '\n' */
-	ini_pair *sub;   /* nested sub-keys when the value was a nested block */
+	char *key;     /* lower-cased */
+	char *value;   /* trimmed; continuation lines joined with '\n' */
+	ini_pair *sub; /* nested sub-keys when the value was a nested block */
 	size_t nsub;
 	unsigned line;
 } ini_entry;
 
 typedef struct ini_section {
-	char *name;      /* text between `[` and the last `]`, verbatim as configparser keeps it */
+	char *name; /* text between `[` and the last `]`, verbatim as configparser keeps it */
 	unsigned line;
 	ini_entry *entries;
 	size_t nentries;
 } ini_section;
 
 typedef struct ini_file {
-	char *path;      /* as given; used in error messages */
+	char *path; /* as given; used in error messages */
 	ini_section *sections;
 	size_t nsections;
 } ini_file;

@@ -135,14 +135,14 @@ void lock_holder_default(lock_info *out, const char *command, creds_getenv_fn ge
 		snprintf(out->who, sizeof out->who, "%.100s@%.120s (pid %ld)", user, host,
 			 (long)getpid());
 	else
-		snprintf(out->who, sizeof out->who, "uid %ld@%.120s (pid %ld)", (long)getuid(), host,
-			 (long)getpid());
+		snprintf(out->who, sizeof out->who, "uid %ld@%.120s (pid %ld)", (long)getuid(),
+			 host, (long)getpid());
 	srv = env_of(getenv_fn, payload, "GITHUB_SERVER_URL");
 	repo = env_of(getenv_fn, payload, "GITHUB_REPOSITORY");
 	run = env_of(getenv_fn, payload, "GITHUB_RUN_ID");
 	if (srv && repo && run)
-		snprintf(out->where, sizeof out->where, "%.200s/%.300s/actions/runs/%.100s", srv, repo,
-			 run);
+		snprintf(out->where, sizeof out->where, "%.200s/%.300s/actions/runs/%.100s", srv,
+			 repo, run);
 	else
 		snprintf(out->where, sizeof out->where, "%.200s:%.760s", host,
 			 getcwd(cwd, sizeof cwd) ? cwd : "?");
@@ -155,11 +155,12 @@ int lock_describe(fcc_buf *out, const lock_info *li, long long now_s)
 
 	iso_time(c, li->created);
 	iso_time(x, li->expires);
-	return fcc_buf_printf(out, "held by %s at %s since %s (expires %s%s), lock id %s, command '%s'",
-			      li->who[0] ? li->who : "unknown", li->where[0] ? li->where : "unknown",
-			      li->created ? c : "unknown time", li->expires ? x : "never",
-			      li->expires && now_s >= li->expires ? ", expired" : "",
-			      li->id[0] ? li->id : "unknown", li->command[0] ? li->command : "unknown");
+	return fcc_buf_printf(
+		out, "held by %s at %s since %s (expires %s%s), lock id %s, command '%s'",
+		li->who[0] ? li->who : "unknown", li->where[0] ? li->where : "unknown",
+		li->created ? c : "unknown time", li->expires ? x : "never",
+		li->expires && now_s >= li->expires ? ", expired" : "",
+		li->id[0] ? li->id : "unknown", li->command[0] ? li->command : "unknown");
 }
 
 /* ---- the object ---- */
@@ -218,8 +219,9 @@ static int aws_fail(fcc_err *e, const aws_error *ae)
 
 static int is_precondition(const aws_error *ae)
 {
-	return aws_error_is(ae, "PreconditionFailed") || aws_error_is(ae, "ConditionalRequestConflict") ||
-	       ae->status == 412 || ae->status == 409;
+	return aws_error_is(ae, "PreconditionFailed") ||
+	       aws_error_is(ae, "ConditionalRequestConflict") || ae->status == 412 ||
+	       ae->status == 409;
 }
 
 int lock_read(lock_info *out, char *etag, aws_ctx *ctx, const char *bucket, const char *key,
@@ -365,7 +367,8 @@ int lock_acquire(lock_handle *l, aws_ctx *ctx, const char *bucket, const char *k
 	start = now_ms(&l->hooks);
 	for (;;) {
 		if (caught_signal)
-			return fcc_err_set(e, FCC_ERROR, "interrupted while waiting for the lock s3://%s/%s",
+			return fcc_err_set(e, FCC_ERROR,
+					   "interrupted while waiting for the lock s3://%s/%s",
 					   bucket, key);
 		now = now_ms(&l->hooks);
 		mine.created = now / 1000;
@@ -448,8 +451,8 @@ int lock_refresh(lock_handle *l, long ttl_s, fcc_err *e)
 
 typedef struct refresh_call {
 	lock_handle *l;
-	lock_info li;        /* what we wrote */
-	long long sent_ms;   /* wall clock when it was queued */
+	lock_info li;      /* what we wrote */
+	long long sent_ms; /* wall clock when it was queued */
 	lock_refresh_fn done;
 	void *payload;
 } refresh_call;
@@ -576,10 +579,11 @@ int lock_release(lock_handle *l, fcc_err *e)
 	}
 	if (is_precondition(&ae)) {
 		l->held = 0;
-		return fcc_err_set(e, FCC_ECONFLICT,
-				   "the lock s3://%s/%s (id %s) expired and was taken over by another "
-				   "run; its lock was left alone",
-				   l->bucket, l->key, l->info.id);
+		return fcc_err_set(
+			e, FCC_ECONFLICT,
+			"the lock s3://%s/%s (id %s) expired and was taken over by another "
+			"run; its lock was left alone",
+			l->bucket, l->key, l->info.id);
 	}
 	return aws_fail(e, &ae);
 }
@@ -696,17 +700,20 @@ int lock_check_interrupt(fcc_err *e)
 
 	if (!caught_signal)
 		return FCC_OK;
-	name = caught_signal == SIGINT ? "SIGINT" : caught_signal == SIGTERM ? "SIGTERM" : "a signal";
+	name = caught_signal == SIGINT    ? "SIGINT"
+	       : caught_signal == SIGTERM ? "SIGTERM"
+					  : "a signal";
 	if (!signal_lock || !signal_lock->held)
 		return fcc_err_set(e, FCC_ERROR, "interrupted by %s", name);
 	fcc_err_clear(&re);
 	if (lock_release(signal_lock, &re) == FCC_ECONFLICT)
 		return fcc_err_set(e, FCC_ERROR, "interrupted by %s (%s)", name, re.msg);
 	if (re.code)
-		return fcc_err_set(e, FCC_ERROR,
-				   "interrupted by %s; the lock could not be released (%s): run fcc "
-				   "unlock %s",
-				   name, re.msg, signal_lock->info.id);
+		return fcc_err_set(
+			e, FCC_ERROR,
+			"interrupted by %s; the lock could not be released (%s): run fcc "
+			"unlock %s",
+			name, re.msg, signal_lock->info.id);
 	return fcc_err_set(e, FCC_ERROR, "interrupted by %s: lock %s released", name,
 			   signal_lock->info.id);
 }

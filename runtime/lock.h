@@ -39,12 +39,12 @@
 #include "runtime/aws.h"
 
 typedef struct lock_info {
-	char id[37];        /* UUID; "" when unknown */
-	char who[256];      /* "user@host (pid N)" */
-	char where[1024];   /* "host:/cwd" or the CI run URL */
-	char command[256];  /* "fcc apply project.spec" */
-	long long created;  /* epoch seconds */
-	long long expires;  /* epoch seconds; 0: unknown (never taken over) */
+	char id[37];       /* UUID; "" when unknown */
+	char who[256];     /* "user@host (pid N)" */
+	char where[1024];  /* "host:/cwd" or the CI run URL */
+	char command[256]; /* "fcc apply project.spec" */
+	long long created; /* epoch seconds */
+	long long expires; /* epoch seconds; 0: unknown (never taken over) */
 } lock_info;
 
 typedef struct lock_hooks {
@@ -60,18 +60,18 @@ typedef struct lock_hooks {
 } lock_hooks;
 
 typedef struct lock_handle {
-	aws_ctx *ctx;        /* borrowed; must outlive the handle's use */
-	char *bucket, *key;  /* owned */
-	char etag[128];      /* of our lock object, when held */
-	lock_info info;      /* ours when held; the holder's after FCC_ECONFLICT */
+	aws_ctx *ctx;       /* borrowed; must outlive the handle's use */
+	char *bucket, *key; /* owned */
+	char etag[128];     /* of our lock object, when held */
+	lock_info info;     /* ours when held; the holder's after FCC_ECONFLICT */
 	int held;
 	lock_hooks hooks;
 	/* keeping a long run's lock fresh (lock_refresh_in_ms/_submit) */
-	long ttl_s;          /* as acquired */
-	long long next_ms;   /* wall clock when the next refresh is due */
-	int refreshing;      /* an asynchronous refresh is in flight */
-	int lost;            /* a refresh found the lock taken over or removed */
-	fcc_err lost_err;    /* why, when lost (names the lock and our id) */
+	long ttl_s;        /* as acquired */
+	long long next_ms; /* wall clock when the next refresh is due */
+	int refreshing;    /* an asynchronous refresh is in flight */
+	int lost;          /* a refresh found the lock taken over or removed */
+	fcc_err lost_err;  /* why, when lost (names the lock and our id) */
 } lock_handle;
 
 /* Storage for a lock: lock_init before use, lock_dispose after (does not

@@ -12,16 +12,16 @@
 
 #include "compiler/base/alloc.h"
 
-static const char *const action_names[PLAN_N_ACTIONS] = {"no-op", "create", "update",
+static const char *const action_names[PLAN_N_ACTIONS] = {"no-op",   "create",    "update",
 							 "replace", "deprecate", "delete"};
 
 /* Order of kinds in a plan: roughly the order apply needs them in. */
 /* cfn-stack first: the artifacts bucket's stack is deployed before anything
  * that needs the bucket (apply_stack.h). */
-static const char *const kind_order[] = {"cfn-stack",     "s3-object",     "iam-role",
-					 "sc-portfolio",  "sc-product",    "sc-artifact",
-					 "sc-association", "sc-constraint", "sc-principal",
-					 "sc-share",      "sagemaker-project"};
+static const char *const kind_order[] = {"cfn-stack",      "s3-object",        "iam-role",
+					 "sc-portfolio",   "sc-product",       "sc-artifact",
+					 "sc-association", "sc-constraint",    "sc-principal",
+					 "sc-share",       "sagemaker-project"};
 
 void plan_init(plan *p)
 {
@@ -320,8 +320,10 @@ static json_t *step_json(const plan_step *s, int *bad)
 			break;
 		}
 		put(d, "name", jstr(s->docs[i].name), bad);
-		put(d, "before", s->docs[i].before ? json_incref(s->docs[i].before) : json_null(), bad);
-		put(d, "after", s->docs[i].after ? json_incref(s->docs[i].after) : json_null(), bad);
+		put(d, "before", s->docs[i].before ? json_incref(s->docs[i].before) : json_null(),
+		    bad);
+		put(d, "after", s->docs[i].after ? json_incref(s->docs[i].after) : json_null(),
+		    bad);
 	}
 	put(j, "documents", docs, bad);
 	return j;
@@ -347,8 +349,8 @@ json_t *plan_to_json(const plan *p)
 	put(root, "has_changes", json_boolean(plan_has_changes(p)), &bad);
 	put(root, "errors", kv_strs_to_json(&p->errors), &bad);
 	for (i = 0; i < PLAN_N_ACTIONS; i++)
-		put(summary, action_names[i], json_integer((json_int_t)plan_count(p, (plan_action)i)),
-		    &bad);
+		put(summary, action_names[i],
+		    json_integer((json_int_t)plan_count(p, (plan_action)i)), &bad);
 	for (i = 0; i < p->n_steps; i++) {
 		security += p->steps[i].access_change != NULL;
 		if (json_array_append_new(steps, step_json(&p->steps[i], &bad)) != 0)
@@ -397,8 +399,9 @@ static int get_str(char **out, json_t *o, const char *k, const char *path, int n
 		return FCC_OK;
 	if (!json_is_string(v))
 		return fcc_err_set(e, FCC_EPARSE, "plan: %s.%s: expected a string", path, k);
-	return (*out = fcc_strdup(json_string_value(v))) ? FCC_OK
-							 : fcc_err_set(e, FCC_ENOMEM, "out of memory");
+	return (*out = fcc_strdup(json_string_value(v)))
+		       ? FCC_OK
+		       : fcc_err_set(e, FCC_ENOMEM, "out of memory");
 }
 
 static int step_from_json(plan *p, json_t *j, size_t idx, fcc_err *e)
@@ -419,7 +422,8 @@ static int step_from_json(plan *p, json_t *j, size_t idx, fcc_err *e)
 	    (rc = get_str(&action, j, "action", path, 0, e)))
 		goto out;
 	if (plan_action_parse(&a, action) != FCC_OK) {
-		rc = fcc_err_set(e, FCC_EPARSE, "plan: %s.action: unknown action \"%s\"", path, action);
+		rc = fcc_err_set(e, FCC_EPARSE, "plan: %s.action: unknown action \"%s\"", path,
+				 action);
 		goto out;
 	}
 	if (!(s = plan_add_step(p, kind, address, name, a))) {
@@ -434,11 +438,12 @@ static int step_from_json(plan *p, json_t *j, size_t idx, fcc_err *e)
 		rc = fcc_err_set(e, FCC_EPARSE, "plan: %s.changes: expected an array", path);
 		goto out;
 	}
-	json_array_foreach(arr, i, it) {
+	json_array_foreach(arr, i, it)
+	{
 		json_t *cp = json_object_get(it, "path");
 		if (!json_is_string(cp)) {
-			rc = fcc_err_set(e, FCC_EPARSE, "plan: %s.changes[%zu].path: expected a string",
-					 path, i);
+			rc = fcc_err_set(e, FCC_EPARSE,
+					 "plan: %s.changes[%zu].path: expected a string", path, i);
 			goto out;
 		}
 		if (plan_step_change(s, json_string_value(cp), json_object_get(it, "before"),
@@ -465,12 +470,14 @@ static int step_from_json(plan *p, json_t *j, size_t idx, fcc_err *e)
 		rc = fcc_err_set(e, FCC_EPARSE, "plan: %s.documents: expected an array", path);
 		goto out;
 	}
-	json_array_foreach(arr, i, it) {
+	json_array_foreach(arr, i, it)
+	{
 		json_t *n = json_object_get(it, "name"), *b = json_object_get(it, "before"),
 		       *af = json_object_get(it, "after");
 		if (!json_is_string(n)) {
 			rc = fcc_err_set(e, FCC_EPARSE,
-					 "plan: %s.documents[%zu].name: expected a string", path, i);
+					 "plan: %s.documents[%zu].name: expected a string", path,
+					 i);
 			goto out;
 		}
 		if (plan_step_doc(s, json_string_value(n), json_is_null(b) ? NULL : b,
@@ -522,9 +529,7 @@ int plan_from_json(plan *out, const json_t *root, fcc_err *e)
 		rc = fcc_err_set(e, FCC_EPARSE, "plan: steps: expected an array");
 		goto out;
 	}
-	json_array_foreach(v, i, it)
-		if ((rc = step_from_json(out, it, i, e)) != FCC_OK)
-			goto out;
+	json_array_foreach(v, i, it) if ((rc = step_from_json(out, it, i, e)) != FCC_OK) goto out;
 out:
 	if (rc != FCC_OK)
 		plan_dispose(out);

@@ -58,7 +58,7 @@ typedef struct plan_step {
 	char *kind;    /* "s3-object", "iam-role", "sc-portfolio", ... (spec/plan.md) */
 	char *name;    /* what a person calls it */
 	plan_action action;
-	char *reason;  /* why; NULL for a plain no-op. A no-op with a reason is drift
+	char *reason;        /* why; NULL for a plain no-op. A no-op with a reason is drift
 			* fcc reports and leaves alone */
 	char *access_change; /* non-NULL when the step broadens access: what it grants */
 	plan_change *changes;
@@ -76,8 +76,8 @@ typedef struct plan {
 	char manifest_sha256[FCC_SHA256_HEX_LEN + 1];
 	plan_step *steps;
 	size_t n_steps;
-	kv_strs errors;               /* plan errors: the plan must not be applied */
-	state_obs_list observations;  /* what the plan was computed from */
+	kv_strs errors;              /* plan errors: the plan must not be applied */
+	state_obs_list observations; /* what the plan was computed from */
 } plan;
 
 typedef struct plan_text_opts {
@@ -177,8 +177,7 @@ int plan_load(plan *out, const char *path, fcc_err *e);
 /* Compare the observations `saved` was computed from with a fresh snapshot,
  * object by object, and list each that differs in `out` (any contents
  * ignored). out->n == 0 means the plan still applies. FCC_OK or FCC_ENOMEM. */
-int plan_stale(plan_stale_report *out, const plan *saved, const state_snapshot *fresh,
-	       fcc_err *e);
+int plan_stale(plan_stale_report *out, const plan *saved, const state_snapshot *fresh, fcc_err *e);
 void plan_stale_report_dispose(plan_stale_report *r);
 
 #endif

@@ -95,8 +95,8 @@ int plan_file_loads(plan *out, const char *text, size_t len, fcc_err *e)
 	plan_init(out);
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!root)
-		return fcc_err_set(e, FCC_EPARSE, "plan file: not valid JSON (line %d: %s)", je.line,
-				   je.text);
+		return fcc_err_set(e, FCC_EPARSE, "plan file: not valid JSON (line %d: %s)",
+				   je.line, je.text);
 	v = json_object_get(root, "format");
 	if (!json_is_string(v) || strcmp(json_string_value(v), PLAN_FILE_FORMAT) != 0) {
 		rc = fcc_err_set(e, FCC_EPARSE, "plan file: format: expected \"%s\"",
@@ -107,8 +107,9 @@ int plan_file_loads(plan *out, const char *text, size_t len, fcc_err *e)
 	pj = json_object_get(root, "plan");
 	v = json_object_get(root, "checksum");
 	if (!json_is_object(obs) || !json_is_object(pj) || !json_is_string(v)) {
-		rc = fcc_err_set(e, FCC_EPARSE, "plan file: corrupt (plan, observations or checksum "
-						"missing)");
+		rc = fcc_err_set(e, FCC_EPARSE,
+				 "plan file: corrupt (plan, observations or checksum "
+				 "missing)");
 		goto out;
 	}
 	if ((rc = checksum(sum, pj, obs)) != FCC_OK) {
@@ -116,22 +117,25 @@ int plan_file_loads(plan *out, const char *text, size_t len, fcc_err *e)
 		goto out;
 	}
 	if (strcmp(sum, json_string_value(v)) != 0) {
-		rc = fcc_err_set(e, FCC_EPARSE, "plan file: corrupt (checksum mismatch: the file was "
-						"changed after fcc wrote it)");
+		rc = fcc_err_set(e, FCC_EPARSE,
+				 "plan file: corrupt (checksum mismatch: the file was "
+				 "changed after fcc wrote it)");
 		goto out;
 	}
 	if ((rc = plan_from_json(out, pj, e)) != FCC_OK)
 		goto out;
 	v = json_object_get(root, "manifest_sha256");
 	if (!json_is_string(v) || strcmp(json_string_value(v), out->manifest_sha256) != 0) {
-		rc = fcc_err_set(e, FCC_EPARSE, "plan file: manifest_sha256 disagrees with the plan");
+		rc = fcc_err_set(e, FCC_EPARSE,
+				 "plan file: manifest_sha256 disagrees with the plan");
 		goto out;
 	}
-	json_object_foreach(obs, k, v) {
+	json_object_foreach(obs, k, v)
+	{
 		state_obs *o;
 		if (!json_is_string(v) || json_string_length(v) != FCC_SHA256_HEX_LEN) {
-			rc = fcc_err_set(e, FCC_EPARSE, "plan file: observations.%s: expected a sha256",
-					 k);
+			rc = fcc_err_set(e, FCC_EPARSE,
+					 "plan file: observations.%s: expected a sha256", k);
 			goto out;
 		}
 		o = fcc_realloc(out->observations.v, (out->observations.n + 1) * sizeof *o);
@@ -225,8 +229,7 @@ static int stale_add(plan_stale_report *r, const char *id, const char *what)
 	return FCC_OK;
 }
 
-int plan_stale(plan_stale_report *out, const plan *saved, const state_snapshot *fresh,
-	       fcc_err *e)
+int plan_stale(plan_stale_report *out, const plan *saved, const state_snapshot *fresh, fcc_err *e)
 {
 	const state_obs_list *a = &saved->observations;
 	state_obs_list b;

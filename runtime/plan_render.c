@@ -19,7 +19,7 @@
 
 #define DIFF_CONTEXT 3
 #define DIFF_MAX_CELLS ((size_t)4 << 20)
-#define VALUE_MAX 160      /* longest value shown in text before eliding */
+#define VALUE_MAX 160       /* longest value shown in text before eliding */
 #define TEXT_MAX_CHANGES 40 /* field changes shown per step in text */
 
 #define OK(x)                                                                                      \
@@ -48,7 +48,8 @@ static int put_value(fcc_buf *b, const json_t *v, size_t max)
 
 	if (!v)
 		return fcc_buf_puts(b, "(none)");
-	t = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
+	t = json_dumps(v,
+		       JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 	if (!t)
 		return FCC_ENOMEM;
 	n = strlen(t);
@@ -77,8 +78,8 @@ static int split(lines *out, const json_t *doc)
 	memset(out, 0, sizeof *out);
 	if (!doc)
 		return FCC_OK;
-	t = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY |
-				    JSON_REAL_PRECISION(15));
+	t = json_dumps(doc,
+		       JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 	if (!t)
 		return FCC_ENOMEM;
 	out->text = fcc_strdup(t);
@@ -122,8 +123,7 @@ static int edit_script(op **out, size_t *nout, const lines *a, const lines *b)
 
 	if (!ops)
 		return FCC_ENOMEM;
-	if ((n + 1) * (m + 1) <= DIFF_MAX_CELLS &&
-	    (t = fcc_calloc((n + 1) * (m + 1), sizeof *t))) {
+	if ((n + 1) * (m + 1) <= DIFF_MAX_CELLS && (t = fcc_calloc((n + 1) * (m + 1), sizeof *t))) {
 		for (i = n; i-- > 0;)
 			for (j = m; j-- > 0;)
 				t[i * (m + 1) + j] =
@@ -137,8 +137,8 @@ static int edit_script(op **out, size_t *nout, const lines *a, const lines *b)
 			if (i < n && j < m && strcmp(a->v[i], b->v[j]) == 0) {
 				ops[k++] = (op){' ', a->v[i], i, j};
 				i++, j++;
-			} else if (j < m && (i == n || t[i * (m + 1) + j + 1] >=
-								t[(i + 1) * (m + 1) + j])) {
+			} else if (j < m &&
+				   (i == n || t[i * (m + 1) + j + 1] >= t[(i + 1) * (m + 1) + j])) {
 				ops[k++] = (op){'+', b->v[j], i, j};
 				j++;
 			} else {
@@ -200,12 +200,13 @@ static int unified(fcc_buf *b, const char *name, const json_t *before, const jso
 			bl += ops[j].tag != '-';
 		}
 		OK(fcc_buf_printf(b, "%s%s@@ -%zu,%zu +%zu,%zu @@%s\n", indent,
-				  color ? "\033[36m" : "", al ? as + 1 : as, al, bl ? bs + 1 : bs, bl,
-				  color ? "\033[0m" : ""));
+				  color ? "\033[36m" : "", al ? as + 1 : as, al, bl ? bs + 1 : bs,
+				  bl, color ? "\033[0m" : ""));
 		for (j = start; j < end; j++) {
-			const char *c = !color ? "" : ops[j].tag == '-' ? "\033[31m"
-						 : ops[j].tag == '+'   ? "\033[32m"
-								       : "";
+			const char *c = !color              ? ""
+					: ops[j].tag == '-' ? "\033[31m"
+					: ops[j].tag == '+' ? "\033[32m"
+							    : "";
 			OK(fcc_buf_printf(b, "%s%s%c%s%s\n", indent, c, ops[j].tag, ops[j].line,
 					  color && ops[j].tag != ' ' ? "\033[0m" : ""));
 		}
@@ -221,8 +222,8 @@ out:
 /* ---- text --------------------------------------------------------------- */
 
 static const char *const symbols[PLAN_N_ACTIONS] = {"=", "+", "~", "-/+", "!", "-"};
-static const char *const colors[PLAN_N_ACTIONS] = {"\033[2m", "\033[32m", "\033[33m",
-						    "\033[35m", "\033[36m", "\033[31m"};
+static const char *const colors[PLAN_N_ACTIONS] = {"\033[2m",  "\033[32m", "\033[33m",
+						   "\033[35m", "\033[36m", "\033[31m"};
 
 static int shown(const plan_step *s, int show_unchanged)
 {
@@ -243,17 +244,19 @@ static int summary_line(fcc_buf *b, const plan *p)
 	size_t r = reported(p);
 
 	if (!plan_has_changes(p))
-		return fcc_buf_printf(b, "No changes: AWS matches the build (%zu resources%s", p->n_steps,
-				      r ? "" : ").\n") ||
-		       (r && fcc_buf_printf(b, ", %zu reported and left alone).\n", r))
+		return fcc_buf_printf(b, "No changes: AWS matches the build (%zu resources%s",
+				      p->n_steps, r ? "" : ").\n") ||
+				       (r &&
+					fcc_buf_printf(b, ", %zu reported and left alone).\n", r))
 			       ? FCC_ENOMEM
 			       : FCC_OK;
-	return fcc_buf_printf(b,
-			      "Plan: %zu to create, %zu to update, %zu to replace, %zu to deprecate, "
-			      "%zu to delete, %zu unchanged%s",
-			      plan_count(p, PLAN_CREATE), plan_count(p, PLAN_UPDATE),
-			      plan_count(p, PLAN_REPLACE), plan_count(p, PLAN_DEPRECATE),
-			      plan_count(p, PLAN_DELETE), plan_count(p, PLAN_NOOP), r ? "" : ".\n") ||
+	return fcc_buf_printf(
+		       b,
+		       "Plan: %zu to create, %zu to update, %zu to replace, %zu to deprecate, "
+		       "%zu to delete, %zu unchanged%s",
+		       plan_count(p, PLAN_CREATE), plan_count(p, PLAN_UPDATE),
+		       plan_count(p, PLAN_REPLACE), plan_count(p, PLAN_DEPRECATE),
+		       plan_count(p, PLAN_DELETE), plan_count(p, PLAN_NOOP), r ? "" : ".\n") ||
 			       (r && fcc_buf_printf(b, " (%zu reported and left alone).\n", r))
 		       ? FCC_ENOMEM
 		       : FCC_OK;
@@ -299,7 +302,8 @@ int plan_render_text(fcc_buf *out, const plan *p, const plan_text_opts *o, fcc_e
 			OK(fcc_buf_putc(out, '\n'));
 		}
 		if (s->n_changes > TEXT_MAX_CHANGES)
-			OK(fcc_buf_printf(out, "      … %zu more changes (fcc plan -o json lists all)\n",
+			OK(fcc_buf_printf(out,
+					  "      … %zu more changes (fcc plan -o json lists all)\n",
 					  s->n_changes - TEXT_MAX_CHANGES));
 		for (j = 0; j < s->n_docs; j++)
 			OK(unified(out, s->docs[j].name, s->docs[j].before, s->docs[j].after,
@@ -310,11 +314,13 @@ int plan_render_text(fcc_buf *out, const plan *p, const plan_text_opts *o, fcc_e
 				  reset));
 		for (i = 0; i < p->n_steps; i++)
 			if (p->steps[i].access_change)
-				OK(fcc_buf_printf(out, "  %3s %s: %s\n", symbols[p->steps[i].action],
-						  p->steps[i].address, p->steps[i].access_change));
+				OK(fcc_buf_printf(out, "  %3s %s: %s\n",
+						  symbols[p->steps[i].action], p->steps[i].address,
+						  p->steps[i].access_change));
 	}
 	if (p->errors.n) {
-		OK(fcc_buf_printf(out, "\n%sErrors (this plan cannot be applied):%s\n", red, reset));
+		OK(fcc_buf_printf(out, "\n%sErrors (this plan cannot be applied):%s\n", red,
+				  reset));
 		for (i = 0; i < p->errors.n; i++)
 			OK(fcc_buf_printf(out, "  - %s\n", p->errors.v[i]));
 	}
@@ -333,10 +339,10 @@ static int md_cell(fcc_buf *b, const char *s)
 	int rc = code ? fcc_buf_putc(b, '`') : FCC_OK;
 
 	for (; rc == FCC_OK && *s; s++)
-		rc = *s == '|' ? fcc_buf_puts(b, "\\|")
-		     : *s == '\n' ? fcc_buf_putc(b, ' ')
+		rc = *s == '|'                           ? fcc_buf_puts(b, "\\|")
+		     : *s == '\n'                        ? fcc_buf_putc(b, ' ')
 		     : (!code && strchr("*_<>[]\\", *s)) ? fcc_buf_printf(b, "\\%c", *s)
-							: fcc_buf_putc(b, *s);
+							 : fcc_buf_putc(b, *s);
 	return rc == FCC_OK && code ? fcc_buf_putc(b, '`') : rc;
 }
 
@@ -479,11 +485,12 @@ int plan_render_markdown(fcc_buf *out, const plan *p, size_t limit, fcc_err *e)
 		OK(fcc_buf_append(out, one.data, one.len));
 	}
 	if (omitted)
-		OK(fcc_buf_printf(out,
-				  "> **Note:** the details of %zu of %zu resources were left out to keep "
-				  "this comment under %zu characters; the summary above is complete. "
-				  "Run `fcc plan` for the whole plan.\n",
-				  omitted, total, limit));
+		OK(fcc_buf_printf(
+			out,
+			"> **Note:** the details of %zu of %zu resources were left out to keep "
+			"this comment under %zu characters; the summary above is complete. "
+			"Run `fcc plan` for the whole plan.\n",
+			omitted, total, limit));
 out:
 	fcc_buf_dispose(&head);
 	fcc_buf_dispose(&one);

@@ -33,7 +33,7 @@ struct progress {
 	pstep *steps;
 	size_t n, cap;
 	size_t total;
-	size_t live_lines;          /* tty: lines of the live region now on screen */
+	size_t live_lines; /* tty: lines of the live region now on screen */
 	long long first_ms;
 	int io_error;
 };
@@ -316,8 +316,8 @@ static int tty_live(fcc_buf *b, const progress *p, long long now)
 			continue;
 		progress_format_duration(d, now - s->start_ms);
 		fcc_buf_init(&line, 4096);
-		rc = fcc_buf_printf(&line, "\xe2\x80\xba %s%s%s (%s)", s->name, s->message ? ": " : "",
-				    s->message ? s->message : "", d);
+		rc = fcc_buf_printf(&line, "\xe2\x80\xba %s%s%s (%s)", s->name,
+				    s->message ? ": " : "", s->message ? s->message : "", d);
 		if (!rc) {
 			rc = fcc_buf_printf(b, "%s", col(p, C_CYAN));
 			if (!rc)
@@ -333,8 +333,8 @@ static int tty_live(fcc_buf *b, const progress *p, long long now)
 		snprintf(count, sizeof count, "%zu done", done);
 	progress_format_duration(d, p->first_ms < 0 ? 0 : now - p->first_ms);
 	if (!rc)
-		rc = fcc_buf_printf(b, "%s%s%s, %zu running", col(p, C_BOLD), count, col(p, C_RESET),
-				    running);
+		rc = fcc_buf_printf(b, "%s%s%s, %zu running", col(p, C_BOLD), count,
+				    col(p, C_RESET), running);
 	if (!rc && failed)
 		rc = fcc_buf_printf(b, ", %s%zu failed%s", col(p, C_RED), failed, col(p, C_RESET));
 	if (!rc)
@@ -557,9 +557,11 @@ static int end_step(progress *p, const char *name, step_state st, const char *me
 		return json_line(p, o);
 	default:
 		if (st == ST_FAILED)
-			return plain_line(p, now, name, "FAILED after %s: %s", d, message ? message : "");
-		return plain_line(p, now, name, "%s in %s%s%s%s", st == ST_CHANGED ? "done" : "unchanged",
-				  d, message ? " (" : "", message ? message : "", message ? ")" : "");
+			return plain_line(p, now, name, "FAILED after %s: %s", d,
+					  message ? message : "");
+		return plain_line(p, now, name, "%s in %s%s%s%s",
+				  st == ST_CHANGED ? "done" : "unchanged", d, message ? " (" : "",
+				  message ? message : "", message ? ")" : "");
 	}
 }
 
@@ -583,7 +585,8 @@ int progress_stack_event(progress *p, const char *step, const progress_cfn_event
 
 	fcc_buf_init(&text, FCC_BUF_DEFAULT_MAX);
 	rc = fcc_buf_printf(&text, "%s (%s) %s", ev->logical_id ? ev->logical_id : "?",
-			    ev->resource_type ? ev->resource_type : "?", ev->status ? ev->status : "?");
+			    ev->resource_type ? ev->resource_type : "?",
+			    ev->status ? ev->status : "?");
 	if (!rc && ev->reason && *ev->reason)
 		rc = fcc_buf_printf(&text, ": %s", ev->reason);
 	if (rc) {
@@ -655,7 +658,8 @@ static int json_summary(progress *p, long long now)
 		bad = bad || json_add(so, "step", json_string(s->name)) ||
 		      json_add(so, "status", json_string(state_name(s->state))) ||
 		      json_add(so, "duration_ms",
-			       json_integer((s->state == ST_RUNNING ? now : s->end_ms) - s->start_ms)) ||
+			       json_integer((s->state == ST_RUNNING ? now : s->end_ms) -
+					    s->start_ms)) ||
 		      (s->message && json_add(so, "message", json_string(s->message)));
 		if (!bad) {
 			bad = json_add(so, "ids", ids);
@@ -668,7 +672,8 @@ static int json_summary(progress *p, long long now)
 		json_decref(so);
 		json_decref(ids);
 	}
-	bad = bad || json_add(o, "steps_total", json_integer((json_int_t)(p->total ? p->total : p->n))) ||
+	bad = bad ||
+	      json_add(o, "steps_total", json_integer((json_int_t)(p->total ? p->total : p->n))) ||
 	      json_add(o, "changed", json_integer((json_int_t)count_state(p, ST_CHANGED))) ||
 	      json_add(o, "unchanged", json_integer((json_int_t)count_state(p, ST_UNCHANGED))) ||
 	      json_add(o, "failed", json_integer((json_int_t)count_state(p, ST_FAILED))) ||
@@ -705,9 +710,9 @@ int progress_summary(progress *p)
 	}
 	fcc_buf_init(&b, FCC_BUF_DEFAULT_MAX);
 	progress_format_duration(d, p->first_ms < 0 ? 0 : now - p->first_ms);
-	rc = fcc_buf_printf(&b, "%ssummary:%s %zu changed, %zu unchanged, %zu failed", col(p, C_BOLD),
-			    col(p, C_RESET), count_state(p, ST_CHANGED), count_state(p, ST_UNCHANGED),
-			    count_state(p, ST_FAILED));
+	rc = fcc_buf_printf(&b, "%ssummary:%s %zu changed, %zu unchanged, %zu failed",
+			    col(p, C_BOLD), col(p, C_RESET), count_state(p, ST_CHANGED),
+			    count_state(p, ST_UNCHANGED), count_state(p, ST_FAILED));
 	if (!rc && count_state(p, ST_RUNNING))
 		rc = fcc_buf_printf(&b, ", %zu unfinished", count_state(p, ST_RUNNING));
 	if (!rc && p->total > p->n)
@@ -716,10 +721,13 @@ int progress_summary(progress *p)
 		rc = fcc_buf_printf(&b, " in %s\n", d);
 	for (i = 0; !rc && i < p->n; i++) {
 		const pstep *s = &p->steps[i];
-		const char *c = s->state == ST_CHANGED ? C_GREEN : s->state == ST_FAILED ? C_RED : C_DIM;
-		progress_format_duration(d, (s->state == ST_RUNNING ? now : s->end_ms) - s->start_ms);
-		rc = fcc_buf_printf(&b, "  %s%-9s%s  %-*s  %7s%s%s\n", col(p, c), state_name(s->state),
-				    col(p, C_RESET), (int)width, s->name, d,
+		const char *c = s->state == ST_CHANGED  ? C_GREEN
+				: s->state == ST_FAILED ? C_RED
+							: C_DIM;
+		progress_format_duration(d,
+					 (s->state == ST_RUNNING ? now : s->end_ms) - s->start_ms);
+		rc = fcc_buf_printf(&b, "  %s%-9s%s  %-*s  %7s%s%s\n", col(p, c),
+				    state_name(s->state), col(p, C_RESET), (int)width, s->name, d,
 				    s->message ? "  " : "", s->message ? s->message : "");
 	}
 	if (!rc && nids)

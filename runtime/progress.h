@@ -43,9 +43,9 @@ int progress_mode_parse(progress_mode *out, const char *s, int is_terminal);
 
 typedef struct progress_options {
 	progress_mode mode;
-	FILE *out;                 /* required; borrowed */
-	int color;                 /* ANSI colours, tty mode only; NO_COLOR (non-empty) turns them off */
-	unsigned columns;          /* tty mode: live lines are cut to this width; 0: 100 */
+	FILE *out;        /* required; borrowed */
+	int color;        /* ANSI colours, tty mode only; NO_COLOR (non-empty) turns them off */
+	unsigned columns; /* tty mode: live lines are cut to this width; 0: 100 */
 	/* Wall clock in epoch milliseconds; NULL: CLOCK_REALTIME. */
 	long long (*now_ms)(void *payload);
 	void *clock_payload;
@@ -93,7 +93,7 @@ int progress_tick(progress *p);
 int progress_summary(progress *p);
 
 /* Counts so far. */
-size_t progress_count_done(const progress *p);   /* finished, changed or not */
+size_t progress_count_done(const progress *p); /* finished, changed or not */
 size_t progress_count_failed(const progress *p);
 
 /* "0.4s", "12.3s", "1m05s", "2h03m" into out[32]. */

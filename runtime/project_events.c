@@ -105,8 +105,9 @@ int projev_format_failure(fcc_buf *out, const char *project, const char *status,
 					    f->logical_id ? f->logical_id : "?",
 					    f->resource_type ? f->resource_type : "?",
 					    f->status ? f->status : "?",
-					    f->status_reason && *f->status_reason ? f->status_reason
-										  : "no reason given");
+					    f->status_reason && *f->status_reason
+						    ? f->status_reason
+						    : "no reason given");
 	}
 	if (!rc && note && *note)
 		rc = fcc_buf_printf(out, "; (%s)", note);

@@ -15,16 +15,27 @@
 #include <strings.h>
 
 static const char *const transient_codes[] = {
-	"RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete",
+	"RequestTimeout",
+	"RequestTimeoutException",
+	"PriorRequestNotComplete",
 };
 
 /* botocore also lists PriorRequestNotComplete here; it is transient above */
 static const char *const throttling_codes[] = {
-	"Throttling", "ThrottlingException", "ThrottledException",
-	"RequestThrottledException", "TooManyRequestsException",
-	"ProvisionedThroughputExceededException", "TransactionInProgressException",
-	"RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException",
-	"RequestThrottled", "SlowDown", "PriorRequestNotComplete", "EC2ThrottledException",
+	"Throttling",
+	"ThrottlingException",
+	"ThrottledException",
+	"RequestThrottledException",
+	"TooManyRequestsException",
+	"ProvisionedThroughputExceededException",
+	"TransactionInProgressException",
+	"RequestLimitExceeded",
+	"BandwidthLimitExceeded",
+	"LimitExceededException",
+	"RequestThrottled",
+	"SlowDown",
+	"PriorRequestNotComplete",
+	"EC2ThrottledException",
 };
 
 static int in_list(const char *code, const char *const *list, size_t n)
@@ -105,9 +116,10 @@ int retry_policy_init(retry_policy *out, retry_getenv_fn get, fcc_err *e)
 	if (mode && *mode) {
 		if (strcasecmp(mode, "standard") != 0 && strcasecmp(mode, "legacy") != 0 &&
 		    strcasecmp(mode, "adaptive") != 0)
-			return fcc_err_set(e, FCC_EUSAGE,
-					   "AWS_RETRY_MODE must be standard, legacy or adaptive, not '%.40s'",
-					   mode);
+			return fcc_err_set(
+				e, FCC_EUSAGE,
+				"AWS_RETRY_MODE must be standard, legacy or adaptive, not '%.40s'",
+				mode);
 		snprintf(out->requested_mode, sizeof out->requested_mode, "%s", mode);
 		for (end = out->requested_mode; *end; end++)
 			*end = (char)(*end >= 'A' && *end <= 'Z' ? *end + 32 : *end);
@@ -119,9 +131,10 @@ int retry_policy_init(retry_policy *out, retry_getenv_fn get, fcc_err *e)
 			end++;
 		if (errno || end == max || *end || n < 1 || n > RETRY_MAX_ATTEMPTS_LIMIT) {
 			defaults(out);
-			return fcc_err_set(e, FCC_EUSAGE,
-					   "AWS_MAX_ATTEMPTS must be an integer from 1 to %d, not '%.40s'",
-					   RETRY_MAX_ATTEMPTS_LIMIT, max);
+			return fcc_err_set(
+				e, FCC_EUSAGE,
+				"AWS_MAX_ATTEMPTS must be an integer from 1 to %d, not '%.40s'",
+				RETRY_MAX_ATTEMPTS_LIMIT, max);
 		}
 		out->max_attempts = (unsigned)n;
 	}
@@ -149,9 +162,10 @@ retry_verdict retry_decide(retry_policy *p, unsigned attempt, const retry_outcom
 		return RETRY_NO_QUOTA;
 	p->quota -= c;
 	/* full jitter: random(0,1) * min(2^(attempt-1), 20) s */
-	cap_ms = attempt - 1 >= 5 ? RETRY_MAX_BACKOFF_MS
-				  : (1000u << (attempt - 1) < RETRY_MAX_BACKOFF_MS
-					     ? 1000u << (attempt - 1) : RETRY_MAX_BACKOFF_MS);
+	cap_ms = attempt - 1 >= 5
+			 ? RETRY_MAX_BACKOFF_MS
+			 : (1000u << (attempt - 1) < RETRY_MAX_BACKOFF_MS ? 1000u << (attempt - 1)
+									  : RETRY_MAX_BACKOFF_MS);
 	r = p->random(p->random_payload);
 	if (!(r >= 0.0)) /* also catches NaN */
 		r = 0.0;
@@ -172,10 +186,14 @@ void retry_on_success(retry_policy *p, unsigned retried_cost)
 const char *retry_verdict_name(retry_verdict v)
 {
 	switch (v) {
-	case RETRY_NO: return "not retryable";
-	case RETRY_YES: return "retry";
-	case RETRY_NO_ATTEMPTS: return "maximum attempts reached";
-	case RETRY_NO_QUOTA: return "retry quota exhausted";
+	case RETRY_NO:
+		return "not retryable";
+	case RETRY_YES:
+		return "retry";
+	case RETRY_NO_ATTEMPTS:
+		return "maximum attempts reached";
+	case RETRY_NO_QUOTA:
+		return "retry quota exhausted";
 	}
 	return "not retryable";
 }

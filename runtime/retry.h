@@ -34,7 +34,7 @@
 #include "compiler/base/err.h"
 
 #define RETRY_DEFAULT_MAX_ATTEMPTS 3
-#define RETRY_MAX_ATTEMPTS_LIMIT 50  /* higher AWS_MAX_ATTEMPTS values are refused */
+#define RETRY_MAX_ATTEMPTS_LIMIT 50 /* higher AWS_MAX_ATTEMPTS values are refused */
 #define RETRY_QUOTA_MAX 500
 #define RETRY_COST 5
 #define RETRY_TIMEOUT_COST 10
@@ -42,10 +42,10 @@
 #define RETRY_MAX_BACKOFF_MS 20000
 
 typedef enum retry_verdict {
-	RETRY_NO = 0,        /* the failure is not retryable */
-	RETRY_YES = 1,       /* retry after *delay_ms */
-	RETRY_NO_ATTEMPTS,   /* retryable, but this was the last allowed attempt */
-	RETRY_NO_QUOTA       /* retryable, but the retry quota is exhausted */
+	RETRY_NO = 0,      /* the failure is not retryable */
+	RETRY_YES = 1,     /* retry after *delay_ms */
+	RETRY_NO_ATTEMPTS, /* retryable, but this was the last allowed attempt */
+	RETRY_NO_QUOTA     /* retryable, but the retry quota is exhausted */
 } retry_verdict;
 
 /* How one attempt failed. Fill what is known; zero the rest. */
@@ -55,7 +55,7 @@ typedef struct retry_outcome {
 	long status;           /* HTTP status when a response arrived */
 	const char *code;      /* AWS error code from the body or x-amzn-ErrorType, or NULL */
 	int modeled_retryable; /* the service model marks this error `retryable` */
-	const char *service;   /* signing name ("sts", …) for service-specific rules; may be NULL */
+	const char *service; /* signing name ("sts", …) for service-specific rules; may be NULL */
 } retry_outcome;
 
 /* Random source for the jitter: a uniform value in [0, 1). */
@@ -65,8 +65,8 @@ typedef char *(*retry_getenv_fn)(const char *name);
 
 typedef struct retry_policy {
 	unsigned max_attempts;
-	unsigned quota;            /* tokens left, 0..RETRY_QUOTA_MAX */
-	char requested_mode[16];   /* "standard", "legacy" or "adaptive" */
+	unsigned quota;          /* tokens left, 0..RETRY_QUOTA_MAX */
+	char requested_mode[16]; /* "standard", "legacy" or "adaptive" */
 	retry_random_fn random;
 	void *random_payload;
 	unsigned long long rng_state; /* the default generator's state */

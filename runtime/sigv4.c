@@ -31,8 +31,8 @@ int sigv4_header_unsigned(const char *name)
 	/* Proxies, libcurl and tracing layers add or rewrite these after
 	 * signing, so signing them would break requests (botocore keeps the
 	 * same list: SIGNED_HEADERS_BLACKLIST in botocore/auth.py). */
-	static const char *const never[] = {"user-agent",	 "expect",	    "transfer-encoding",
-					    "connection",	 "x-amzn-trace-id", "authorization"};
+	static const char *const never[] = {"user-agent", "expect",          "transfer-encoding",
+					    "connection", "x-amzn-trace-id", "authorization"};
 	size_t i;
 
 	for (i = 0; i < sizeof never / sizeof *never; i++)
@@ -267,7 +267,8 @@ static int canonical_query(fcc_buf *b, const char *query)
 		len = (size_t)(end - p);
 		if (len) { /* "a=1&&b=2": the empty piece carries nothing */
 			eq = memchr(p, '=', len);
-			if ((rc = query_component(&pairs[npairs].key, p, eq ? (size_t)(eq - p) : len)))
+			if ((rc = query_component(&pairs[npairs].key, p,
+						  eq ? (size_t)(eq - p) : len)))
 				goto out;
 			npairs++;
 			if ((rc = query_component(&pairs[npairs - 1].val, eq ? eq + 1 : "",
@@ -412,8 +413,7 @@ static int value_differs(const char *have, const char *want)
 /* Build the sorted header list to sign: the request's own headers minus
  * the never-signed ones and minus those the signer replaces, plus the
  * signer's own. */
-static int build_headers(hdr **out, size_t *nout, const sigv4_request *req,
-			 const sigv4_result *r)
+static int build_headers(hdr **out, size_t *nout, const sigv4_request *req, const sigv4_result *r)
 {
 	hdr *h;
 	size_t n = 0, i, j;
@@ -439,7 +439,8 @@ static int build_headers(hdr **out, size_t *nout, const sigv4_request *req,
 		}
 		h[n].name = name;
 		h[n].order = n;
-		if (!(h[n++].value = canon_value(req->headers[i].value ? req->headers[i].value : ""))) {
+		if (!(h[n++].value =
+			      canon_value(req->headers[i].value ? req->headers[i].value : ""))) {
 			rc = FCC_ENOMEM;
 			goto out;
 		}
@@ -509,8 +510,9 @@ static int compute_signature(char out[65], const char *secret, const char *date8
 	memcpy(kdate, "AWS4", 4);
 	memcpy(kdate + 4, secret, slen + 1);
 	if (hmac(k1, kdate, slen + 4, date8, strlen(date8)) ||
-	    hmac(k2, k1, 32, region, strlen(region)) || hmac(k1, k2, 32, service, strlen(service)) ||
-	    hmac(k2, k1, 32, "aws4_request", 12) || hmac(sig, k2, 32, sts, strlen(sts)))
+	    hmac(k2, k1, 32, region, strlen(region)) ||
+	    hmac(k1, k2, 32, service, strlen(service)) || hmac(k2, k1, 32, "aws4_request", 12) ||
+	    hmac(sig, k2, 32, sts, strlen(sts)))
 		goto out;
 	to_hex(out, sig, 32);
 	rc = FCC_OK;
@@ -562,16 +564,19 @@ int sigv4_sign(sigv4_result *out, const sigv4_request *req, const sigv4_credenti
 	memset(out, 0, sizeof *out);
 	fcc_buf_init(&b, FCC_BUF_DEFAULT_MAX);
 	if (!req || !req->method || !*req->method || !creds || !params)
-		return fcc_err_set(e, FCC_EUSAGE, "sigv4: request, method and parameters are required");
+		return fcc_err_set(e, FCC_EUSAGE,
+				   "sigv4: request, method and parameters are required");
 	if (!creds->access_key_id || !*creds->access_key_id || !creds->secret_access_key ||
 	    !*creds->secret_access_key)
-		return fcc_err_set(e, FCC_EUSAGE, "sigv4: access key id and secret key are required");
+		return fcc_err_set(e, FCC_EUSAGE,
+				   "sigv4: access key id and secret key are required");
 	if (strchr(creds->access_key_id, '/') || strchr(creds->access_key_id, ',') ||
 	    strchr(creds->access_key_id, ' '))
 		return fcc_err_set(e, FCC_EUSAGE, "sigv4: malformed access key id");
 	if (!scope_token_ok(params->region) || !scope_token_ok(params->service))
-		return fcc_err_set(e, FCC_EUSAGE, "sigv4: region and service must be non-empty "
-						  "names of letters, digits and '-'");
+		return fcc_err_set(e, FCC_EUSAGE,
+				   "sigv4: region and service must be non-empty "
+				   "names of letters, digits and '-'");
 	if (!find_header(req, "host"))
 		return fcc_err_set(e, FCC_EUSAGE, "sigv4: the request has no Host header");
 
@@ -585,7 +590,8 @@ int sigv4_sign(sigv4_result *out, const sigv4_request *req, const sigv4_credenti
 	/* the time: explicit, else the request's X-Amz-Date, else params->when */
 	if (params->amz_date) {
 		if (!sigv4_date_valid(params->amz_date))
-			return fcc_err_set(e, FCC_EUSAGE, "sigv4: date '%s' is not YYYYMMDDTHHMMSSZ",
+			return fcc_err_set(e, FCC_EUSAGE,
+					   "sigv4: date '%s' is not YYYYMMDDTHHMMSSZ",
 					   params->amz_date);
 		memcpy(date, params->amz_date, 17);
 	} else if (hdr_date) {
@@ -597,8 +603,9 @@ int sigv4_sign(sigv4_result *out, const sigv4_request *req, const sigv4_credenti
 			memcpy(date, c, 17);
 		fcc_free(c);
 		if (!rc)
-			return fcc_err_set(e, FCC_EUSAGE,
-					   "sigv4: the request's X-Amz-Date is not YYYYMMDDTHHMMSSZ");
+			return fcc_err_set(
+				e, FCC_EUSAGE,
+				"sigv4: the request's X-Amz-Date is not YYYYMMDDTHHMMSSZ");
 	} else if (sigv4_format_date(date, params->when)) {
 		return fcc_err_set(e, FCC_EUSAGE, "sigv4: the signing time cannot be formatted");
 	}
@@ -616,7 +623,8 @@ int sigv4_sign(sigv4_result *out, const sigv4_request *req, const sigv4_credenti
 			memcpy(hash, c, strlen(c) + 1);
 		fcc_free(c);
 		if (!rc)
-			return fcc_err_set(e, FCC_EUSAGE, "sigv4: x-amz-content-sha256 is too long");
+			return fcc_err_set(e, FCC_EUSAGE,
+					   "sigv4: x-amz-content-sha256 is too long");
 		phash = hash;
 	} else {
 		if (sigv4_sha256_hex(hash, req->payload, req->payload_len))

@@ -27,14 +27,14 @@ typedef struct sigv4_header {
 
 /* The request to sign. All strings borrowed for the duration of the call. */
 typedef struct sigv4_request {
-	const char *method;         /* "GET", "POST", ... */
-	const char *path;           /* path exactly as sent on the wire (already percent-encoded) */
-	const char *query;          /* raw query without '?', NULL or "" for none */
+	const char *method; /* "GET", "POST", ... */
+	const char *path;   /* path exactly as sent on the wire (already percent-encoded) */
+	const char *query;  /* raw query without '?', NULL or "" for none */
 	const sigv4_header *headers; /* any order, duplicates allowed; must include Host */
 	size_t nheaders;
-	const void *payload;        /* body bytes (may be NULL when payload_len is 0) */
+	const void *payload; /* body bytes (may be NULL when payload_len is 0) */
 	size_t payload_len;
-	const char *payload_hash;   /* hex SHA-256 or "UNSIGNED-PAYLOAD"; overrides payload */
+	const char *payload_hash; /* hex SHA-256 or "UNSIGNED-PAYLOAD"; overrides payload */
 } sigv4_request;
 
 /* Credentials. The secret is never copied outside the signing-key chain,
@@ -42,7 +42,7 @@ typedef struct sigv4_request {
 typedef struct sigv4_credentials {
 	const char *access_key_id;
 	const char *secret_access_key;
-	const char *session_token;  /* NULL or "" for long-term credentials */
+	const char *session_token; /* NULL or "" for long-term credentials */
 } sigv4_credentials;
 
 enum {
@@ -57,13 +57,13 @@ enum {
 };
 
 typedef struct sigv4_params {
-	const char *service;   /* signing name, e.g. "sagemaker" (not the host prefix) */
-	const char *region;    /* signing region, e.g. "us-east-1" */
+	const char *service; /* signing name, e.g. "sagemaker" (not the host prefix) */
+	const char *region;  /* signing region, e.g. "us-east-1" */
 	/* Request time as "YYYYMMDDTHHMMSSZ". When NULL the request's X-Amz-Date
 	 * header is used, and when that is absent too, `when` (UTC). */
 	const char *amz_date;
 	time_t when;
-	unsigned flags;        /* SIGV4_* */
+	unsigned flags; /* SIGV4_* */
 } sigv4_params;
 
 /* What the signer produced. Every string is owned by the result and freed by
@@ -71,11 +71,11 @@ typedef struct sigv4_params {
 typedef struct sigv4_result {
 	char *canonical_request;
 	char *string_to_sign;
-	char *signature;       /* 64 lower-case hex digits */
-	char *authorization;   /* the full Authorization header value */
-	char *signed_headers;  /* "host;x-amz-date" */
-	char *amz_date;        /* the request time used, "YYYYMMDDTHHMMSSZ" */
-	char *scope;           /* "YYYYMMDD/region/service/aws4_request" */
+	char *signature;      /* 64 lower-case hex digits */
+	char *authorization;  /* the full Authorization header value */
+	char *signed_headers; /* "host;x-amz-date" */
+	char *amz_date;       /* the request time used, "YYYYMMDDTHHMMSSZ" */
+	char *scope;          /* "YYYYMMDD/region/service/aws4_request" */
 	/* Headers the caller must set on the request before sending, in this
 	 * order, each replacing any header of the same name (case-insensitive):
 	 * X-Amz-Date (absent or different from the date used),
@@ -85,7 +85,7 @@ typedef struct sigv4_result {
 	struct sigv4_out_header {
 		char *name;
 		char *value;
-	} *add;
+	} * add;
 	size_t nadd;
 } sigv4_result;
 

@@ -79,7 +79,8 @@ int sigv4_raw_parse(sigv4_raw *out, const char *data, size_t len, fcc_err *e)
 		;
 	sp2 = sp2 > line ? sp2 - 1 : NULL;
 	if (!sp1 || !sp2 || sp2 <= sp1 + 1 || sp1 == line) {
-		rc = fcc_err_set(e, FCC_EPARSE, "request line 1: expected 'METHOD target HTTP/1.1'");
+		rc = fcc_err_set(e, FCC_EPARSE,
+				 "request line 1: expected 'METHOD target HTTP/1.1'");
 		goto out;
 	}
 	if ((size_t)(line + n - sp2 - 1) < 5 || memcmp(sp2 + 1, "HTTP/", 5) != 0) {
@@ -118,9 +119,10 @@ int sigv4_raw_parse(sigv4_raw *out, const char *data, size_t len, fcc_err *e)
 			 * recipient replaces the fold with a space */
 			size_t k = 0;
 			if (!r.nheaders) {
-				rc = fcc_err_set(e, FCC_EPARSE,
-						 "request line %zu: continuation line before any header",
-						 lineno);
+				rc = fcc_err_set(
+					e, FCC_EPARSE,
+					"request line %zu: continuation line before any header",
+					lineno);
 				goto out;
 			}
 			while (k < n && (line[k] == ' ' || line[k] == '\t'))
@@ -142,7 +144,8 @@ int sigv4_raw_parse(sigv4_raw *out, const char *data, size_t len, fcc_err *e)
 		r.values[r.nheaders] = fcc_strndup(colon + 1, (size_t)(line + n - colon - 1));
 		r.lines[r.nheaders] = fcc_strndup(line, n);
 		r.nheaders++;
-		if (!r.names[r.nheaders - 1] || !r.values[r.nheaders - 1] || !r.lines[r.nheaders - 1])
+		if (!r.names[r.nheaders - 1] || !r.values[r.nheaders - 1] ||
+		    !r.lines[r.nheaders - 1])
 			goto nomem;
 	}
 

@@ -16,20 +16,20 @@
 #include "runtime/sigv4.h"
 
 typedef struct sigv4_raw {
-	char *method;       /* "GET" */
-	char *target;       /* request target as written: path plus optional "?query" */
-	char *path;         /* target up to '?' */
-	char *query;        /* after '?', NULL when the target has none */
-	char *version;      /* "HTTP/1.1" */
+	char *method;  /* "GET" */
+	char *target;  /* request target as written: path plus optional "?query" */
+	char *path;    /* target up to '?' */
+	char *query;   /* after '?', NULL when the target has none */
+	char *version; /* "HTTP/1.1" */
 	/* Headers in order of appearance: name as written, value after ':'
 	 * with folded continuation lines joined by one space (untrimmed
 	 * otherwise; the signer trims). `headers` points into names/values. */
 	char **names;
 	char **values;
-	char **lines;       /* each header's text exactly as written, folds kept, '\n'-joined, no line end */
+	char **lines; /* each header's text exactly as written, folds kept, '\n'-joined, no line end */
 	sigv4_header *headers;
 	size_t nheaders;
-	char *body;         /* bytes after the blank line; NUL-terminated for convenience */
+	char *body; /* bytes after the blank line; NUL-terminated for convenience */
 	size_t body_len;
 } sigv4_raw;
 

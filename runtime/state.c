@@ -157,7 +157,8 @@ const state_object *state_find_object(const state_snapshot *s, const char *bucke
 	size_t i;
 
 	for (i = 0; i < s->n_objects; i++)
-		if (strcmp(s->objects[i].bucket, bucket) == 0 && strcmp(s->objects[i].key, key) == 0)
+		if (strcmp(s->objects[i].bucket, bucket) == 0 &&
+		    strcmp(s->objects[i].key, key) == 0)
 			return &s->objects[i];
 	return NULL;
 }
@@ -294,9 +295,10 @@ static int parse(state_snapshot *s, json_t *root, fcc_err *e)
 		return fcc_err_set(e, FCC_EPARSE, "state: format: expected \"%s\"", STATE_FORMAT);
 
 	arr = list(root, "objects", &rc, e);
-		if (rc)
-			return rc;
-	json_array_foreach(arr, i, it) {
+	if (rc)
+		return rc;
+	json_array_foreach(arr, i, it)
+	{
 		state_object *o;
 		json_t *size;
 		if ((rc = item(it, "objects", i, path, sizeof path, e)))
@@ -310,13 +312,15 @@ static int parse(state_snapshot *s, json_t *root, fcc_err *e)
 			return rc;
 		size = json_object_get(it, "size");
 		if (size && !json_is_integer(size))
-			return fcc_err_set(e, FCC_EPARSE, "state: %s.size: expected an integer", path);
+			return fcc_err_set(e, FCC_EPARSE, "state: %s.size: expected an integer",
+					   path);
 		o->size = size ? (long long)json_integer_value(size) : 0;
 	}
 	arr = list(root, "roles", &rc, e);
-		if (rc)
-			return rc;
-	json_array_foreach(arr, i, it) {
+	if (rc)
+		return rc;
+	json_array_foreach(arr, i, it)
+	{
 		state_role *r;
 		if ((rc = item(it, "roles", i, path, sizeof path, e)))
 			return rc;
@@ -342,8 +346,9 @@ static int parse(state_snapshot *s, json_t *root, fcc_err *e)
 			return rc;
 		count = json_object_get(v, "count");
 		if (count && (!json_is_integer(count) || json_integer_value(count) < 0))
-			return fcc_err_set(e, FCC_EPARSE,
-					   "state: portfolio.count: expected a non-negative integer");
+			return fcc_err_set(
+				e, FCC_EPARSE,
+				"state: portfolio.count: expected a non-negative integer");
 		s->portfolio.count = count ? (int)json_integer_value(count) : 0;
 	}
 	v = json_object_get(root, "product");
@@ -362,9 +367,10 @@ static int parse(state_snapshot *s, json_t *root, fcc_err *e)
 			return rc;
 	}
 	arr = list(root, "artifacts", &rc, e);
-		if (rc)
-			return rc;
-	json_array_foreach(arr, i, it) {
+	if (rc)
+		return rc;
+	json_array_foreach(arr, i, it)
+	{
 		state_artifact *a;
 		if ((rc = item(it, "artifacts", i, path, sizeof path, e)))
 			return rc;
@@ -381,9 +387,10 @@ static int parse(state_snapshot *s, json_t *root, fcc_err *e)
 	if ((rc = opt_bool(&s->association, root, "association", "state", e)))
 		return rc;
 	arr = list(root, "constraints", &rc, e);
-		if (rc)
-			return rc;
-	json_array_foreach(arr, i, it) {
+	if (rc)
+		return rc;
+	json_array_foreach(arr, i, it)
+	{
 		state_constraint *c;
 		if ((rc = item(it, "constraints", i, path, sizeof path, e)))
 			return rc;
@@ -395,9 +402,10 @@ static int parse(state_snapshot *s, json_t *root, fcc_err *e)
 			return rc;
 	}
 	arr = list(root, "principals", &rc, e);
-		if (rc)
-			return rc;
-	json_array_foreach(arr, i, it) {
+	if (rc)
+		return rc;
+	json_array_foreach(arr, i, it)
+	{
 		state_principal *p;
 		if ((rc = item(it, "principals", i, path, sizeof path, e)))
 			return rc;
@@ -414,9 +422,10 @@ static int parse(state_snapshot *s, json_t *root, fcc_err *e)
 		if ((rc = opt_strs(&s->share_accounts, v, "accounts", "shares", e)))
 			return rc;
 		arr = list(v, "nodes", &rc, e);
-			if (rc)
-				return rc;
-		json_array_foreach(arr, i, it) {
+		if (rc)
+			return rc;
+		json_array_foreach(arr, i, it)
+		{
 			state_org_node *n;
 			if ((rc = item(it, "shares.nodes", i, path, sizeof path, e)))
 				return rc;
@@ -434,15 +443,17 @@ static int parse(state_snapshot *s, json_t *root, fcc_err *e)
 		if (!json_is_object(v))
 			return fcc_err_set(e, FCC_EPARSE,
 					   "state: template_validation: expected an object");
-		if ((rc = opt_str(&s->validation.template, v, "template", "template_validation", e)) ||
+		if ((rc = opt_str(&s->validation.template, v, "template", "template_validation",
+				  e)) ||
 		    (rc = opt_bool(&s->validation.ok, v, "ok", "template_validation", e)) ||
 		    (rc = opt_str(&s->validation.error, v, "error", "template_validation", e)))
 			return rc;
 	}
 	arr = list(root, "projects", &rc, e);
-		if (rc)
-			return rc;
-	json_array_foreach(arr, i, it) {
+	if (rc)
+		return rc;
+	json_array_foreach(arr, i, it)
+	{
 		state_project *p;
 		if ((rc = item(it, "projects", i, path, sizeof path, e)))
 			return rc;
@@ -471,7 +482,8 @@ static int parse_stacks(state_snapshot *s, json_t *root, fcc_err *e)
 		return FCC_OK;
 	if (!json_is_array(arr))
 		return fcc_err_set(e, FCC_EPARSE, "state: stacks: expected an array");
-	json_array_foreach(arr, i, it) {
+	json_array_foreach(arr, i, it)
+	{
 		state_stack *st;
 		if ((rc = item(it, "stacks", i, path, sizeof path, e)))
 			return rc;
@@ -500,7 +512,8 @@ static int parse_stacks(state_snapshot *s, json_t *root, fcc_err *e)
 		if (ch && !json_is_array(ch))
 			return fcc_err_set(e, FCC_EPARSE, "state: %s.changes: expected an array",
 					   cpath);
-		json_array_foreach(ch, j, c) {
+		json_array_foreach(ch, j, c)
+		{
 			state_stack_change *sc;
 			snprintf(cpath, sizeof cpath, "%s.preview.changes[%zu]", path, j);
 			if (!json_is_object(c))
@@ -688,8 +701,10 @@ static json_t *principals_json(const state_snapshot *s, int *bad)
 	size_t i;
 
 	for (i = 0; a && i < s->n_principals; i++)
-		push(a, json_pack("{s:s?, s:s?}", "arn", s->principals[i].arn, "type",
-				  s->principals[i].type), bad);
+		push(a,
+		     json_pack("{s:s?, s:s?}", "arn", s->principals[i].arn, "type",
+			       s->principals[i].type),
+		     bad);
 	if (!a)
 		*bad = 1;
 	return a;
@@ -706,8 +721,10 @@ static json_t *shares_json(const state_snapshot *s, int *bad)
 		return *bad = 1, NULL;
 	}
 	for (i = 0; i < s->n_share_nodes; i++)
-		push(nodes, json_pack("{s:s?, s:s?}", "type", s->share_nodes[i].type, "value",
-				      s->share_nodes[i].value), bad);
+		push(nodes,
+		     json_pack("{s:s?, s:s?}", "type", s->share_nodes[i].type, "value",
+			       s->share_nodes[i].value),
+		     bad);
 	put(j, "accounts", kv_strs_to_json(&s->share_accounts), bad);
 	put(j, "nodes", nodes, bad);
 	return j;

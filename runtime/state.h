@@ -56,8 +56,8 @@ typedef struct state_role {
 } state_role;
 
 typedef struct state_portfolio {
-	char *name;  /* the name looked up; set even when nothing matched */
-	int count;   /* portfolios found by that name (and fcc's tags): 0 absent, >1 ambiguous */
+	char *name; /* the name looked up; set even when nothing matched */
+	int count;  /* portfolios found by that name (and fcc's tags): 0 absent, >1 ambiguous */
 	char *id, *owner, *description; /* of the match when count == 1 */
 	kv_tags tags;
 } state_portfolio;
@@ -95,27 +95,27 @@ typedef struct state_org_node {
 typedef struct state_project {
 	char *name;
 	int present;
-	char *status;              /* ProjectStatus, or NULL */
-	char *product_id;          /* ServiceCatalogProvisioningDetails, or NULL */
+	char *status;     /* ProjectStatus, or NULL */
+	char *product_id; /* ServiceCatalogProvisioningDetails, or NULL */
 	char *artifact_id;
-	json_t *pipeline;          /* the project's pipeline definition (decoded), or NULL */
+	json_t *pipeline; /* the project's pipeline definition (decoded), or NULL */
 } state_project;
 
 /* One resource change of a change-set preview (cfn_deploy_preview). */
 typedef struct state_stack_change {
-	char *action;        /* Add, Modify, Remove, ... */
+	char *action; /* Add, Modify, Remove, ... */
 	char *logical_id;
 	char *resource_type;
-	char *replacement;   /* True, False, Conditional, or NULL */
-	kv_strs targets;     /* "Properties.VersioningConfiguration", "Tags", ... */
+	char *replacement; /* True, False, Conditional, or NULL */
+	kv_strs targets;   /* "Properties.VersioningConfiguration", "Tags", ... */
 } state_stack_change;
 
 /* A CloudFormation stack fcc owns (desired.stacks[]). */
 typedef struct state_stack {
 	char *name;
-	int present;            /* DescribeStacks found it (absent: "does not exist") */
+	int present; /* DescribeStacks found it (absent: "does not exist") */
 	char *id, *status, *status_reason;
-	char *template_sha256;  /* sha256 of GetTemplate's Original body, or NULL */
+	char *template_sha256; /* sha256 of GetTemplate's Original body, or NULL */
 	kv_tags tags;
 	/* The change-set preview `fcc plan` ran when the template differs
 	 * (state_read_stack_previews): derived from the observation above, so not
@@ -151,7 +151,7 @@ typedef struct state_snapshot {
 	struct {
 		char *template; /* the template key validated; NULL when not checked */
 		int ok;
-		char *error;    /* CloudFormation's message when !ok */
+		char *error; /* CloudFormation's message when !ok */
 	} validation;
 	state_project *projects;
 	size_t n_projects;

@@ -19,7 +19,7 @@
 #include "runtime/aws/s3.h"
 #include "runtime/aws/sagemaker.h"
 #include "runtime/aws/sc.h"
-#include "runtime/diff.h" /* DIFF_ARTIFACT_MARKER only */
+#include "runtime/diff.h"      /* DIFF_ARTIFACT_MARKER only */
 #include "runtime/iam_patch.h" /* IAM_PATCH_PREFIX only */
 
 /* The metadata fcc writes on upload (x-amz-meta-fcc-sha256). */
@@ -28,9 +28,26 @@
 #define TEMPLATE_BODY_MAX 51200
 
 enum kind {
-	K_HEAD, K_ROLE, K_POLICIES, K_PLIST, K_PDESC, K_PRINC, K_ACCESS, K_SEARCH, K_PRODDESC,
-	K_ARTS, K_ASSOC, K_CONS, K_CONSDESC, K_VALIDATE, K_PROJECT, K_PIPELINE, K_STACK,
-	K_STACK_TMPL, K_ORGACCESS, K_ORGNODES
+	K_HEAD,
+	K_ROLE,
+	K_POLICIES,
+	K_PLIST,
+	K_PDESC,
+	K_PRINC,
+	K_ACCESS,
+	K_SEARCH,
+	K_PRODDESC,
+	K_ARTS,
+	K_ASSOC,
+	K_CONS,
+	K_CONSDESC,
+	K_VALIDATE,
+	K_PROJECT,
+	K_PIPELINE,
+	K_STACK,
+	K_STACK_TMPL,
+	K_ORGACCESS,
+	K_ORGNODES
 };
 
 typedef struct reader reader;
@@ -71,7 +88,7 @@ struct reader {
 	const state_read_options *opt;
 	rcall *calls;
 	unsigned ncalls;
-	int rc;     /* first failure */
+	int rc; /* first failure */
 	fcc_err err;
 	/* S3 */
 	s3_object_info *heads;
@@ -80,12 +97,12 @@ struct reader {
 	role_ans *roles;
 	/* Service Catalog: the portfolio */
 	sc_portfolio_list plist;
-	size_t *pmatch;       /* indexes into plist.items named like the desired portfolio */
+	size_t *pmatch; /* indexes into plist.items named like the desired portfolio */
 	size_t npmatch;
-	sc_portfolio *pdesc;  /* DescribePortfolio of each match */
+	sc_portfolio *pdesc; /* DescribePortfolio of each match */
 	size_t pdesc_left;
-	int pcount;           /* 0 absent, 1 found (pchosen), >1 ambiguous */
-	size_t pchosen;       /* index into pmatch */
+	int pcount;     /* 0 absent, 1 found (pchosen), >1 ambiguous */
+	size_t pchosen; /* index into pmatch */
 	int presolved;
 	sc_principal_list princ;
 	sc_account_list access;
@@ -103,7 +120,7 @@ struct reader {
 	 * versions are known (see maybe_validate) */
 	int tmpl_known, tmpl_present, arts_known, arts_have_mine;
 	cfn_validation validation;
-	const char *validated;   /* the template key, when validated */
+	const char *validated; /* the template key, when validated */
 	int valid;
 	char *valid_error;
 	/* SageMaker */
@@ -162,7 +179,7 @@ static void queued(reader *r, rcall *c, int rc, const fcc_err *e)
 		fail(r, c->what, rc, e->msg);
 }
 
-#define SUBMIT(r, c, call)                                                                          \
+#define SUBMIT(r, c, call)                                                                         \
 	do {                                                                                       \
 		fcc_err se_;                                                                       \
 		fcc_err_clear(&se_);                                                               \
@@ -184,9 +201,11 @@ static void validate(reader *r, int object_present)
 			fail(r, "AWS state", FCC_ENOMEM, "out of memory");
 			return;
 		}
-		c = newcall(r, K_VALIDATE, 0, "cfn-validate:%s (ValidateTemplate of %s)", t->key, url);
-		SUBMIT(r, c, cfn_validate_template_submit(&r->validation, r->ctx, NULL, url, finish, c,
-							  &se_));
+		c = newcall(r, K_VALIDATE, 0, "cfn-validate:%s (ValidateTemplate of %s)", t->key,
+			    url);
+		SUBMIT(r, c,
+		       cfn_validate_template_submit(&r->validation, r->ctx, NULL, url, finish, c,
+						    &se_));
 		fcc_free(url);
 		return;
 	}
@@ -194,8 +213,9 @@ static void validate(reader *r, int object_present)
 	if (!r->opt || !r->opt->template_body || r->opt->template_len > TEMPLATE_BODY_MAX)
 		return;
 	c = newcall(r, K_VALIDATE, 0, "cfn-validate:%s (ValidateTemplate of %s)", t->key, t->path);
-	SUBMIT(r, c, cfn_validate_template_submit(&r->validation, r->ctx, r->opt->template_body,
-						  NULL, finish, c, &se_));
+	SUBMIT(r, c,
+	       cfn_validate_template_submit(&r->validation, r->ctx, r->opt->template_body, NULL,
+					    finish, c, &se_));
 }
 
 /* ValidateTemplate only when no product version of this template exists:
@@ -222,12 +242,15 @@ static void pair(reader *r)
 		return;
 	pid = r->plist.items[r->pmatch[r->pchosen]].id;
 	prod = r->prod->id;
-	c = newcall(r, K_ASSOC, 0, "sc-association:%s/%s", r->d->portfolio.name, r->d->product.name);
-	SUBMIT(r, c, sc_search_products_as_admin_submit(&r->assoc, r->ctx, pid, r->d->product.name,
-							finish, c, &se_));
+	c = newcall(r, K_ASSOC, 0, "sc-association:%s/%s", r->d->portfolio.name,
+		    r->d->product.name);
+	SUBMIT(r, c,
+	       sc_search_products_as_admin_submit(&r->assoc, r->ctx, pid, r->d->product.name,
+						  finish, c, &se_));
 	c = newcall(r, K_CONS, 0, "sc-constraints:%s/%s", r->d->portfolio.name, r->d->product.name);
-	SUBMIT(r, c, sc_list_constraints_for_portfolio_submit(&r->cons, r->ctx, pid, prod, finish, c,
-							      &se_));
+	SUBMIT(r, c,
+	       sc_list_constraints_for_portfolio_submit(&r->cons, r->ctx, pid, prod, finish, c,
+							&se_));
 }
 
 /* ---- organization shares ----
@@ -258,8 +281,9 @@ static void maybe_org_nodes(reader *r)
 			continue;
 		c = newcall(r, K_ORGNODES, t, "sc-shares:%s (%s shares)", r->d->portfolio.name,
 			    ORG_TYPES[t]);
-		SUBMIT(r, c, sc_list_organization_portfolio_access_submit(
-				     &r->orgnodes[t], r->ctx, pid, ORG_TYPES[t], finish, c, &se_));
+		SUBMIT(r, c,
+		       sc_list_organization_portfolio_access_submit(&r->orgnodes[t], r->ctx, pid,
+								    ORG_TYPES[t], finish, c, &se_));
 	}
 }
 
@@ -278,8 +302,8 @@ static void portfolio_chosen(reader *r)
 
 	r->pcount = 1;
 	c = newcall(r, K_PRINC, 0, "sc-principals:%s", r->d->portfolio.name);
-	SUBMIT(r, c, sc_list_principals_for_portfolio_submit(&r->princ, r->ctx, pid, finish, c,
-							     &se_));
+	SUBMIT(r, c,
+	       sc_list_principals_for_portfolio_submit(&r->princ, r->ctx, pid, finish, c, &se_));
 	c = newcall(r, K_ACCESS, 0, "sc-shares:%s", r->d->portfolio.name);
 	SUBMIT(r, c, sc_list_portfolio_access_submit(&r->access, r->ctx, pid, finish, c, &se_));
 	r->port_ready = 1;
@@ -321,7 +345,8 @@ static void on_portfolios(reader *r)
 	for (i = 0; i < r->npmatch; i++) {
 		const char *id = r->plist.items[r->pmatch[i]].id;
 		rcall *c = newcall(r, K_PDESC, i, "sc-portfolio:%s (%s)", r->d->portfolio.name, id);
-		SUBMIT(r, c, sc_describe_portfolio_submit(&r->pdesc[i], r->ctx, id, finish, c, &se_));
+		SUBMIT(r, c,
+		       sc_describe_portfolio_submit(&r->pdesc[i], r->ctx, id, finish, c, &se_));
 	}
 	if (r->npmatch == 1 && !r->rc) {
 		/* what follows needs only the id, which the list gave: no waiting
@@ -358,7 +383,8 @@ static void on_search(reader *r)
 
 	/* FullTextSearch matches words anywhere: keep the exact name */
 	for (i = 0; i < r->search.n && !r->prod; i++)
-		if (r->search.items[i].name && strcmp(r->search.items[i].name, r->d->product.name) == 0)
+		if (r->search.items[i].name &&
+		    strcmp(r->search.items[i].name, r->d->product.name) == 0)
 			r->prod = &r->search.items[i];
 	if (!r->prod) {
 		r->prodresolved = 1;
@@ -368,11 +394,13 @@ static void on_search(reader *r)
 		return;
 	}
 	c = newcall(r, K_PRODDESC, 0, "sc-product:%s (%s)", r->d->product.name, r->prod->id);
-	SUBMIT(r, c, sc_describe_product_as_admin_submit(&r->proddesc, r->ctx, r->prod->id, NULL,
-							 finish, c, &se_));
+	SUBMIT(r, c,
+	       sc_describe_product_as_admin_submit(&r->proddesc, r->ctx, r->prod->id, NULL, finish,
+						   c, &se_));
 	c = newcall(r, K_ARTS, 0, "sc-artifacts:%s", r->d->product.name);
-	SUBMIT(r, c, sc_list_provisioning_artifacts_submit(&r->arts, r->ctx, r->prod->id, finish, c,
-							   &se_));
+	SUBMIT(r, c,
+	       sc_list_provisioning_artifacts_submit(&r->arts, r->ctx, r->prod->id, finish, c,
+						     &se_));
 	r->prodresolved = 1;
 	pair(r);
 }
@@ -392,8 +420,9 @@ static void on_constraints(reader *r)
 			continue;
 		c = newcall(r, K_CONSDESC, i, "sc-constraints:%s/%s (%s)", r->d->portfolio.name,
 			    r->d->product.name, r->cons.items[i].id);
-		SUBMIT(r, c, sc_describe_constraint_submit(&r->consdesc[i], r->ctx,
-							   r->cons.items[i].id, finish, c, &se_));
+		SUBMIT(r, c,
+		       sc_describe_constraint_submit(&r->consdesc[i], r->ctx, r->cons.items[i].id,
+						     finish, c, &se_));
 	}
 }
 
@@ -415,8 +444,8 @@ static void on_artifacts(reader *r)
 
 static int allowed_absent(enum kind k)
 {
-	return k == K_HEAD || k == K_ROLE || k == K_POLICIES || k == K_PRODDESC ||
-	       k == K_PROJECT || k == K_PIPELINE || k == K_STACK || k == K_STACK_TMPL;
+	return k == K_HEAD || k == K_ROLE || k == K_POLICIES || k == K_PRODDESC || k == K_PROJECT ||
+	       k == K_PIPELINE || k == K_STACK || k == K_STACK_TMPL;
 }
 
 static void finish(void *payload, aws_error *ae)
@@ -525,42 +554,48 @@ static void start(reader *r)
 
 	for (i = 0; i < d->n_objects; i++) {
 		c = newcall(r, K_HEAD, i, "s3://%s/%s", d->bucket, d->objects[i].key);
-		SUBMIT(r, c, s3_head_object_submit(&r->heads[i], r->ctx, d->bucket, d->objects[i].key,
-						   finish, c, &se_));
+		SUBMIT(r, c,
+		       s3_head_object_submit(&r->heads[i], r->ctx, d->bucket, d->objects[i].key,
+					     finish, c, &se_));
 	}
 	if (!desired_object_of_kind(d, "template"))
 		r->tmpl_known = 1; /* nothing to validate (validate() checks) */
 	for (i = 0; i < d->n_roles; i++) {
 		c = newcall(r, K_ROLE, i, "iam-role:%s", d->roles[i].name);
-		SUBMIT(r, c, iam_get_role_submit(&r->roles[i].role, r->ctx, d->roles[i].name, finish,
-						 c, &se_));
+		SUBMIT(r, c,
+		       iam_get_role_submit(&r->roles[i].role, r->ctx, d->roles[i].name, finish, c,
+					   &se_));
 		c = newcall(r, K_POLICIES, i, "iam-role:%s (attached policies)", d->roles[i].name);
-		SUBMIT(r, c, iam_list_attached_role_policies_submit(&r->roles[i].policies, r->ctx,
-								    d->roles[i].name, finish, c,
-								    &se_));
+		SUBMIT(r, c,
+		       iam_list_attached_role_policies_submit(&r->roles[i].policies, r->ctx,
+							      d->roles[i].name, finish, c, &se_));
 	}
 	c = newcall(r, K_PLIST, 0, "sc-portfolio:%s", d->portfolio.name);
 	SUBMIT(r, c, sc_list_portfolios_submit(&r->plist, r->ctx, finish, c, &se_));
 	c = newcall(r, K_SEARCH, 0, "sc-product:%s", d->product.name);
-	SUBMIT(r, c, sc_search_products_as_admin_submit(&r->search, r->ctx, NULL, d->product.name,
-							finish, c, &se_));
+	SUBMIT(r, c,
+	       sc_search_products_as_admin_submit(&r->search, r->ctx, NULL, d->product.name, finish,
+						  c, &se_));
 	if (wants_org(d)) {
 		c = newcall(r, K_ORGACCESS, 0, "sc-org-access (GetAWSOrganizationsAccessStatus)");
-		SUBMIT(r, c, sc_get_aws_organizations_access_status_submit(&r->orgacc, r->ctx, finish,
-									  c, &se_));
+		SUBMIT(r, c,
+		       sc_get_aws_organizations_access_status_submit(&r->orgacc, r->ctx, finish, c,
+								     &se_));
 	}
 	for (i = 0; i < d->n_instances; i++) {
 		project_ans *p = &r->projects[i];
 		c = newcall(r, K_PROJECT, i, "sagemaker-project:%s", d->instances[i].name);
-		SUBMIT(r, c, sm_describe_project_submit(&p->project, r->ctx, d->instances[i].name,
-							finish, c, &se_));
+		SUBMIT(r, c,
+		       sm_describe_project_submit(&p->project, r->ctx, d->instances[i].name, finish,
+						  c, &se_));
 		/* the pipeline's name is known up front: read it alongside */
 		snprintf(p->pipeline_name, sizeof p->pipeline_name, "sagemaker-%s",
 			 d->instances[i].name);
 		c = newcall(r, K_PIPELINE, i, "sagemaker-project:%s (pipeline %s)",
 			    d->instances[i].name, p->pipeline_name);
-		SUBMIT(r, c, sm_describe_pipeline_submit(&p->pipeline, r->ctx, p->pipeline_name,
-							 finish, c, &se_));
+		SUBMIT(r, c,
+		       sm_describe_pipeline_submit(&p->pipeline, r->ctx, p->pipeline_name, finish,
+						   c, &se_));
 	}
 	start_stacks(r);
 }
@@ -575,11 +610,13 @@ static void start_stacks(reader *r)
 	for (i = 0; i < r->d->n_stacks; i++) {
 		const char *name = r->d->stacks[i].name;
 		c = newcall(r, K_STACK, i, "cfn-stack:%s", name);
-		SUBMIT(r, c, cfn_describe_stacks_submit(&r->stacks[i].list, r->ctx, name, finish, c,
-							&se_));
+		SUBMIT(r, c,
+		       cfn_describe_stacks_submit(&r->stacks[i].list, r->ctx, name, finish, c,
+						  &se_));
 		c = newcall(r, K_STACK_TMPL, i, "cfn-stack:%s (template)", name);
-		SUBMIT(r, c, cfn_get_template_submit(&r->stacks[i].tmpl, r->ctx, name, "Original",
-						     finish, c, &se_));
+		SUBMIT(r, c,
+		       cfn_get_template_submit(&r->stacks[i].tmpl, r->ctx, name, "Original", finish,
+					       c, &se_));
 	}
 }
 
@@ -659,10 +696,10 @@ static int build_sc(state_snapshot *s, reader *r)
 		const sc_portfolio *p = &r->pdesc[r->pchosen];
 		const sc_portfolio_info *li = &r->plist.items[r->pmatch[r->pchosen]];
 		TRY(dup(&s->portfolio.id, li->id));
-		TRY(dup(&s->portfolio.owner, p->info.provider_name ? p->info.provider_name
-								  : li->provider_name));
-		TRY(dup(&s->portfolio.description, p->info.description ? p->info.description
-									: li->description));
+		TRY(dup(&s->portfolio.owner,
+			p->info.provider_name ? p->info.provider_name : li->provider_name));
+		TRY(dup(&s->portfolio.description,
+			p->info.description ? p->info.description : li->description));
 		TRY(tags_in(&s->portfolio.tags, p->tags, p->ntags));
 		for (i = 0; i < r->princ.n; i++) {
 			state_principal *sp = state_add_principal(s);
@@ -783,10 +820,11 @@ static int build(state_snapshot *s, reader *r)
 		sr->trust_policy = decode(a->role.assume_role_policy);
 		/* fcc's patch records come with GetRole's Tags: no extra call */
 		for (j = 0; j < a->role.ntags; j++)
-			if (a->role.tags[j].key &&
-			    strncmp(a->role.tags[j].key, IAM_PATCH_PREFIX, strlen(IAM_PATCH_PREFIX)) == 0)
+			if (a->role.tags[j].key && strncmp(a->role.tags[j].key, IAM_PATCH_PREFIX,
+							   strlen(IAM_PATCH_PREFIX)) == 0)
 				TRY(kv_tags_set(&sr->patch_records, a->role.tags[j].key,
-						a->role.tags[j].value ? a->role.tags[j].value : ""));
+						a->role.tags[j].value ? a->role.tags[j].value
+								      : ""));
 	}
 	TRY(build_sc(s, r));
 	if (r->validated) {
@@ -862,8 +900,8 @@ static void reader_dispose(reader *r)
 	fcc_free(r->valid_error);
 }
 
-int state_read(state_snapshot *out, aws_ctx *ctx, const desired *d,
-	       const state_read_options *opt, fcc_err *e)
+int state_read(state_snapshot *out, aws_ctx *ctx, const desired *d, const state_read_options *opt,
+	       fcc_err *e)
 {
 	reader r;
 	fcc_err re;
@@ -910,9 +948,8 @@ out:
 /* ---- change-set previews of the stacks fcc owns ---- */
 
 /* cfn_deploy_preview with the stack's tags (kv_tags → aws_tag). */
-static int stack_tags_preview(cfn_deploy_input *in, const desired_stack *ds,
-			      cfn_deploy_result *res, aws_ctx *ctx, const cfn_deploy_hooks *hooks,
-			      aws_error *ae)
+static int stack_tags_preview(cfn_deploy_input *in, const desired_stack *ds, cfn_deploy_result *res,
+			      aws_ctx *ctx, const cfn_deploy_hooks *hooks, aws_error *ae)
 {
 	aws_tag *tags = fcc_calloc(ds->tags.n + 1, sizeof *tags);
 	size_t i;
@@ -980,13 +1017,15 @@ int state_read_stack_previews(state_snapshot *s, aws_ctx *ctx, const desired *d,
 		for (k = 0; k < s->n_stacks; k++)
 			if (strcmp(s->stacks[k].name, ds->name) == 0)
 				st = &s->stacks[k];
-		if (!st || !st->present || !st->status || !cfn_deploy_status_updatable(st->status) ||
+		if (!st || !st->present || !st->status ||
+		    !cfn_deploy_status_updatable(st->status) ||
 		    cfn_deploy_status_kind(st->status) == CFN_STATUS_REVIEW ||
 		    !diff_stack_differs(ds, st) || st->previewed)
 			continue;
 		if (!ds->body)
-			return fcc_err_set(e, FCC_EUSAGE, "previewing cfn-stack:%s: its template "
-							  "is not loaded",
+			return fcc_err_set(e, FCC_EUSAGE,
+					   "previewing cfn-stack:%s: its template "
+					   "is not loaded",
 					   ds->name);
 		/* the plan's change set: one name per build ("plan-" keeps it apart
 		 * from apply's, which is derived from the plan and the step) */
@@ -1007,8 +1046,8 @@ int state_read_stack_previews(state_snapshot *s, aws_ctx *ctx, const desired *d,
 		} else if (rc == FCC_ERROR && res.outcome == CFN_DEPLOY_FAILED) {
 			/* the change set failed: a plan error, not a failed read */
 			st->previewed = 1;
-			if ((rc = dupn(&st->preview_error, res.status_reason ? res.status_reason
-									     : ae.err.msg)))
+			if ((rc = dupn(&st->preview_error,
+				       res.status_reason ? res.status_reason : ae.err.msg)))
 				fcc_err_set(e, rc, "out of memory");
 		} else {
 			fcc_err_set(e, rc, "previewing cfn-stack:%s: %s", ds->name,

@@ -71,8 +71,8 @@ typedef struct state_read_options {
  * FCC_EIO, FCC_ENOMEM, ...) with `e` naming the resource being read and the
  * AWS error in full ("reading iam-role:Name: IAM GetRole: AccessDenied (HTTP
  * 403): ... [request id ...]"); `out` is then disposed. */
-int state_read(state_snapshot *out, aws_ctx *ctx, const desired *d,
-	       const state_read_options *opt, fcc_err *e);
+int state_read(state_snapshot *out, aws_ctx *ctx, const desired *d, const state_read_options *opt,
+	       fcc_err *e);
 
 /* After state_read: for each stack fcc owns that exists, accepts an update
  * and differs from the build (diff_stack_differs), preview the update with

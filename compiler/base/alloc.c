@@ -10,7 +10,7 @@
 #include <string.h>
 
 static long alloc_count;
-static long fail_at;  /* absolute allocation number that fails; 0 = never */
+static long fail_at; /* absolute allocation number that fails; 0 = never */
 static int fail_sticky;
 static int fail_fired;
 

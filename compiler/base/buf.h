@@ -12,10 +12,10 @@
 #include <stddef.h>
 
 typedef struct fcc_buf {
-	char *data;  /* NULL until the first append; always NUL-terminated after */
+	char *data; /* NULL until the first append; always NUL-terminated after */
 	size_t len;
 	size_t cap;
-	size_t max;  /* appends that would exceed this fail with FCC_EIO */
+	size_t max; /* appends that would exceed this fail with FCC_EIO */
 } fcc_buf;
 
 #define FCC_BUF_DEFAULT_MAX ((size_t)64 << 20)

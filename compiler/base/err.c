@@ -30,17 +30,29 @@ void fcc_err_clear(fcc_err *e)
 const char *fcc_err_name(int code)
 {
 	switch (code) {
-	case FCC_OK: return "ok";
-	case FCC_ENOMEM: return "out of memory";
-	case FCC_EIO: return "i/o error";
-	case FCC_EPARSE: return "parse error";
-	case FCC_ECHECK: return "invalid input";
-	case FCC_ENOTFOUND: return "not found";
-	case FCC_ECONFLICT: return "conflict";
-	case FCC_ETHROTTLED: return "throttled";
-	case FCC_EAWS: return "aws error";
-	case FCC_EUSAGE: return "usage error";
-	case FCC_ETIMEOUT: return "timed out";
-	default: return "error";
+	case FCC_OK:
+		return "ok";
+	case FCC_ENOMEM:
+		return "out of memory";
+	case FCC_EIO:
+		return "i/o error";
+	case FCC_EPARSE:
+		return "parse error";
+	case FCC_ECHECK:
+		return "invalid input";
+	case FCC_ENOTFOUND:
+		return "not found";
+	case FCC_ECONFLICT:
+		return "conflict";
+	case FCC_ETHROTTLED:
+		return "throttled";
+	case FCC_EAWS:
+		return "aws error";
+	case FCC_EUSAGE:
+		return "usage error";
+	case FCC_ETIMEOUT:
+		return "timed out";
+	default:
+		return "error";
 	}
 }

@@ -34,8 +34,7 @@ typedef struct fcc_err {
 /* Record `code` and a printf-style message in `e` (which may be NULL) and
  * return `code`, so callers can write `return fcc_err_set(e, FCC_EIO, ...)`.
  * Messages are one line, lower case, no trailing period. */
-int fcc_err_set(fcc_err *e, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int fcc_err_set(fcc_err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Reset `e` to FCC_OK with an empty message. */
 void fcc_err_clear(fcc_err *e);

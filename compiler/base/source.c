@@ -89,8 +89,9 @@ int fcc_source_load(fcc_source **out, const char *path, size_t max, fcc_err *e)
 			if (ncap > max + 2)
 				ncap = max + 2;
 			if (ncap <= cap) {
-				rc = fcc_err_set(e, FCC_EIO, "%s: file is larger than the %zu-byte limit",
-						 path, max);
+				rc = fcc_err_set(e, FCC_EIO,
+						 "%s: file is larger than the %zu-byte limit", path,
+						 max);
 				goto out;
 			}
 			p = fcc_realloc(data, ncap);
@@ -104,8 +105,8 @@ int fcc_source_load(fcc_source **out, const char *path, size_t max, fcc_err *e)
 		got = fread(data + len, 1, cap - len - 1, f);
 		len += got;
 		if (len > max) {
-			rc = fcc_err_set(e, FCC_EIO, "%s: file is larger than the %zu-byte limit", path,
-					 max);
+			rc = fcc_err_set(e, FCC_EIO, "%s: file is larger than the %zu-byte limit",
+					 path, max);
 			goto out;
 		}
 		if (got == 0) {

@@ -14,8 +14,8 @@
 #include "err.h"
 
 typedef struct fcc_source {
-	char *path;          /* as the user named it; used in diagnostics */
-	char *data;          /* the bytes, NUL-terminated */
+	char *path; /* as the user named it; used in diagnostics */
+	char *data; /* the bytes, NUL-terminated */
 	size_t len;
 	size_t *line_starts; /* byte offset of each line's first byte */
 	size_t nlines;

@@ -54,7 +54,8 @@ int cfn_create_change_set(cfn_change_set_ref *out, aws_ctx *ctx,
 	aws_query_add(&q, "RoleARN", in->role_arn);
 	aws_query_add(&q, "ClientToken", in->client_token);
 	for (i = 0; i < in->nparameters; i++) {
-		aws_query_addf(&q, in->parameters[i].key, "Parameters.member.%zu.ParameterKey", i + 1);
+		aws_query_addf(&q, in->parameters[i].key, "Parameters.member.%zu.ParameterKey",
+			       i + 1);
 		if (in->parameters[i].use_previous)
 			aws_query_addf(&q, "true", "Parameters.member.%zu.UsePreviousValue", i + 1);
 		else
@@ -65,8 +66,8 @@ int cfn_create_change_set(cfn_change_set_ref *out, aws_ctx *ctx,
 		aws_query_addf(&q, in->capabilities[i], "Capabilities.member.%zu", i + 1);
 	for (i = 0; i < in->ntags; i++) {
 		aws_query_addf(&q, in->tags[i].key, "Tags.member.%zu.Key", i + 1);
-		aws_query_addf(&q, in->tags[i].value ? in->tags[i].value : "", "Tags.member.%zu.Value",
-			       i + 1);
+		aws_query_addf(&q, in->tags[i].value ? in->tags[i].value : "",
+			       "Tags.member.%zu.Value", i + 1);
 	}
 	if ((rc = call(&doc, &r, ctx, "CreateChangeSet", &q, ae)))
 		goto out;
@@ -105,8 +106,8 @@ static void details(aws_pool *p, cfn_change *c, const xmlNode *rc_)
 			dup |= strcmp(c->targets[i], buf) == 0;
 		if (dup)
 			continue;
-		if (!(t = aws_pool_strdup(p, buf)) || !(slot = AWS_PUSH(p, c->targets, c->ntargets,
-									c->tcap)))
+		if (!(t = aws_pool_strdup(p, buf)) ||
+		    !(slot = AWS_PUSH(p, c->targets, c->ntargets, c->tcap)))
 			return;
 		*slot = t;
 	}
@@ -577,8 +578,8 @@ int cfn_get_template_submit(cfn_template *out, aws_ctx *ctx, const char *stack_n
 	aws_query_init(&q, &aws_svc_cloudformation, "GetTemplate");
 	aws_query_add(&q, "StackName", stack_name);
 	aws_query_add(&q, "TemplateStage", stage);
-	rc = aws_query_submit(ctx, &aws_svc_cloudformation, "GetTemplate", &q, NULL,
-			      each_template, out, done, payload, e);
+	rc = aws_query_submit(ctx, &aws_svc_cloudformation, "GetTemplate", &q, NULL, each_template,
+			      out, done, payload, e);
 	aws_query_dispose(&q);
 	return rc;
 }
@@ -587,7 +588,7 @@ int cfn_get_template_submit(cfn_template *out, aws_ctx *ctx, const char *stack_n
 
 typedef struct events_call {
 	cfn_event_list *out;
-	char *stop;              /* stop event id (copy) or NULL */
+	char *stop; /* stop event id (copy) or NULL */
 	unsigned pages, max_pages;
 	aws_finish_fn done;
 	void *payload;

@@ -20,10 +20,10 @@ typedef struct cfn_parameter {
 } cfn_parameter;
 
 typedef struct cfn_create_change_set_input {
-	const char *stack_name;       /* required */
-	const char *change_set_name;  /* required */
-	const char *change_set_type;  /* "CREATE", "UPDATE" (NULL: UPDATE) */
-	const char *template_body;    /* one of body / url / use_previous_template */
+	const char *stack_name;      /* required */
+	const char *change_set_name; /* required */
+	const char *change_set_type; /* "CREATE", "UPDATE" (NULL: UPDATE) */
+	const char *template_body;   /* one of body / url / use_previous_template */
 	const char *template_url;
 	int use_previous_template;
 	const char *description;
@@ -47,11 +47,11 @@ int cfn_create_change_set(cfn_change_set_ref *out, aws_ctx *ctx,
 			  const cfn_create_change_set_input *in, aws_error *ae);
 
 typedef struct cfn_change {
-	const char *action;           /* Add, Modify, Remove, Import, Dynamic */
+	const char *action; /* Add, Modify, Remove, Import, Dynamic */
 	const char *logical_id;
 	const char *physical_id;
 	const char *resource_type;
-	const char *replacement;      /* True, False, Conditional */
+	const char *replacement; /* True, False, Conditional */
 	/* What changes: Details[].Target — "Properties.<Name>" for a property,
 	 * else the attribute ("Tags", "Metadata", ...); no duplicates, in
 	 * CloudFormation's order. */
@@ -121,7 +121,7 @@ typedef struct cfn_stack_event {
 
 typedef struct cfn_event_list {
 	aws_pool pool;
-	cfn_stack_event *items;       /* newest first, as CloudFormation returns them */
+	cfn_stack_event *items; /* newest first, as CloudFormation returns them */
 	size_t n, cap;
 } cfn_event_list;
 

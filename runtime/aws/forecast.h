@@ -39,7 +39,7 @@ int fc_list_predictors(fc_predictor_list *out, aws_ctx *ctx, const char *dataset
 
 typedef struct fc_predictor_detail {
 	aws_pool pool;
-	fc_predictor p;               /* dataset_group_arn is not in this answer */
+	fc_predictor p; /* dataset_group_arn is not in this answer */
 	const char *algorithm_arn, *optimization_metric;
 	long forecast_horizon;
 	int perform_automl;
@@ -57,7 +57,7 @@ typedef struct fc_metrics {
 
 typedef struct fc_accuracy {
 	aws_pool pool;
-	fc_metrics *items;            /* one per evaluated algorithm */
+	fc_metrics *items; /* one per evaluated algorithm */
 	size_t n, cap;
 	const char *optimization_metric;
 	int is_auto;

@@ -18,7 +18,8 @@ void iam_url_decode(char *s)
 
 	for (; *s; s++) {
 		if (s[0] == '%' && isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2])) {
-			*w++ = (char)(hexval((unsigned char)s[1]) * 16 + hexval((unsigned char)s[2]));
+			*w++ = (char)(hexval((unsigned char)s[1]) * 16 +
+				      hexval((unsigned char)s[2]));
 			s += 2;
 		} else {
 			*w++ = *s;
@@ -27,8 +28,8 @@ void iam_url_decode(char *s)
 	*w = '\0';
 }
 
-static int call(xmlDoc **doc, const xmlNode **res, aws_ctx *ctx, const char *action,
-		aws_query *q, aws_error *ae)
+static int call(xmlDoc **doc, const xmlNode **res, aws_ctx *ctx, const char *action, aws_query *q,
+		aws_error *ae)
 {
 	int rc = aws_query_call(doc, ctx, &aws_svc_iam, action, q, 0, ae);
 
@@ -202,8 +203,8 @@ static int each_policy(void *payload, const xmlNode *r, const char **next)
 }
 
 int iam_list_attached_role_policies_submit(iam_policy_list *out, aws_ctx *ctx,
-					   const char *role_name, aws_finish_fn done,
-					   void *payload, fcc_err *e)
+					   const char *role_name, aws_finish_fn done, void *payload,
+					   fcc_err *e)
 {
 	aws_query q;
 	int rc;

@@ -50,7 +50,7 @@ void iam_url_decode(char *s);
 int iam_get_role_submit(iam_role *out, aws_ctx *ctx, const char *role_name, aws_finish_fn done,
 			void *payload, fcc_err *e);
 int iam_list_attached_role_policies_submit(iam_policy_list *out, aws_ctx *ctx,
-					   const char *role_name, aws_finish_fn done,
-					   void *payload, fcc_err *e);
+					   const char *role_name, aws_finish_fn done, void *payload,
+					   fcc_err *e);
 
 #endif

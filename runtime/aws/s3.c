@@ -87,7 +87,7 @@ static int put_request(aws_request *req, fcc_buf *path, char md5[32], http_heade
 		(*h)[nh++].value = (char *)in->if_match;
 	}
 	for (i = 0; i < in->nmetadata; i++) {
-		snprintf((*names)[i], sizeof (*names)[i], "x-amz-meta-%s", in->metadata[i].key);
+		snprintf((*names)[i], sizeof(*names)[i], "x-amz-meta-%s", in->metadata[i].key);
 		(*h)[nh].name = (*names)[i];
 		(*h)[nh++].value = (char *)(in->metadata[i].value ? in->metadata[i].value : "");
 	}
@@ -183,7 +183,8 @@ static int head_or_get(s3_object_info *out, aws_ctx *ctx, const char *method, co
 		goto out;
 	read_info(out, &r);
 	if (strcmp(method, "GET") == 0) {
-		out->body = aws_pool_strndup(&out->pool, r.body.data ? r.body.data : "", r.body.len);
+		out->body =
+			aws_pool_strndup(&out->pool, r.body.data ? r.body.data : "", r.body.len);
 		out->content_length = (long long)r.body.len;
 	}
 	if (out->pool.oom) {
@@ -348,11 +349,12 @@ int s3_list_object_versions(s3_version_list *out, aws_ctx *ctx, const char *buck
 		if (qparam(&q, "key-marker", key_marker) || qparam(&q, "prefix", prefix) ||
 		    qparam(&q, "version-id-marker", vid_marker) || qparam(&q, "versions", "")) {
 			fcc_buf_dispose(&q);
-			rc = fcc_err_set(&ae->err, FCC_ENOMEM, "S3 ListObjectVersions: out of memory");
+			rc = fcc_err_set(&ae->err, FCC_ENOMEM,
+					 "S3 ListObjectVersions: out of memory");
 			break;
 		}
-		rc = bucket_call(ctx, bucket, "ListObjectVersions", "GET", "/", fcc_buf_cstr(&q), &r,
-				 ae);
+		rc = bucket_call(ctx, bucket, "ListObjectVersions", "GET", "/", fcc_buf_cstr(&q),
+				 &r, ae);
 		fcc_buf_dispose(&q);
 		if (!rc && aws_xml_parse(&doc, r.body.data ? r.body.data : "", r.body.len, &pe))
 			rc = fcc_err_set(&ae->err, FCC_EPARSE, "S3 ListObjectVersions: %s", pe.msg);
@@ -390,7 +392,8 @@ int s3_list_object_versions(s3_version_list *out, aws_ctx *ctx, const char *buck
 			vid_marker = fcc_strdup(v);
 		xmlFreeDoc(doc);
 		if (p->oom) {
-			rc = fcc_err_set(&ae->err, FCC_ENOMEM, "S3 ListObjectVersions: out of memory");
+			rc = fcc_err_set(&ae->err, FCC_ENOMEM,
+					 "S3 ListObjectVersions: out of memory");
 			break;
 		}
 		if (out->truncated || !trunc || strcmp(trunc, "true") != 0 || !key_marker)

@@ -12,11 +12,11 @@
 #include "runtime/aws.h"
 
 typedef struct s3_put_input {
-	const char *bucket, *key;   /* required */
+	const char *bucket, *key; /* required */
 	const void *body;
 	size_t len;
-	const char *content_type;   /* NULL: binary/octet-stream */
-	const aws_tag *metadata;    /* x-amz-meta-<key>: value */
+	const char *content_type; /* NULL: binary/octet-stream */
+	const aws_tag *metadata;  /* x-amz-meta-<key>: value */
 	size_t nmetadata;
 	/* Conditional writes (S3 honours both on PutObject since 2024): "*" in
 	 * if_none_match writes only when no object exists; an ETag in if_match
@@ -34,9 +34,9 @@ typedef struct s3_object_info {
 	long long content_length;
 	const char *etag, *content_type, *version_id;
 	long long last_modified;
-	aws_tag *metadata;          /* x-amz-meta-* headers, prefix removed */
+	aws_tag *metadata; /* x-amz-meta-* headers, prefix removed */
 	size_t nmetadata, mcap;
-	const void *body;           /* GetObject only; NUL-terminated, `content_length` bytes */
+	const void *body; /* GetObject only; NUL-terminated, `content_length` bytes */
 } s3_object_info;
 
 /* PutObject, with Content-MD5 (S3 checks it) and the signed

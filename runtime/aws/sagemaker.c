@@ -98,7 +98,8 @@ int sm_create_pipeline(sm_arn *out, aws_ctx *ctx, const sm_pipeline_input *in, a
 	if (q) {
 		bad |= pipeline_body(q, in);
 		if (in->ntags)
-			bad |= json_object_set_new(q, "Tags", aws_json_tag_array(in->tags, in->ntags));
+			bad |= json_object_set_new(q, "Tags",
+						   aws_json_tag_array(in->tags, in->ntags));
 		if ((rc = put_token(q, in->client_request_token, ae))) {
 			json_decref(q);
 			return rc;
@@ -125,7 +126,8 @@ int sm_describe_pipeline(sm_pipeline *out, aws_ctx *ctx, const char *name, aws_e
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if (!(rc = call(&r, ctx, "DescribePipeline", q, q ? put(q, "PipelineName", name) : 0, ae)) &&
+	if (!(rc = call(&r, ctx, "DescribePipeline", q, q ? put(q, "PipelineName", name) : 0,
+			ae)) &&
 	    read_pipeline(out, r)) {
 		aws_pool_dispose(p);
 		rc = nomem(ae, "DescribePipeline");
@@ -172,7 +174,8 @@ int sm_start_pipeline_execution(sm_arn *out, aws_ctx *ctx, const char *pipeline_
 			return rc;
 		}
 	}
-	return arn_call(out, ctx, "StartPipelineExecution", q, bad, "PipelineExecutionArn", NULL, ae);
+	return arn_call(out, ctx, "StartPipelineExecution", q, bad, "PipelineExecutionArn", NULL,
+			ae);
 }
 
 int sm_describe_pipeline_execution(sm_execution *out, aws_ctx *ctx, const char *execution_arn,
@@ -209,7 +212,8 @@ static int each_step(void *payload, const json_t *page)
 	const char *k;
 	size_t i;
 
-	json_array_foreach(json_object_get(page, "PipelineExecutionSteps"), i, d) {
+	json_array_foreach(json_object_get(page, "PipelineExecutionSteps"), i, d)
+	{
 		sm_step *s = AWS_PUSH(p, out->items, out->n, out->cap);
 		if (!s)
 			return FCC_ENOMEM;
@@ -221,7 +225,8 @@ static int each_step(void *payload, const json_t *page)
 		s->end_time = aws_json_time(d, "EndTime");
 		/* Metadata has one member per step kind, each holding an Arn */
 		md = json_object_get(d, "Metadata");
-		json_object_foreach((json_t *)md, k, v) {
+		json_object_foreach((json_t *)md, k, v)
+		{
 			if (strcmp(k, "Condition") == 0)
 				s->condition_outcome = aws_json_str(p, v, "Outcome");
 			else if (!s->job_arn)
@@ -258,7 +263,8 @@ int sm_create_project(sm_arn *out, aws_ctx *ctx, const sm_project_input *in, aws
 
 	memset(out, 0, sizeof *out);
 	if (q && d) {
-		bad |= put(q, "ProjectName", in->name) | put(q, "ProjectDescription", in->description) |
+		bad |= put(q, "ProjectName", in->name) |
+		       put(q, "ProjectDescription", in->description) |
 		       put(d, "ProductId", in->product_id) |
 		       put(d, "ProvisioningArtifactId", in->artifact_id);
 		if (in->nparams)
@@ -266,7 +272,8 @@ int sm_create_project(sm_arn *out, aws_ctx *ctx, const sm_project_input *in, aws
 						   pairs("Key", in->params, in->nparams));
 		bad |= json_object_set(q, "ServiceCatalogProvisioningDetails", d);
 		if (in->ntags)
-			bad |= json_object_set_new(q, "Tags", aws_json_tag_array(in->tags, in->ntags));
+			bad |= json_object_set_new(q, "Tags",
+						   aws_json_tag_array(in->tags, in->ntags));
 	}
 	json_decref(d);
 	return arn_call(out, ctx, "CreateProject", q, bad || !d, "ProjectArn", "ProjectId", ae);
@@ -337,8 +344,8 @@ int sm_describe_pipeline_submit(sm_pipeline *out, aws_ctx *ctx, const char *name
 			  payload, e);
 }
 
-int sm_describe_project_submit(sm_project *out, aws_ctx *ctx, const char *name,
-			       aws_finish_fn done, void *payload, fcc_err *e)
+int sm_describe_project_submit(sm_project *out, aws_ctx *ctx, const char *name, aws_finish_fn done,
+			       void *payload, fcc_err *e)
 {
 	memset(out, 0, sizeof *out);
 	return submit_one(ctx, "DescribeProject", "ProjectName", name, read_project, out, done,

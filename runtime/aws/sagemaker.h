@@ -10,11 +10,11 @@
 #include "runtime/aws.h"
 
 typedef struct sm_pipeline_input {
-	const char *name;             /* required */
+	const char *name; /* required */
 	const char *display_name, *description;
-	const char *definition;       /* pipeline definition JSON text */
-	const char *role_arn;         /* CreatePipeline: required */
-	const aws_tag *tags;          /* Create only */
+	const char *definition; /* pipeline definition JSON text */
+	const char *role_arn;   /* CreatePipeline: required */
+	const aws_tag *tags;    /* Create only */
 	size_t ntags;
 	const char *client_request_token; /* Create; NULL: a new UUID */
 } sm_pipeline_input;
@@ -22,7 +22,7 @@ typedef struct sm_pipeline_input {
 typedef struct sm_arn {
 	aws_pool pool;
 	const char *arn;
-	const char *id;               /* CreateProject: ProjectId */
+	const char *id; /* CreateProject: ProjectId */
 } sm_arn;
 
 int sm_create_pipeline(sm_arn *out, aws_ctx *ctx, const sm_pipeline_input *in, aws_error *ae);
@@ -56,14 +56,14 @@ int sm_describe_pipeline_execution(sm_execution *out, aws_ctx *ctx, const char *
 
 typedef struct sm_step {
 	const char *name, *display_name, *status, *failure_reason;
-	const char *job_arn;          /* the Metadata's job ARN (processing, training, …), if any */
-	const char *condition_outcome;/* Condition steps: "True" / "False" */
+	const char *job_arn; /* the Metadata's job ARN (processing, training, …), if any */
+	const char *condition_outcome; /* Condition steps: "True" / "False" */
 	long long start_time, end_time;
 } sm_step;
 
 typedef struct sm_step_list {
 	aws_pool pool;
-	sm_step *items;               /* newest first (the service's default order) */
+	sm_step *items; /* newest first (the service's default order) */
 	size_t n, cap;
 } sm_step_list;
 
@@ -71,11 +71,11 @@ int sm_list_pipeline_execution_steps(sm_step_list *out, aws_ctx *ctx, const char
 				     aws_error *ae);
 
 typedef struct sm_project_input {
-	const char *name;             /* required */
+	const char *name; /* required */
 	const char *description;
-	const char *product_id;       /* Service Catalog product (the organization template) */
-	const char *artifact_id;      /* NULL: the product's default version */
-	const sm_parameter *params;   /* ProvisioningParameters Key/Value */
+	const char *product_id;     /* Service Catalog product (the organization template) */
+	const char *artifact_id;    /* NULL: the product's default version */
+	const sm_parameter *params; /* ProvisioningParameters Key/Value */
 	size_t nparams;
 	const aws_tag *tags;
 	size_t ntags;
@@ -99,7 +99,7 @@ int sm_describe_project(sm_project *out, aws_ctx *ctx, const char *name, aws_err
  * and `done` is never called. Dispose out->pool either way. */
 int sm_describe_pipeline_submit(sm_pipeline *out, aws_ctx *ctx, const char *name,
 				aws_finish_fn done, void *payload, fcc_err *e);
-int sm_describe_project_submit(sm_project *out, aws_ctx *ctx, const char *name,
-			       aws_finish_fn done, void *payload, fcc_err *e);
+int sm_describe_project_submit(sm_project *out, aws_ctx *ctx, const char *name, aws_finish_fn done,
+			       void *payload, fcc_err *e);
 
 #endif

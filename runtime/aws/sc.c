@@ -106,8 +106,10 @@ int sc_create_portfolio(sc_portfolio *out, aws_ctx *ctx, const sc_portfolio_inpu
 	memset(out, 0, sizeof *out);
 	aws_error_clear(ae);
 	if (q) {
-		bad |= put(q, "DisplayName", in->display_name) | put(q, "Description", in->description) |
-		       put(q, "ProviderName", in->provider_name) | put_tags(q, "Tags", in->tags, in->ntags);
+		bad |= put(q, "DisplayName", in->display_name) |
+		       put(q, "Description", in->description) |
+		       put(q, "ProviderName", in->provider_name) |
+		       put_tags(q, "Tags", in->tags, in->ntags);
 		if ((rc = put_token(q, "IdempotencyToken", in->idempotency_token, ae))) {
 			json_decref(q);
 			return rc;
@@ -152,7 +154,8 @@ static int each_portfolio(void *payload, const json_t *page)
 	const json_t *d;
 	size_t i;
 
-	json_array_foreach(json_object_get(page, "PortfolioDetails"), i, d) {
+	json_array_foreach(json_object_get(page, "PortfolioDetails"), i, d)
+	{
 		sc_portfolio_info *p = AWS_PUSH(&out->pool, out->items, out->n, out->cap);
 		if (!p)
 			return FCC_ENOMEM;
@@ -226,12 +229,15 @@ static int finish_product(sc_product *out, json_t *resp, int rc, const char *op,
 		aws_pool *p = &out->pool;
 		read_product(&out->info, p, json_object_get(resp, "ProductViewDetail"));
 		if ((d = json_object_get(resp, "ProvisioningArtifactDetail"))) {
-			sc_artifact_info *a = AWS_PUSH(p, out->artifacts, out->nartifacts, out->acap);
+			sc_artifact_info *a =
+				AWS_PUSH(p, out->artifacts, out->nartifacts, out->acap);
 			if (a)
 				read_artifact(a, p, d);
 		}
-		json_array_foreach(json_object_get(resp, "ProvisioningArtifactSummaries"), i, d) {
-			sc_artifact_info *a = AWS_PUSH(p, out->artifacts, out->nartifacts, out->acap);
+		json_array_foreach(json_object_get(resp, "ProvisioningArtifactSummaries"), i, d)
+		{
+			sc_artifact_info *a =
+				AWS_PUSH(p, out->artifacts, out->nartifacts, out->acap);
 			if (!a)
 				break;
 			read_artifact(a, p, d);
@@ -253,8 +259,7 @@ static json_t *artifact_params(const sc_artifact_input *a)
 
 	if (!o || !info || put(o, "Name", a->name) || put(o, "Description", a->description) ||
 	    put(o, "Type", a->type ? a->type : "CLOUD_FORMATION_TEMPLATE") ||
-	    put(info, "LoadTemplateFromURL", a->template_url) ||
-	    json_object_set(o, "Info", info) ||
+	    put(info, "LoadTemplateFromURL", a->template_url) || json_object_set(o, "Info", info) ||
 	    (a->disable_template_validation &&
 	     json_object_set_new(o, "DisableTemplateValidation", json_true()))) {
 		json_decref(o);
@@ -273,8 +278,10 @@ int sc_create_product(sc_product *out, aws_ctx *ctx, const sc_product_input *in,
 	aws_error_clear(ae);
 	if (q) {
 		bad |= put(q, "Name", in->name) | put(q, "Owner", in->owner) |
-		       put(q, "Description", in->description) | put(q, "Distributor", in->distributor) |
-		       put(q, "SupportEmail", in->support_email) | put(q, "SupportUrl", in->support_url) |
+		       put(q, "Description", in->description) |
+		       put(q, "Distributor", in->distributor) |
+		       put(q, "SupportEmail", in->support_email) |
+		       put(q, "SupportUrl", in->support_url) |
 		       put(q, "SupportDescription", in->support_description) |
 		       put(q, "ProductType",
 			   in->product_type ? in->product_type : "CLOUD_FORMATION_TEMPLATE") |
@@ -311,9 +318,11 @@ int sc_update_product(sc_product *out, aws_ctx *ctx, const sc_product_input *in,
 
 	memset(out, 0, sizeof *out);
 	if (q)
-		bad |= put(q, "Id", in->id) | put(q, "Name", in->name) | put(q, "Owner", in->owner) |
-		       put(q, "Description", in->description) | put(q, "Distributor", in->distributor) |
-		       put(q, "SupportEmail", in->support_email) | put(q, "SupportUrl", in->support_url) |
+		bad |= put(q, "Id", in->id) | put(q, "Name", in->name) |
+		       put(q, "Owner", in->owner) | put(q, "Description", in->description) |
+		       put(q, "Distributor", in->distributor) |
+		       put(q, "SupportEmail", in->support_email) |
+		       put(q, "SupportUrl", in->support_url) |
 		       put(q, "SupportDescription", in->support_description) |
 		       put_tags(q, "AddTags", in->tags, in->ntags) |
 		       put_strings(q, "RemoveTags", in->remove_tags, in->nremove_tags);
@@ -327,7 +336,8 @@ static int each_product(void *payload, const json_t *page)
 	const json_t *d;
 	size_t i;
 
-	json_array_foreach(json_object_get(page, "ProductViewDetails"), i, d) {
+	json_array_foreach(json_object_get(page, "ProductViewDetails"), i, d)
+	{
 		sc_product_info *p = AWS_PUSH(&out->pool, out->items, out->n, out->cap);
 		if (!p)
 			return FCC_ENOMEM;
@@ -346,8 +356,8 @@ int sc_search_products_as_admin(sc_product_list *out, aws_ctx *ctx, const char *
 	if (q) {
 		bad |= put(q, "PortfolioId", portfolio_id);
 		if (full_text)
-			bad |= json_object_set_new(q, "Filters",
-						   json_pack("{s:[s]}", "FullTextSearch", full_text));
+			bad |= json_object_set_new(
+				q, "Filters", json_pack("{s:[s]}", "FullTextSearch", full_text));
 	}
 	return pages(ctx, "SearchProductsAsAdmin", q, bad, &out->pool, each_product, out, ae);
 }
@@ -355,7 +365,8 @@ int sc_search_products_as_admin(sc_product_list *out, aws_ctx *ctx, const char *
 static int finish_artifact(sc_artifact *out, json_t *resp, int rc, const char *op, aws_error *ae)
 {
 	if (!rc) {
-		read_artifact(&out->info, &out->pool, json_object_get(resp, "ProvisioningArtifactDetail"));
+		read_artifact(&out->info, &out->pool,
+			      json_object_get(resp, "ProvisioningArtifactDetail"));
 		out->status = aws_json_str(&out->pool, resp, "Status");
 		if (out->pool.oom)
 			rc = nomem(ae, op);
@@ -395,8 +406,9 @@ int sc_update_provisioning_artifact(sc_artifact *out, aws_ctx *ctx, const sc_art
 	memset(out, 0, sizeof *out);
 	if (q) {
 		bad |= put(q, "ProductId", in->product_id) |
-		       put(q, "ProvisioningArtifactId", in->artifact_id) | put(q, "Name", in->name) |
-		       put(q, "Description", in->description) | put(q, "Guidance", in->guidance);
+		       put(q, "ProvisioningArtifactId", in->artifact_id) |
+		       put(q, "Name", in->name) | put(q, "Description", in->description) |
+		       put(q, "Guidance", in->guidance);
 		if (in->active >= 0)
 			bad |= json_object_set_new(q, "Active", json_boolean(in->active));
 	}
@@ -410,7 +422,8 @@ static int each_artifact(void *payload, const json_t *page)
 	const json_t *d;
 	size_t i;
 
-	json_array_foreach(json_object_get(page, "ProvisioningArtifactDetails"), i, d) {
+	json_array_foreach(json_object_get(page, "ProvisioningArtifactDetails"), i, d)
+	{
 		sc_artifact_info *a = AWS_PUSH(&out->pool, out->items, out->n, out->cap);
 		if (!a)
 			return FCC_ENOMEM;
@@ -428,8 +441,8 @@ int sc_list_provisioning_artifacts(sc_artifact_list *out, aws_ctx *ctx, const ch
 	/* the model has NextPageToken in the output but no PageToken input:
 	 * one call returns every version */
 	memset(out, 0, sizeof *out);
-	rc = call(&resp, ctx, "ListProvisioningArtifacts", q, q ? put(q, "ProductId", product_id) : 0,
-		  ae);
+	rc = call(&resp, ctx, "ListProvisioningArtifacts", q,
+		  q ? put(q, "ProductId", product_id) : 0, ae);
 	if (!rc && (rc = each_artifact(out, resp)))
 		nomem(ae, "ListProvisioningArtifacts");
 	if (rc)
@@ -453,9 +466,9 @@ int sc_associate_product_with_portfolio(aws_ctx *ctx, const char *product_id,
 {
 	json_t *q = json_object();
 
-	return no_output(ctx, "AssociateProductWithPortfolio", q,
-			 q ? put(q, "ProductId", product_id) | put(q, "PortfolioId", portfolio_id) : 0,
-			 ae);
+	return no_output(
+		ctx, "AssociateProductWithPortfolio", q,
+		q ? put(q, "ProductId", product_id) | put(q, "PortfolioId", portfolio_id) : 0, ae);
 }
 
 static void read_constraint(sc_constraint_info *c, aws_pool *p, const json_t *d)
@@ -477,8 +490,9 @@ int sc_create_constraint(sc_constraint *out, aws_ctx *ctx, const sc_constraint_i
 	memset(out, 0, sizeof *out);
 	aws_error_clear(ae);
 	if (q) {
-		bad |= put(q, "PortfolioId", in->portfolio_id) | put(q, "ProductId", in->product_id) |
-		       put(q, "Type", in->type) | put(q, "Parameters", in->parameters) |
+		bad |= put(q, "PortfolioId", in->portfolio_id) |
+		       put(q, "ProductId", in->product_id) | put(q, "Type", in->type) |
+		       put(q, "Parameters", in->parameters) |
 		       put(q, "Description", in->description);
 		if ((rc = put_token(q, "IdempotencyToken", in->idempotency_token, ae))) {
 			json_decref(q);
@@ -504,7 +518,8 @@ static int each_constraint(void *payload, const json_t *page)
 	const json_t *d;
 	size_t i;
 
-	json_array_foreach(json_object_get(page, "ConstraintDetails"), i, d) {
+	json_array_foreach(json_object_get(page, "ConstraintDetails"), i, d)
+	{
 		sc_constraint_info *c = AWS_PUSH(&out->pool, out->items, out->n, out->cap);
 		if (!c)
 			return FCC_ENOMEM;
@@ -532,8 +547,9 @@ int sc_associate_principal_with_portfolio(aws_ctx *ctx, const char *portfolio_id
 	json_t *q = json_object();
 
 	return no_output(ctx, "AssociatePrincipalWithPortfolio", q,
-			 q ? put(q, "PortfolioId", portfolio_id) | put(q, "PrincipalARN", principal_arn) |
-				     put(q, "PrincipalType", type ? type : "IAM")
+			 q ? put(q, "PortfolioId", portfolio_id) |
+					 put(q, "PrincipalARN", principal_arn) |
+					 put(q, "PrincipalType", type ? type : "IAM")
 			   : 0,
 			 ae);
 }
@@ -544,7 +560,8 @@ static int each_principal(void *payload, const json_t *page)
 	const json_t *d;
 	size_t i;
 
-	json_array_foreach(json_object_get(page, "Principals"), i, d) {
+	json_array_foreach(json_object_get(page, "Principals"), i, d)
+	{
 		sc_principal *p = AWS_PUSH(&out->pool, out->items, out->n, out->cap);
 		if (!p)
 			return FCC_ENOMEM;
@@ -554,14 +571,15 @@ static int each_principal(void *payload, const json_t *page)
 	return out->pool.oom ? FCC_ENOMEM : FCC_OK;
 }
 
-int sc_list_principals_for_portfolio(sc_principal_list *out, aws_ctx *ctx,
-				     const char *portfolio_id, aws_error *ae)
+int sc_list_principals_for_portfolio(sc_principal_list *out, aws_ctx *ctx, const char *portfolio_id,
+				     aws_error *ae)
 {
 	json_t *q = json_object();
 
 	memset(out, 0, sizeof *out);
 	return pages(ctx, "ListPrincipalsForPortfolio", q,
-		     q ? put(q, "PortfolioId", portfolio_id) : 0, &out->pool, each_principal, out, ae);
+		     q ? put(q, "PortfolioId", portfolio_id) : 0, &out->pool, each_principal, out,
+		     ae);
 }
 
 int sc_create_portfolio_share(sc_share *out, aws_ctx *ctx, const char *portfolio_id,
@@ -576,8 +594,8 @@ int sc_create_portfolio_share(sc_share *out, aws_ctx *ctx, const char *portfolio
 		bad |= put(q, "PortfolioId", portfolio_id) | put(q, "AccountId", account_id);
 		if (org_type)
 			bad |= json_object_set_new(q, "OrganizationNode",
-						   json_pack("{s:s, s:s}", "Type", org_type, "Value",
-							     org_value ? org_value : ""));
+						   json_pack("{s:s, s:s}", "Type", org_type,
+							     "Value", org_value ? org_value : ""));
 		if (share_principals)
 			bad |= json_object_set_new(q, "SharePrincipals", json_true());
 	}
@@ -600,7 +618,8 @@ static int each_account(void *payload, const json_t *page)
 	const json_t *d;
 	size_t i;
 
-	json_array_foreach(json_object_get(page, "AccountIds"), i, d) {
+	json_array_foreach(json_object_get(page, "AccountIds"), i, d)
+	{
 		const char **a;
 		if (!json_is_string(d))
 			continue;
@@ -650,8 +669,8 @@ int sc_describe_constraint(sc_constraint *out, aws_ctx *ctx, const char *id, aws
 
 /* Queue `op` with `q` (consumed); `paged` follows PageToken. */
 static int submit(aws_ctx *ctx, const char *op, json_t *q, int bad, int paged,
-		  int (*each)(void *, const json_t *), void *out, aws_finish_fn done,
-		  void *payload, fcc_err *e)
+		  int (*each)(void *, const json_t *), void *out, aws_finish_fn done, void *payload,
+		  fcc_err *e)
 {
 	int rc;
 
@@ -682,7 +701,8 @@ static int each_product_detail(void *payload, const json_t *page)
 	size_t i;
 
 	read_product(&out->info, p, json_object_get(page, "ProductViewDetail"));
-	json_array_foreach(json_object_get(page, "ProvisioningArtifactSummaries"), i, d) {
+	json_array_foreach(json_object_get(page, "ProvisioningArtifactSummaries"), i, d)
+	{
 		sc_artifact_info *a = AWS_PUSH(p, out->artifacts, out->nartifacts, out->acap);
 		if (!a)
 			return FCC_ENOMEM;
@@ -696,8 +716,8 @@ int sc_list_portfolios_submit(sc_portfolio_list *out, aws_ctx *ctx, aws_finish_f
 			      void *payload, fcc_err *e)
 {
 	memset(out, 0, sizeof *out);
-	return submit(ctx, "ListPortfolios", json_object(), 0, 1, each_portfolio, out, done, payload,
-		      e);
+	return submit(ctx, "ListPortfolios", json_object(), 0, 1, each_portfolio, out, done,
+		      payload, e);
 }
 
 int sc_describe_portfolio_submit(sc_portfolio *out, aws_ctx *ctx, const char *id,
@@ -718,13 +738,13 @@ int sc_describe_product_as_admin_submit(sc_product *out, aws_ctx *ctx, const cha
 
 	memset(out, 0, sizeof *out);
 	return submit(ctx, "DescribeProductAsAdmin", q,
-		      q ? (id ? put(q, "Id", id) : put(q, "Name", name)) : 0, 0, each_product_detail,
-		      out, done, payload, e);
+		      q ? (id ? put(q, "Id", id) : put(q, "Name", name)) : 0, 0,
+		      each_product_detail, out, done, payload, e);
 }
 
-int sc_search_products_as_admin_submit(sc_product_list *out, aws_ctx *ctx,
-				       const char *portfolio_id, const char *full_text,
-				       aws_finish_fn done, void *payload, fcc_err *e)
+int sc_search_products_as_admin_submit(sc_product_list *out, aws_ctx *ctx, const char *portfolio_id,
+				       const char *full_text, aws_finish_fn done, void *payload,
+				       fcc_err *e)
 {
 	json_t *q = json_object();
 	int bad = 0;
@@ -733,15 +753,15 @@ int sc_search_products_as_admin_submit(sc_product_list *out, aws_ctx *ctx,
 	if (q) {
 		bad |= put(q, "PortfolioId", portfolio_id);
 		if (full_text)
-			bad |= json_object_set_new(q, "Filters",
-						   json_pack("{s:[s]}", "FullTextSearch", full_text));
+			bad |= json_object_set_new(
+				q, "Filters", json_pack("{s:[s]}", "FullTextSearch", full_text));
 	}
 	return submit(ctx, "SearchProductsAsAdmin", q, bad, 1, each_product, out, done, payload, e);
 }
 
 int sc_list_provisioning_artifacts_submit(sc_artifact_list *out, aws_ctx *ctx,
-					  const char *product_id, aws_finish_fn done,
-					  void *payload, fcc_err *e)
+					  const char *product_id, aws_finish_fn done, void *payload,
+					  fcc_err *e)
 {
 	json_t *q = json_object();
 
@@ -803,7 +823,8 @@ static int each_org_node(void *payload, const json_t *page)
 	const json_t *d;
 	size_t i;
 
-	json_array_foreach(json_object_get(page, "OrganizationNodes"), i, d) {
+	json_array_foreach(json_object_get(page, "OrganizationNodes"), i, d)
+	{
 		sc_org_node *n;
 		if (!json_is_object(d))
 			continue;
@@ -823,7 +844,8 @@ int sc_list_organization_portfolio_access_submit(sc_org_node_list *out, aws_ctx 
 
 	memset(out, 0, sizeof *out);
 	return submit(ctx, "ListOrganizationPortfolioAccess", q,
-		      q ? put(q, "PortfolioId", portfolio_id) | put(q, "OrganizationNodeType", node_type)
+		      q ? put(q, "PortfolioId", portfolio_id) |
+				      put(q, "OrganizationNodeType", node_type)
 			: 0,
 		      1, each_org_node, out, done, payload, e);
 }

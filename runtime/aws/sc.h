@@ -26,15 +26,15 @@ typedef struct sc_portfolio {
 } sc_portfolio;
 
 typedef struct sc_portfolio_input {
-	const char *id;               /* UpdatePortfolio: required */
-	const char *display_name;     /* CreatePortfolio: required */
+	const char *id;           /* UpdatePortfolio: required */
+	const char *display_name; /* CreatePortfolio: required */
 	const char *description;
-	const char *provider_name;    /* CreatePortfolio: required */
-	const aws_tag *tags;          /* Create: Tags; Update: AddTags */
+	const char *provider_name; /* CreatePortfolio: required */
+	const aws_tag *tags;       /* Create: Tags; Update: AddTags */
 	size_t ntags;
 	const char *const *remove_tags; /* Update only */
 	size_t nremove_tags;
-	const char *idempotency_token;  /* Create; NULL: a new UUID */
+	const char *idempotency_token; /* Create; NULL: a new UUID */
 } sc_portfolio_input;
 
 int sc_create_portfolio(sc_portfolio *out, aws_ctx *ctx, const sc_portfolio_input *in,
@@ -53,13 +53,13 @@ int sc_list_portfolios(sc_portfolio_list *out, aws_ctx *ctx, aws_error *ae);
 
 typedef struct sc_artifact_info {
 	const char *id, *name, *description, *type, *guidance;
-	int active;                   /* -1 when the answer did not say */
+	int active; /* -1 when the answer did not say */
 	long long created_time;
 } sc_artifact_info;
 
 typedef struct sc_product_info {
-	const char *id;               /* ProductId ("prod-…") */
-	const char *view_id;          /* ProductViewSummary Id ("prodview-…") */
+	const char *id;      /* ProductId ("prod-…") */
+	const char *view_id; /* ProductViewSummary Id ("prodview-…") */
 	const char *arn, *name, *owner, *type, *description, *distributor, *status;
 	long long created_time;
 	const char *support_email, *support_url, *support_description;
@@ -68,30 +68,30 @@ typedef struct sc_product_info {
 typedef struct sc_product {
 	aws_pool pool;
 	sc_product_info info;
-	sc_artifact_info *artifacts;  /* Create: the first version; Describe: the summaries */
+	sc_artifact_info *artifacts; /* Create: the first version; Describe: the summaries */
 	size_t nartifacts, acap;
 	aws_tag *tags;
 	size_t ntags;
 } sc_product;
 
 typedef struct sc_artifact_input {
-	const char *product_id;       /* CreateProvisioningArtifact / Update: required */
-	const char *artifact_id;      /* Update: required */
+	const char *product_id;  /* CreateProvisioningArtifact / Update: required */
+	const char *artifact_id; /* Update: required */
 	const char *name, *description;
-	const char *template_url;     /* Info.LoadTemplateFromURL (Create) */
-	const char *type;             /* NULL: CLOUD_FORMATION_TEMPLATE */
+	const char *template_url; /* Info.LoadTemplateFromURL (Create) */
+	const char *type;         /* NULL: CLOUD_FORMATION_TEMPLATE */
 	int disable_template_validation;
-	int active;                   /* Update: -1 leave, 0/1 set */
-	const char *guidance;         /* Update: DEFAULT / DEPRECATED, NULL leave */
+	int active;           /* Update: -1 leave, 0/1 set */
+	const char *guidance; /* Update: DEFAULT / DEPRECATED, NULL leave */
 	const char *idempotency_token;
 } sc_artifact_input;
 
 typedef struct sc_product_input {
-	const char *id;               /* UpdateProduct: required */
-	const char *name, *owner;     /* CreateProduct: required */
+	const char *id;           /* UpdateProduct: required */
+	const char *name, *owner; /* CreateProduct: required */
 	const char *description, *distributor, *support_email, *support_url, *support_description;
-	const char *product_type;     /* NULL: CLOUD_FORMATION_TEMPLATE */
-	const aws_tag *tags;          /* Create: Tags; Update: AddTags */
+	const char *product_type; /* NULL: CLOUD_FORMATION_TEMPLATE */
+	const aws_tag *tags;      /* Create: Tags; Update: AddTags */
 	size_t ntags;
 	const char *const *remove_tags;
 	size_t nremove_tags;
@@ -151,8 +151,8 @@ typedef struct sc_constraint {
 
 typedef struct sc_constraint_input {
 	const char *portfolio_id, *product_id; /* required */
-	const char *type;             /* required: LAUNCH, NOTIFICATION, … */
-	const char *parameters;       /* required JSON text, e.g. {"RoleArn": "arn:…"} */
+	const char *type;                      /* required: LAUNCH, NOTIFICATION, … */
+	const char *parameters;                /* required JSON text, e.g. {"RoleArn": "arn:…"} */
 	const char *description;
 	const char *idempotency_token;
 } sc_constraint_input;
@@ -186,12 +186,12 @@ typedef struct sc_principal_list {
 	size_t n, cap;
 } sc_principal_list;
 
-int sc_list_principals_for_portfolio(sc_principal_list *out, aws_ctx *ctx,
-				     const char *portfolio_id, aws_error *ae);
+int sc_list_principals_for_portfolio(sc_principal_list *out, aws_ctx *ctx, const char *portfolio_id,
+				     aws_error *ae);
 
 typedef struct sc_share {
 	aws_pool pool;
-	const char *token;            /* PortfolioShareToken (organization shares); NULL otherwise */
+	const char *token; /* PortfolioShareToken (organization shares); NULL otherwise */
 } sc_share;
 
 /* CreatePortfolioShare with one of `account_id` or an organization node
@@ -227,12 +227,12 @@ int sc_describe_portfolio_submit(sc_portfolio *out, aws_ctx *ctx, const char *id
 int sc_describe_product_as_admin_submit(sc_product *out, aws_ctx *ctx, const char *id,
 					const char *name, aws_finish_fn done, void *payload,
 					fcc_err *e);
-int sc_search_products_as_admin_submit(sc_product_list *out, aws_ctx *ctx,
-				       const char *portfolio_id, const char *full_text,
-				       aws_finish_fn done, void *payload, fcc_err *e);
+int sc_search_products_as_admin_submit(sc_product_list *out, aws_ctx *ctx, const char *portfolio_id,
+				       const char *full_text, aws_finish_fn done, void *payload,
+				       fcc_err *e);
 int sc_list_provisioning_artifacts_submit(sc_artifact_list *out, aws_ctx *ctx,
-					  const char *product_id, aws_finish_fn done,
-					  void *payload, fcc_err *e);
+					  const char *product_id, aws_finish_fn done, void *payload,
+					  fcc_err *e);
 int sc_list_constraints_for_portfolio_submit(sc_constraint_list *out, aws_ctx *ctx,
 					     const char *portfolio_id, const char *product_id,
 					     aws_finish_fn done, void *payload, fcc_err *e);

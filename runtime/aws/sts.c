@@ -27,7 +27,8 @@ int sts_get_caller_identity(sts_identity *out, aws_ctx *ctx, aws_error *ae)
 	if (out->pool.oom)
 		rc = fcc_err_set(&ae->err, FCC_ENOMEM, "out of memory");
 	else if (!out->account || !out->arn)
-		rc = fcc_err_set(&ae->err, FCC_EPARSE, "STS GetCallerIdentity: no Account or Arn in the answer");
+		rc = fcc_err_set(&ae->err, FCC_EPARSE,
+				 "STS GetCallerIdentity: no Account or Arn in the answer");
 out:
 	if (rc)
 		aws_pool_dispose(&out->pool);

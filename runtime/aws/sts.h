@@ -23,17 +23,17 @@ typedef struct sts_identity {
 int sts_get_caller_identity(sts_identity *out, aws_ctx *ctx, aws_error *ae);
 
 typedef struct sts_assume_input {
-	const char *role_arn;           /* required */
-	const char *role_session_name;  /* required */
-	const char *web_identity_token; /* AssumeRoleWithWebIdentity: required; secret */
-	const creds_credentials *source;/* AssumeRole: sign with these (NULL: the ctx chain) */
-	const char *external_id;        /* AssumeRole only; NULL: none */
-	long duration_seconds;          /* 0: STS default */
+	const char *role_arn;            /* required */
+	const char *role_session_name;   /* required */
+	const char *web_identity_token;  /* AssumeRoleWithWebIdentity: required; secret */
+	const creds_credentials *source; /* AssumeRole: sign with these (NULL: the ctx chain) */
+	const char *external_id;         /* AssumeRole only; NULL: none */
+	long duration_seconds;           /* 0: STS default */
 } sts_assume_input;
 
 typedef struct sts_assumed {
 	aws_pool pool;
-	creds_credentials *creds;       /* owned; source "sts" */
+	creds_credentials *creds; /* owned; source "sts" */
 	const char *assumed_role_arn;
 	const char *assumed_role_id;
 } sts_assumed;

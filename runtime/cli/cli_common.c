@@ -70,7 +70,6 @@ int cli_parse_diag_format(const char *fmt, int *out)
 	return 0;
 }
 
-
 char *cli_find_stdlib(void)
 {
 	const char *env = getenv("FCC_STDLIB");

@@ -120,8 +120,10 @@ int cmd_build(int argc, char **argv)
 			else if (strcmp(optarg, "json") == 0)
 				opt.template_json = 1;
 			else
-				return cli_usage_error("build", "--template-format takes yaml or json, "
-								"not '%s'", optarg);
+				return cli_usage_error("build",
+						       "--template-format takes yaml or json, "
+						       "not '%s'",
+						       optarg);
 			break;
 		case 'k':
 			check = 1;
@@ -185,8 +187,8 @@ int cmd_build(int argc, char **argv)
 		if (rc) {
 			fprintf(stderr, "fcc: error: %s\n", e.msg);
 		} else if (differs) {
-			fprintf(stderr, "fcc: %s is not what %s compiles to; run fcc build:\n%s", dir,
-				spec, fcc_buf_cstr(&report));
+			fprintf(stderr, "fcc: %s is not what %s compiles to; run fcc build:\n%s",
+				dir, spec, fcc_buf_cstr(&report));
 		} else {
 			printf("fcc: %s is up to date\n", dir);
 			status = CLI_OK;

@@ -35,7 +35,8 @@ typedef struct cli_command {
 static const cli_command commands[] = {
 	{"apply", "make AWS match a build or a saved plan (asks first on a terminal)",
 	 AWS_CMD(cmd_apply)},
-	{"build", "compile a spec into the template, seed code, seed-code.zip and manifest", cmd_build},
+	{"build", "compile a spec into the template, seed code, seed-code.zip and manifest",
+	 cmd_build},
 	{"check", "load and check a spec, reporting every mistake with file:line:col", cmd_check},
 	{"destroy", "remove what fcc made for a build (reverse order; keeps S3 unless --purge)",
 	 AWS_CMD(cmd_destroy)},

@@ -29,7 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[0] & 8)
 		http_headers_add(&r.headers, "x-amzn-RequestId", "fuzz-request");
 	if (data[0] & 16)
-		http_headers_add(&r.headers, "x-amzn-ErrorType", "Fuzz#ThrottlingException:http://x");
+		http_headers_add(&r.headers, "x-amzn-ErrorType",
+				 "Fuzz#ThrottlingException:http://x");
 	fcc_buf_append(&r.body, data + 1, size - 1);
 	memset(&ae, 0, sizeof ae);
 	aws_error_parse_response(&ae, &r);

@@ -10,11 +10,19 @@
 
 #include "testutil.h"
 
-const char *const pf_scenarios[] = {"empty-account", "in-place",    "trust-removed",
-				    "seed-changed",  "tag-changed", "extra-principal",
+const char *const pf_scenarios[] = {"empty-account",
+				    "in-place",
+				    "trust-removed",
+				    "seed-changed",
+				    "tag-changed",
+				    "extra-principal",
 				    "stack-updated",
-				    "org-shares-absent", "org-shares-in-place", "org-shares-extra",
-				    "org-access-disabled", "patch-shared", NULL};
+				    "org-shares-absent",
+				    "org-shares-in-place",
+				    "org-shares-extra",
+				    "org-access-disabled",
+				    "patch-shared",
+				    NULL};
 
 void pf_load(desired *d, state_snapshot *s, const char *name)
 {
@@ -30,7 +38,8 @@ void pf_load(desired *d, state_snapshot *s, const char *name)
 		size_t plen;
 		ck_assert_int_eq(desired_from_json(d, text, len, &e), FCC_OK);
 		free(text);
-		snprintf(rel, sizeof rel, "tests/plan/fixtures/build/%s", d->pipeline.definition_path);
+		snprintf(rel, sizeof rel, "tests/plan/fixtures/build/%s",
+			 d->pipeline.definition_path);
 		pipe = tu_read(tu_path(rel), &plen);
 		ck_assert_ptr_nonnull(pipe);
 		ck_assert_msg(desired_set_pipeline(d, pipe, plen, &e) == FCC_OK, "%s", e.msg);

@@ -84,8 +84,8 @@ static void load_plan(fixture *f, const char *role, int with_object_file)
 		"{\"address\":\"%s\",\"kind\":\"s3-object\",\"name\":\"template.yaml\","
 		"\"action\":\"create\",\"depends_on\":[],\"attrs\":{\"bucket\":\"%s\",\"key\":\"%s\","
 		"\"kind\":\"template\",\"file\":\"%s\",\"sha256\":\"%s\",\"size\":%zu}},",
-		tmpl_addr, f->bucket, tkey, with_object_file ? "template.yaml" : "missing.yaml", f->sha,
-		sizeof TEMPLATE - 1);
+		tmpl_addr, f->bucket, tkey, with_object_file ? "template.yaml" : "missing.yaml",
+		f->sha, sizeof TEMPLATE - 1);
 	fprintf(m,
 		"{\"address\":\"iam-role:%s\",\"kind\":\"iam-role\",\"name\":\"%s\","
 		"\"action\":\"update\",\"depends_on\":[],\"attrs\":{\"role\":\"%s\","
@@ -338,14 +338,16 @@ START_TEST(test_apply_empty_account_then_rerun_converges)
 	ck_assert_int_eq(iam_list_attached_role_policies(&ipl, f.ctx, f.role, &ae), FCC_OK);
 	ck_assert_uint_eq(ipl.n, 1);
 	aws_pool_dispose(&ipl.pool);
-	ck_assert_int_eq(sc_describe_product_as_admin(&prod, f.ctx, result_of(&r1, "sc-product")->id,
-						      NULL, &ae),
+	ck_assert_int_eq(sc_describe_product_as_admin(&prod, f.ctx,
+						      result_of(&r1, "sc-product")->id, NULL, &ae),
 			 FCC_OK);
 	ck_assert_uint_eq(prod.nartifacts, 1);
-	ck_assert_str_eq(prod.artifacts[0].description, result_of(&r1, "sc-artifact")->step->attrs
-				 ? json_string_value(json_object_get(
-					   result_of(&r1, "sc-artifact")->step->attrs, "description"))
-				 : "");
+	ck_assert_str_eq(
+		prod.artifacts[0].description,
+		result_of(&r1, "sc-artifact")->step->attrs
+			? json_string_value(json_object_get(
+				  result_of(&r1, "sc-artifact")->step->attrs, "description"))
+			: "");
 	aws_pool_dispose(&prod.pool);
 	ck_assert_int_eq(sm_describe_project(&proj, f.ctx, f.project, &ae), FCC_OK);
 	ck_assert_str_eq(proj.status, "CreateCompleted");
@@ -360,9 +362,8 @@ START_TEST(test_apply_empty_account_then_rerun_converges)
 	ck_assert_str_eq(result_of(&r2, "sc-artifact")->id, result_of(&r1, "sc-artifact")->id);
 	ck_assert_str_eq(result_of(&r2, "sc-constraint")->id, result_of(&r1, "sc-constraint")->id);
 	ck_assert_uint_eq(portfolios_named(f.ctx, f.portfolio), 1);
-	ck_assert_int_eq(sc_list_constraints_for_portfolio(&cl, f.ctx,
-							   result_of(&r1, "sc-portfolio")->id, NULL,
-							   &ae),
+	ck_assert_int_eq(sc_list_constraints_for_portfolio(
+				 &cl, f.ctx, result_of(&r1, "sc-portfolio")->id, NULL, &ae),
 			 FCC_OK);
 	ck_assert_uint_eq(cl.n, 1);
 	aws_pool_dispose(&cl.pool);
@@ -529,14 +530,16 @@ START_TEST(test_apply_oom_sweep)
 
 	plan_init(&p);
 	ck_assert_ptr_nonnull(plan_add_step(&p, "sc-portfolio", "sc-portfolio:x", "x", PLAN_NOOP));
-	ck_assert_int_eq(plan_step_attr(&p.steps[0], "id", json_string("port-doesnotexist1")), FCC_OK);
+	ck_assert_int_eq(plan_step_attr(&p.steps[0], "id", json_string("port-doesnotexist1")),
+			 FCC_OK);
 	ck_assert_ptr_nonnull(plan_add_step(&p, "sc-product", "sc-product:y", "y", PLAN_NOOP));
-	ck_assert_int_eq(plan_step_attr(&p.steps[1], "id", json_string("prod-doesnotexist1")), FCC_OK);
-	ck_assert_ptr_nonnull(a = plan_add_step(&p, "sc-association", "sc-association:x/y", "y",
-						PLAN_CREATE));
+	ck_assert_int_eq(plan_step_attr(&p.steps[1], "id", json_string("prod-doesnotexist1")),
+			 FCC_OK);
+	ck_assert_ptr_nonnull(
+		a = plan_add_step(&p, "sc-association", "sc-association:x/y", "y", PLAN_CREATE));
 	ck_assert_int_eq(plan_step_depend(a, "sc-portfolio:x"), FCC_OK);
-	ck_assert_ptr_nonnull(b = plan_add_step(&p, "sc-share", "sc-share:x/account:1", "1",
-						PLAN_CREATE));
+	ck_assert_ptr_nonnull(
+		b = plan_add_step(&p, "sc-share", "sc-share:x/account:1", "1", PLAN_CREATE));
 	ck_assert_int_eq(plan_step_depend(b, "sc-association:x/y"), FCC_OK);
 	json_set_alloc_funcs(fcc_malloc, fcc_free);
 	for (n = 1; !done && n < 5000; n++) {

@@ -31,7 +31,7 @@
 /* ---- environment table and debug capture ---- */
 
 typedef struct env_table {
-	const char *kv[32];  /* name, value, … , NULL */
+	const char *kv[32]; /* name, value, … , NULL */
 } env_table;
 
 static const char *table_getenv(void *payload, const char *name)
@@ -142,8 +142,9 @@ START_TEST(test_aws_query_encoding)
 	aws_query_add(&q, "Skipped", NULL);
 	aws_query_addf(&q, "v", "Tags.member.%d.Key", 3);
 	ck_assert_int_eq(q.rc, FCC_OK);
-	ck_assert_str_eq(fcc_buf_cstr(&q.body), "Action=DescribeStacks&Version=2010-05-15"
-						 "&StackName=a%20b~c%2Fd%3D%C3%A9&Tags.member.3.Key=v");
+	ck_assert_str_eq(fcc_buf_cstr(&q.body),
+			 "Action=DescribeStacks&Version=2010-05-15"
+			 "&StackName=a%20b~c%2Fd%3D%C3%A9&Tags.member.3.Key=v");
 	aws_query_dispose(&q);
 }
 END_TEST
@@ -168,8 +169,9 @@ START_TEST(test_aws_error_code_and_format)
 	strcpy(ae.request_id, "8d3c-1");
 	fcc_buf_init(&b, 4096);
 	ck_assert_int_eq(aws_error_format(&b, &ae), FCC_OK);
-	ck_assert_str_eq(fcc_buf_cstr(&b), "CloudFormation DescribeStacks: ValidationError (HTTP 400): "
-					   "Stack with id x does not exist [request id 8d3c-1]");
+	ck_assert_str_eq(fcc_buf_cstr(&b),
+			 "CloudFormation DescribeStacks: ValidationError (HTTP 400): "
+			 "Stack with id x does not exist [request id 8d3c-1]");
 	fcc_buf_dispose(&b);
 }
 END_TEST
@@ -192,9 +194,9 @@ START_TEST(test_aws_uuid_and_xml_find)
 	memset(&p, 0, sizeof p);
 	ck_assert_int_eq(aws_xml_parse(&doc, x, strlen(x), &e), FCC_OK);
 	ck_assert_str_eq(aws_xml_str(&p, xmlDocGetRootElement(doc), "A/B"), "1");
-	ck_assert_str_eq(aws_xml_str(&p, aws_xml_next(aws_xml_find(xmlDocGetRootElement(doc), "A/B")),
-				     ""),
-			 "2");
+	ck_assert_str_eq(
+		aws_xml_str(&p, aws_xml_next(aws_xml_find(xmlDocGetRootElement(doc), "A/B")), ""),
+		"2");
 	ck_assert_str_eq(aws_xml_str(&p, xmlDocGetRootElement(doc), "//E"), "deep");
 	ck_assert_ptr_null(aws_xml_find(xmlDocGetRootElement(doc), "A/Z"));
 	ck_assert_uint_eq(aws_xml_count(aws_xml_find(xmlDocGetRootElement(doc), "A"), "B"), 2);
@@ -309,7 +311,8 @@ START_TEST(test_aws_iam_role)
 	ck_assert_ptr_nonnull(strstr(r.assume_role_policy, "\"sagemaker.amazonaws.com\""));
 	aws_pool_dispose(&r.pool);
 
-	OK(iam_attach_role_policy(ctx, role, "arn:aws:iam::aws:policy/AmazonForecastFullAccess", &ae),
+	OK(iam_attach_role_policy(ctx, role, "arn:aws:iam::aws:policy/AmazonForecastFullAccess",
+				  &ae),
 	   ae);
 	OK(iam_attach_role_policy(ctx, role, "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", &ae),
 	   ae);
@@ -559,8 +562,9 @@ START_TEST(test_aws_sc_portfolio_product)
 		cin.portfolio_id = po.info.id;
 		cin.product_id = pid;
 		cin.type = "LAUNCH";
-		cin.parameters = "{\"RoleArn\": \"arn:aws:iam::" ACCOUNT
-				 ":role/service-role/AmazonSageMakerServiceCatalogProductsLaunchRole\"}";
+		cin.parameters =
+			"{\"RoleArn\": \"arn:aws:iam::" ACCOUNT
+			":role/service-role/AmazonSageMakerServiceCatalogProductsLaunchRole\"}";
 		OK(sc_create_constraint(&co, ctx, &cin, &ae), ae);
 		ck_assert_str_eq(co.info.type, "LAUNCH");
 		aws_pool_dispose(&co.pool);
@@ -575,8 +579,8 @@ START_TEST(test_aws_sc_portfolio_product)
 	}
 
 	OK(sc_associate_principal_with_portfolio(
-		   ctx, po.info.id, "arn:aws:iam::" ACCOUNT ":role/AmazonSageMaker-ExecutionRole-1", "IAM",
-		   &ae),
+		   ctx, po.info.id, "arn:aws:iam::" ACCOUNT ":role/AmazonSageMaker-ExecutionRole-1",
+		   "IAM", &ae),
 	   ae);
 	OK(sc_list_principals_for_portfolio(&ppl, ctx, po.info.id, &ae), ae);
 	ck_assert_uint_eq(ppl.n, 1);
@@ -586,7 +590,8 @@ START_TEST(test_aws_sc_portfolio_product)
 	aws_pool_dispose(&sh.pool);
 
 	/* JSON error: code after '#', FCC_ENOTFOUND */
-	ck_assert_int_eq(sc_describe_portfolio(&po2, ctx, "port-doesnotexist1", &ae), FCC_ENOTFOUND);
+	ck_assert_int_eq(sc_describe_portfolio(&po2, ctx, "port-doesnotexist1", &ae),
+			 FCC_ENOTFOUND);
 	ck_assert_str_eq(ae.code, "ResourceNotFoundException");
 	ck_assert_ptr_nonnull(strstr(ae.err.msg, "Service Catalog DescribePortfolio: "
 						 "ResourceNotFoundException (HTTP 400)"));
@@ -629,10 +634,11 @@ START_TEST(test_aws_sagemaker_pipeline_project)
 {
 	aws_ctx *ctx = new_ctx();
 	const char *pipe = uniq("fcc-pipe"), *proj = uniq("fcc-proj");
-	const char *def = "{\"Version\":\"2020-12-01\",\"Parameters\":[],\"Steps\":["
-			  "{\"Name\":\"ForecastPreProcess\",\"Type\":\"Processing\",\"Arguments\":{}},"
-			  "{\"Name\":\"ForecastTrainAndEvaluate\",\"Type\":\"Processing\","
-			  "\"Arguments\":{}}]}";
+	const char *def =
+		"{\"Version\":\"2020-12-01\",\"Parameters\":[],\"Steps\":["
+		"{\"Name\":\"ForecastPreProcess\",\"Type\":\"Processing\",\"Arguments\":{}},"
+		"{\"Name\":\"ForecastTrainAndEvaluate\",\"Type\":\"Processing\","
+		"\"Arguments\":{}}]}";
 	sm_pipeline_input in;
 	sm_arn a, ex;
 	sm_pipeline p;
@@ -702,7 +708,8 @@ START_TEST(test_aws_sagemaker_pipeline_project)
 	 * ValidationException "Could not find pipeline" */
 	ck_assert_int_eq(sm_describe_pipeline(&p, ctx, "fcc-no-such-pipeline", &ae), FCC_EAWS);
 	ck_assert_str_eq(ae.code, "ValidationException");
-	ck_assert_ptr_nonnull(strstr(ae.err.msg, "SageMaker DescribePipeline: ValidationException"));
+	ck_assert_ptr_nonnull(
+		strstr(ae.err.msg, "SageMaker DescribePipeline: ValidationException"));
 	aws_ctx_free(ctx);
 }
 END_TEST
@@ -776,10 +783,10 @@ START_TEST(test_aws_forecast_reads)
 	ck_assert_double_eq_tol(acc.items[0].mase, 0.9, 1e-9);
 	aws_pool_dispose(&acc.pool);
 	aws_pool_dispose(&pl.pool);
-	ck_assert_int_eq(fc_describe_predictor(&pd, ctx, "arn:aws:forecast:us-east-1:" ACCOUNT
-							 ":predictor/none",
-					       &ae),
-			 FCC_ENOTFOUND);
+	ck_assert_int_eq(
+		fc_describe_predictor(&pd, ctx,
+				      "arn:aws:forecast:us-east-1:" ACCOUNT ":predictor/none", &ae),
+		FCC_ENOTFOUND);
 	aws_ctx_free(ctx);
 }
 END_TEST
@@ -794,7 +801,8 @@ static void async_done(void *payload, http_response *resp, aws_error *ae)
 {
 	async_count *c = payload;
 
-	if (ae->err.code == FCC_OK && resp->status == 200 && strstr(fcc_buf_cstr(&resp->body), "<Stacks"))
+	if (ae->err.code == FCC_OK && resp->status == 200 &&
+	    strstr(fcc_buf_cstr(&resp->body), "<Stacks"))
 		c->ok++;
 	else
 		c->failed++;
@@ -910,7 +918,8 @@ START_TEST(test_aws_retry_gives_up_on_500s)
 	ck_assert_int_eq(ae.status, 500);
 	ck_assert_str_eq(ae.code, "InternalFailure");
 	ck_assert_str_eq(ae.request_id, "fcc-faultproxy-0000");
-	ck_assert_ptr_nonnull(strstr(ae.err.msg, "STS GetCallerIdentity: InternalFailure (HTTP 500)"));
+	ck_assert_ptr_nonnull(
+		strstr(ae.err.msg, "STS GetCallerIdentity: InternalFailure (HTTP 500)"));
 	ck_assert_ptr_nonnull(strstr(ae.err.msg, "(3 attempts, "));
 	tu_server_stop(&s);
 	aws_ctx_free(ctx);
@@ -986,7 +995,8 @@ START_TEST(test_aws_web_identity_unsigned)
 	log = fcc_buf_cstr(&debug_log);
 	/* AssumeRoleWithWebIdentity went out without Authorization; the call
 	 * with the assumed credentials was signed */
-	ck_assert_int_eq(request_has_header(log, "AssumeRoleWithWebIdentity", "> Authorization:"), 0);
+	ck_assert_int_eq(request_has_header(log, "AssumeRoleWithWebIdentity", "> Authorization:"),
+			 0);
 	ck_assert_int_eq(request_has_header(log, "GetCallerIdentity", "> Authorization:"), 1);
 	ck_assert_ptr_null(strstr(log, "WEBIDTOKENSECRET"));
 
@@ -1046,8 +1056,8 @@ END_TEST
 START_TEST(test_aws_ctx_needs_region)
 {
 	env_table env = {{"AWS_ACCESS_KEY_ID", "AKIDFCCTEST", "AWS_SECRET_ACCESS_KEY", SECRET,
-			  "AWS_CONFIG_FILE", "/dev/null", "AWS_SHARED_CREDENTIALS_FILE", "/dev/null",
-			  NULL}};
+			  "AWS_CONFIG_FILE", "/dev/null", "AWS_SHARED_CREDENTIALS_FILE",
+			  "/dev/null", NULL}};
 	aws_options o;
 	aws_ctx *ctx = NULL;
 	fcc_err e;

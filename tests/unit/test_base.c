@@ -74,8 +74,8 @@ START_TEST(test_base_utf8)
 	ck_assert_uint_eq(fcc_utf8_invalid_at("ok \xc3\xa9", 5), (size_t)-1);
 	ck_assert_uint_eq(fcc_utf8_invalid_at("ab\xff", 3), 2);
 	ck_assert_uint_eq(fcc_utf8_invalid_at("ab\xc3", 3), 2);        /* truncated */
-	ck_assert_uint_eq(fcc_utf8_invalid_at("\xc0\x80", 2), 0);       /* overlong */
-	ck_assert_uint_eq(fcc_utf8_invalid_at("x\xed\xa0\x80", 4), 1);  /* surrogate */
+	ck_assert_uint_eq(fcc_utf8_invalid_at("\xc0\x80", 2), 0);      /* overlong */
+	ck_assert_uint_eq(fcc_utf8_invalid_at("x\xed\xa0\x80", 4), 1); /* surrogate */
 	ck_assert_uint_eq(fcc_utf8_invalid_at("\xf0\x9f\x98\x80", 4), (size_t)-1);
 }
 END_TEST

@@ -457,7 +457,8 @@ START_TEST(test_cfn_deploy_event_tracker)
 		   "The following resource(s) failed to update: [Bucket, Role]", 26),
 		ev("e6", "Role", "AWS::IAM::Role", "CREATE_FAILED",
 		   "Resource handler returned message: \"AccessDenied: iam:CreateRole\"", 25),
-		ev("e5", "Bucket", "AWS::S3::Bucket", "UPDATE_FAILED", "Resource update cancelled", 24),
+		ev("e5", "Bucket", "AWS::S3::Bucket", "UPDATE_FAILED", "Resource update cancelled",
+		   24),
 		ev("e4", "Bucket", "AWS::S3::Bucket", "UPDATE_IN_PROGRESS", "again", 23),
 		ev("e3", "Role", "AWS::IAM::Role", "CREATE_IN_PROGRESS", NULL, 22),
 	};
@@ -529,16 +530,17 @@ START_TEST(test_cfn_deploy_failure_lines)
 	r.stack_name = "fcc-demo-dev";
 	r.final_status = "UPDATE_ROLLBACK_FAILED";
 	r.has_failure = 1;
-	r.failure = ev("e6", "Role", "AWS::IAM::Role", "UPDATE_FAILED", "AccessDenied: iam:PutRolePolicy",
-		       25);
+	r.failure = ev("e6", "Role", "AWS::IAM::Role", "UPDATE_FAILED",
+		       "AccessDenied: iam:PutRolePolicy", 25);
 	r.way_out = cfn_deploy_way_out(r.final_status);
 	ck_assert_int_eq(cfn_deploy_format_failure(&b, &r), FCC_OK);
-	ck_assert_str_eq(fcc_buf_cstr(&b),
-			 "stack fcc-demo-dev is UPDATE_ROLLBACK_FAILED; first failure: Role "
-			 "(AWS::IAM::Role) UPDATE_FAILED: AccessDenied: iam:PutRolePolicy; way out: "
-			 "the stack could not roll back; fix what blocked the rollback (or skip those "
-			 "resources with --resources-to-skip), run 'aws cloudformation "
-			 "continue-update-rollback --stack-name fcc-demo-dev', then apply again");
+	ck_assert_str_eq(
+		fcc_buf_cstr(&b),
+		"stack fcc-demo-dev is UPDATE_ROLLBACK_FAILED; first failure: Role "
+		"(AWS::IAM::Role) UPDATE_FAILED: AccessDenied: iam:PutRolePolicy; way out: "
+		"the stack could not roll back; fix what blocked the rollback (or skip those "
+		"resources with --resources-to-skip), run 'aws cloudformation "
+		"continue-update-rollback --stack-name fcc-demo-dev', then apply again");
 
 	/* a failed create: rolled back, delete and apply again */
 	fcc_buf_reset(&b);
@@ -547,12 +549,13 @@ START_TEST(test_cfn_deploy_failure_lines)
 	r.failure = ev("x", "Topic", "AWS::SNS::Topic", "CREATE_FAILED", "", 1);
 	r.way_out = cfn_deploy_way_out(r.final_status);
 	cfn_deploy_format_failure(&b, &r);
-	ck_assert_str_eq(fcc_buf_cstr(&b),
-			 "stack fcc-demo-dev is ROLLBACK_COMPLETE (The following resource(s) failed "
-			 "to create: [Topic]); first failure: Topic (AWS::SNS::Topic) CREATE_FAILED: "
-			 "no reason given; way out: the stack was never created and can only be "
-			 "deleted: delete it ('aws cloudformation delete-stack --stack-name "
-			 "fcc-demo-dev') and apply again");
+	ck_assert_str_eq(
+		fcc_buf_cstr(&b),
+		"stack fcc-demo-dev is ROLLBACK_COMPLETE (The following resource(s) failed "
+		"to create: [Topic]); first failure: Topic (AWS::SNS::Topic) CREATE_FAILED: "
+		"no reason given; way out: the stack was never created and can only be "
+		"deleted: delete it ('aws cloudformation delete-stack --stack-name "
+		"fcc-demo-dev') and apply again");
 
 	/* a REVIEW_IN_PROGRESS stack that was cleaned up */
 	fcc_buf_reset(&b);

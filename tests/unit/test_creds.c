@@ -130,7 +130,8 @@ typedef struct fsts {
 	const char *fail_code; /* answer FCC_EAWS with this code when set */
 } fsts;
 
-static int fsts_call(void *payload, creds_sts_response *out, const creds_sts_request *req, fcc_err *e)
+static int fsts_call(void *payload, creds_sts_response *out, const creds_sts_request *req,
+		     fcc_err *e)
 {
 	fsts *s = payload;
 	sts_call *c;
@@ -160,7 +161,8 @@ static int fsts_call(void *payload, creds_sts_response *out, const creds_sts_req
 	/* a new key per call, named after the role, so tests can follow the chain */
 	snprintf(akid, sizeof akid, "ASIA%d-%s", s->n, strrchr(req->role_arn, '/') + 1);
 	snprintf(secret, sizeof secret, "secret-of-%s", akid);
-	return creds_credentials_new(&out->creds, akid, secret, "session-token", *s->now + 3600, NULL, e);
+	return creds_credentials_new(&out->creds, akid, secret, "session-token", *s->now + 3600,
+				     NULL, e);
 }
 
 /* ---- fake HTTP (for precedence tests that must not reach any server) ---- */
@@ -169,8 +171,9 @@ typedef struct fhttp {
 	int calls;
 } fhttp;
 
-static int fhttp_call(void *payload, const char *method, const char *url, const char *const *headers,
-		      long timeout_ms, long *status_out, fcc_buf *body_out, fcc_err *e)
+static int fhttp_call(void *payload, const char *method, const char *url,
+		      const char *const *headers, long timeout_ms, long *status_out,
+		      fcc_buf *body_out, fcc_err *e)
 {
 	fhttp *h = payload;
 
@@ -180,8 +183,9 @@ static int fhttp_call(void *payload, const char *method, const char *url, const 
 	h->calls++;
 	if (!strstr(url, "/latest/")) {
 		*status_out = 200;
-		return fcc_buf_puts(body_out, "{\"AccessKeyId\":\"AKFAKECONTAINER\",\"SecretAccessKey\":\"s\","
-					      "\"Token\":\"t\",\"Expiration\":\"2099-01-01T00:00:00Z\"}");
+		return fcc_buf_puts(
+			body_out, "{\"AccessKeyId\":\"AKFAKECONTAINER\",\"SecretAccessKey\":\"s\","
+				  "\"Token\":\"t\",\"Expiration\":\"2099-01-01T00:00:00Z\"}");
 	}
 	return fcc_err_set(e, FCC_EIO, "connection refused");
 }
@@ -252,8 +256,10 @@ static const char *rig_source(rig *r)
 	return src;
 }
 
-#define STATIC_DEFAULT_CREDS "[default]\naws_access_key_id = AKFILE\naws_secret_access_key = SKFILE\n"
-#define STATIC_DEFAULT_CONFIG "[default]\naws_access_key_id = AKCONFIG\naws_secret_access_key = SKCONFIG\n"
+#define STATIC_DEFAULT_CREDS                                                                       \
+	"[default]\naws_access_key_id = AKFILE\naws_secret_access_key = SKFILE\n"
+#define STATIC_DEFAULT_CONFIG                                                                      \
+	"[default]\naws_access_key_id = AKCONFIG\naws_secret_access_key = SKCONFIG\n"
 
 /* ---- single sources ---- */
 
@@ -298,8 +304,9 @@ START_TEST(test_creds_env_partial_is_skipped_with_note)
 	ck_assert_int_eq(creds_get(&cr, c, &e), FCC_OK);
 	ck_assert_str_eq(cr->source, "shared-config-file");
 	ck_assert_str_eq(cr->access_key_id, "AKCONFIG");
-	ck_assert_ptr_nonnull(strstr(creds_chain_notes(c),
-				     "env: AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not; skipped"));
+	ck_assert_ptr_nonnull(
+		strstr(creds_chain_notes(c),
+		       "env: AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not; skipped"));
 	ck_assert_ptr_null(strstr(creds_chain_notes(c), "AKENV-PARTIAL"));
 	creds_credentials_free(cr);
 	creds_chain_free(c);
@@ -314,8 +321,9 @@ START_TEST(test_creds_shared_credentials_file_alone)
 	fcc_err e;
 
 	rig_init(&r);
-	rig_credentials(&r, "[default]\naws_access_key_id = AKFILE\naws_secret_access_key = SKFILE\n"
-			    "aws_session_token = TKFILE\n");
+	rig_credentials(&r,
+			"[default]\naws_access_key_id = AKFILE\naws_secret_access_key = SKFILE\n"
+			"aws_session_token = TKFILE\n");
 	ck_assert_int_eq(rig_get(&r, &cr, &e), FCC_OK);
 	ck_assert_str_eq(cr->source, "shared-credentials-file");
 	ck_assert_str_eq(cr->access_key_id, "AKFILE");
@@ -325,7 +333,8 @@ START_TEST(test_creds_shared_credentials_file_alone)
 	/* half a key pair is an error that names the field, not the value */
 	rig_credentials(&r, "[default]\naws_access_key_id = AKHALF\n");
 	ck_assert_int_eq(rig_get(&r, &cr, &e), FCC_ECHECK);
-	ck_assert_ptr_nonnull(strstr(e.msg, "aws_access_key_id is set but aws_secret_access_key is not"));
+	ck_assert_ptr_nonnull(
+		strstr(e.msg, "aws_access_key_id is set but aws_secret_access_key is not"));
 	ck_assert_ptr_nonnull(strstr(e.msg, "profile:default"));
 	ck_assert_ptr_null(strstr(e.msg, "AKHALF"));
 	tdir_done(&r.dir);
@@ -501,8 +510,8 @@ START_TEST(test_creds_precedence_process_over_config)
 
 	rig_init(&r);
 	rig_config(&r, STATIC_DEFAULT_CONFIG
-		       "credential_process = echo '{\"Version\":1,\"AccessKeyId\":\"AKPROC\","
-		       "\"SecretAccessKey\":\"SKPROC\"}'\n");
+		   "credential_process = echo '{\"Version\":1,\"AccessKeyId\":\"AKPROC\","
+		   "\"SecretAccessKey\":\"SKPROC\"}'\n");
 	ck_assert_str_eq(rig_source(&r), "credential-process");
 	tdir_done(&r.dir);
 }
@@ -549,9 +558,10 @@ START_TEST(test_creds_role_chain_source_profiles)
 	fcc_err e;
 
 	rig_init(&r);
-	rig_config(&r, "[profile dev]\nrole_arn = arn:aws:iam::1:role/dev\nsource_profile = mid\n"
-		       "external_id = ext-1\nrole_session_name = fcc-test\nduration_seconds = 1800\n"
-		       "[profile mid]\nrole_arn = arn:aws:iam::1:role/mid\nsource_profile = base\n");
+	rig_config(&r,
+		   "[profile dev]\nrole_arn = arn:aws:iam::1:role/dev\nsource_profile = mid\n"
+		   "external_id = ext-1\nrole_session_name = fcc-test\nduration_seconds = 1800\n"
+		   "[profile mid]\nrole_arn = arn:aws:iam::1:role/mid\nsource_profile = base\n");
 	rig_credentials(&r, "[base]\naws_access_key_id = AKBASE\naws_secret_access_key = SKBASE\n");
 	r.o.profile = "dev";
 	ck_assert_int_eq(rig_get(&r, &cr, &e), FCC_OK);
@@ -608,26 +618,28 @@ START_TEST(test_creds_role_chain_errors)
 
 	/* a chain longer than the limit */
 	for (i = 0; i < CREDS_MAX_CHAIN_DEPTH + 2; i++)
-		n += (size_t)snprintf(cfg + n, sizeof cfg - n,
-				      "[profile p%d]\nrole_arn = arn:aws:iam::1:role/p%d\nsource_profile = p%d\n",
-				      i, i, i + 1);
-	snprintf(cfg + n, sizeof cfg - n, "[profile p%d]\naws_access_key_id = A\naws_secret_access_key = S\n",
-		 i);
+		n += (size_t)snprintf(
+			cfg + n, sizeof cfg - n,
+			"[profile p%d]\nrole_arn = arn:aws:iam::1:role/p%d\nsource_profile = p%d\n",
+			i, i, i + 1);
+	snprintf(cfg + n, sizeof cfg - n,
+		 "[profile p%d]\naws_access_key_id = A\naws_secret_access_key = S\n", i);
 	rig_config(&r, cfg);
 	r.o.profile = "p0";
 	ck_assert_int_eq(rig_get(&r, &cr, &e), FCC_ECHECK);
 	ck_assert_ptr_nonnull(strstr(e.msg, "longer than"));
 
 	/* missing source profile, both and neither source keys, STS refusing */
-	rig_config(&r, "[profile a]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = ghost\n"
-		       "[profile both]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = a\n"
-		       "credential_source = Environment\n"
-		       "[profile neither]\nrole_arn = arn:aws:iam::1:role/a\n"
-		       "[profile bad]\nrole_arn = arn:aws:iam::1:role/a\ncredential_source = Laptop\n"
-		       "[profile dur]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = s\n"
-		       "duration_seconds = 60\n"
-		       "[profile s]\naws_access_key_id = A\naws_secret_access_key = S\n"
-		       "[profile denied]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = s\n");
+	rig_config(&r,
+		   "[profile a]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = ghost\n"
+		   "[profile both]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = a\n"
+		   "credential_source = Environment\n"
+		   "[profile neither]\nrole_arn = arn:aws:iam::1:role/a\n"
+		   "[profile bad]\nrole_arn = arn:aws:iam::1:role/a\ncredential_source = Laptop\n"
+		   "[profile dur]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = s\n"
+		   "duration_seconds = 60\n"
+		   "[profile s]\naws_access_key_id = A\naws_secret_access_key = S\n"
+		   "[profile denied]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = s\n");
 	r.o.profile = "a";
 	ck_assert_int_eq(rig_get(&r, &cr, &e), FCC_ENOTFOUND);
 	ck_assert_ptr_nonnull(strstr(e.msg, "source_profile 'ghost' does not exist"));
@@ -646,7 +658,8 @@ START_TEST(test_creds_role_chain_errors)
 	r.o.profile = "denied";
 	r.sts.fail_code = "AccessDenied";
 	ck_assert_int_eq(rig_get(&r, &cr, &e), FCC_EAWS);
-	ck_assert_ptr_nonnull(strstr(e.msg, "profile:denied: AssumeRole arn:aws:iam::1:role/x failed: AccessDenied"));
+	ck_assert_ptr_nonnull(strstr(
+		e.msg, "profile:denied: AssumeRole arn:aws:iam::1:role/x failed: AccessDenied"));
 	ck_assert_ptr_null(cr);
 	tdir_done(&r.dir);
 }
@@ -659,8 +672,10 @@ START_TEST(test_creds_role_credential_source)
 	fcc_err e;
 
 	rig_init(&r);
-	rig_config(&r, "[profile ci]\nrole_arn = arn:aws:iam::1:role/ci\ncredential_source = Environment\n"
-		       "[profile ecs]\nrole_arn = arn:aws:iam::1:role/ecs\ncredential_source = EcsContainer\n");
+	rig_config(
+		&r,
+		"[profile ci]\nrole_arn = arn:aws:iam::1:role/ci\ncredential_source = Environment\n"
+		"[profile ecs]\nrole_arn = arn:aws:iam::1:role/ecs\ncredential_source = EcsContainer\n");
 	fenv_set(&r.env, "AWS_ACCESS_KEY_ID", "AKENV");
 	fenv_set(&r.env, "AWS_SECRET_ACCESS_KEY", "SKENV");
 	r.o.profile = "ci"; /* chosen in code: the env provider itself stands aside */
@@ -727,7 +742,8 @@ START_TEST(test_creds_web_identity_profile_keys_and_errors)
 
 	rig_init(&r);
 	snprintf(cfg, sizeof cfg,
-		 "[default]\nweb_identity_token_file = %s/tok\nrole_arn = arn:aws:iam::1:role/p\n", r.dir.path);
+		 "[default]\nweb_identity_token_file = %s/tok\nrole_arn = arn:aws:iam::1:role/p\n",
+		 r.dir.path);
 	rig_config(&r, cfg);
 	tdir_file(&r.dir, "tok", "jwt-profile");
 	ck_assert_str_eq(rig_source(&r), "web-identity");
@@ -771,12 +787,13 @@ START_TEST(test_creds_process_success)
 	fcc_err e;
 
 	rig_init(&r);
-	ck_assert_int_eq(process_run(&r,
-				     "printf '%s' '{\"Version\": 1, \"AccessKeyId\": \"AKPROC\", "
-				     "\"SecretAccessKey\": \"SKPROC\", \"SessionToken\": \"TKPROC\", "
-				     "\"Expiration\": \"2027-01-15T10:30:00Z\"}'",
-				     &cr, &e),
-			 FCC_OK);
+	ck_assert_int_eq(
+		process_run(&r,
+			    "printf '%s' '{\"Version\": 1, \"AccessKeyId\": \"AKPROC\", "
+			    "\"SecretAccessKey\": \"SKPROC\", \"SessionToken\": \"TKPROC\", "
+			    "\"Expiration\": \"2027-01-15T10:30:00Z\"}'",
+			    &cr, &e),
+		FCC_OK);
 	ck_assert_str_eq(cr->source, "credential-process");
 	ck_assert_str_eq(cr->access_key_id, "AKPROC");
 	ck_assert_str_eq(cr->secret_access_key, "SKPROC");
@@ -794,8 +811,11 @@ START_TEST(test_creds_process_failures_never_echo_stdout)
 	fcc_err e;
 
 	rig_init(&r);
-	ck_assert_int_eq(process_run(&r, "echo SECRET-OUT; echo 'token expired' >&2; exit 3", &cr, &e), FCC_EIO);
-	ck_assert_ptr_nonnull(strstr(e.msg, "credential_process for profile:proc: exited with status 3"));
+	ck_assert_int_eq(
+		process_run(&r, "echo SECRET-OUT; echo 'token expired' >&2; exit 3", &cr, &e),
+		FCC_EIO);
+	ck_assert_ptr_nonnull(
+		strstr(e.msg, "credential_process for profile:proc: exited with status 3"));
 	ck_assert_ptr_nonnull(strstr(e.msg, "token expired"));
 	ck_assert_ptr_null(strstr(e.msg, "SECRET-OUT"));
 
@@ -804,14 +824,17 @@ START_TEST(test_creds_process_failures_never_echo_stdout)
 	ck_assert_ptr_nonnull(strstr(e.msg, "not valid JSON"));
 	ck_assert_ptr_null(strstr(e.msg, "SECRET"));
 
-	ck_assert_int_eq(process_run(&r,
-				     "echo '{\"Version\":2,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"SECRET-OUT\"}'",
-				     &cr, &e),
-			 FCC_EPARSE);
+	ck_assert_int_eq(
+		process_run(
+			&r,
+			"echo '{\"Version\":2,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"SECRET-OUT\"}'",
+			&cr, &e),
+		FCC_EPARSE);
 	ck_assert_ptr_nonnull(strstr(e.msg, "Version must be 1"));
 	ck_assert_ptr_null(strstr(e.msg, "SECRET"));
 
-	ck_assert_int_eq(process_run(&r, "echo '{\"Version\":1,\"AccessKeyId\":\"A\"}'", &cr, &e), FCC_EPARSE);
+	ck_assert_int_eq(process_run(&r, "echo '{\"Version\":1,\"AccessKeyId\":\"A\"}'", &cr, &e),
+			 FCC_EPARSE);
 	ck_assert_ptr_nonnull(strstr(e.msg, "SecretAccessKey missing"));
 	ck_assert_ptr_null(cr);
 	tdir_done(&r.dir);
@@ -933,7 +956,8 @@ static void server_start(server *s, const tdir *t, const char *extra1, const cha
 	close(in[0]);
 	close(out[1]);
 	s->stdin_fd = in[1];
-	while (got < (ssize_t)sizeof buf - 1 && (n = read(out[0], buf + got, sizeof buf - 1 - (size_t)got)) > 0) {
+	while (got < (ssize_t)sizeof buf - 1 &&
+	       (n = read(out[0], buf + got, sizeof buf - 1 - (size_t)got)) > 0) {
 		got += n;
 		if (memchr(buf, '\n', (size_t)got))
 			break;
@@ -976,7 +1000,8 @@ START_TEST(test_creds_container_full_uri_with_token)
 	ck_assert_int_eq(cr->expiration, 4070908800LL);
 	creds_credentials_free(cr);
 	/* the token file wins over the variable */
-	fenv_set(&r.env, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", tdir_file(&r.dir, "auth", "file-auth-token\n"));
+	fenv_set(&r.env, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+		 tdir_file(&r.dir, "auth", "file-auth-token\n"));
 	ck_assert_int_eq(rig_get(&r, &cr, &e), FCC_OK);
 	creds_credentials_free(cr);
 	server_stop(&srv);
@@ -997,10 +1022,14 @@ START_TEST(test_creds_container_full_uri_host_rule)
 	static const char *refused[] = {"http://example.com/creds", "http://10.0.0.1/creds",
 					"http://169.254.169.254/x", "ftp://127.0.0.1/creds",
 					"http://user@example.com@127.0.0.1/x"};
-	static const char *allowed[] = {"http://127.0.0.1:9/creds", "http://127.1.2.3/creds",
-					"http://localhost/creds", "http://[::1]:80/creds",
-					"http://169.254.170.2/creds", "http://169.254.170.23/v1/credentials",
-					"http://[fd00:ec2::23]/v1/credentials", "https://creds.example.com/x"};
+	static const char *allowed[] = {"http://127.0.0.1:9/creds",
+					"http://127.1.2.3/creds",
+					"http://localhost/creds",
+					"http://[::1]:80/creds",
+					"http://169.254.170.2/creds",
+					"http://169.254.170.23/v1/credentials",
+					"http://[fd00:ec2::23]/v1/credentials",
+					"https://creds.example.com/x"};
 	size_t i;
 
 	rig_init(&r);
@@ -1043,10 +1072,12 @@ START_TEST(test_creds_imds_v2_put_then_get)
 	server_stop(&srv);
 	log = tu_read(srv.log, NULL);
 	ck_assert_ptr_nonnull(log);
-	ck_assert_str_eq(log, "PUT /latest/api/token auth=- tok=- ttl=21600\n"
-			      "GET /latest/meta-data/iam/security-credentials/ auth=- tok=imds-session-token-1 ttl=-\n"
-			      "GET /latest/meta-data/iam/security-credentials/fcc-test-role auth=- "
-			      "tok=imds-session-token-1 ttl=-\n");
+	ck_assert_str_eq(
+		log,
+		"PUT /latest/api/token auth=- tok=- ttl=21600\n"
+		"GET /latest/meta-data/iam/security-credentials/ auth=- tok=imds-session-token-1 ttl=-\n"
+		"GET /latest/meta-data/iam/security-credentials/fcc-test-role auth=- "
+		"tok=imds-session-token-1 ttl=-\n");
 	free(log);
 	tdir_done(&r.dir);
 }
@@ -1302,8 +1333,10 @@ START_TEST(test_creds_out_of_memory)
 	int ok = 0;
 
 	rig_init(&r);
-	rig_config(&r, "[default]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = base\nregion = x\n"
-		       "[profile base]\naws_access_key_id = AKB\naws_secret_access_key = s\n");
+	rig_config(
+		&r,
+		"[default]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = base\nregion = x\n"
+		"[profile base]\naws_access_key_id = AKB\naws_secret_access_key = s\n");
 	for (n = 1; n < 400 && !ok; n++) {
 		creds_credentials *cr = NULL;
 		fcc_err e;

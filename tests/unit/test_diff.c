@@ -62,13 +62,19 @@ START_TEST(test_diff_empty_account)
 		if (strcmp(p.steps[i].kind, "iam-role") != 0)
 			ck_assert_int_eq(p.steps[i].action, PLAN_CREATE);
 	/* the dependency graph the executor needs */
-	ck_assert_int_eq(kv_strs_has(&plan_find(&p, "sc-association:" PORTFOLIO "/" PRODUCT)->depends_on,
-				     "sc-portfolio:" PORTFOLIO), 1);
-	ck_assert_int_eq(kv_strs_has(&plan_find(&p, "sc-association:" PORTFOLIO "/" PRODUCT)->depends_on,
-				     "sc-product:" PRODUCT), 1);
-	ck_assert_int_eq(kv_strs_has(&plan_find(&p, "sc-constraint:" PORTFOLIO "/" PRODUCT "/LAUNCH")
-					      ->depends_on,
-				     "sc-association:" PORTFOLIO "/" PRODUCT), 1);
+	ck_assert_int_eq(
+		kv_strs_has(&plan_find(&p, "sc-association:" PORTFOLIO "/" PRODUCT)->depends_on,
+			    "sc-portfolio:" PORTFOLIO),
+		1);
+	ck_assert_int_eq(
+		kv_strs_has(&plan_find(&p, "sc-association:" PORTFOLIO "/" PRODUCT)->depends_on,
+			    "sc-product:" PRODUCT),
+		1);
+	ck_assert_int_eq(
+		kv_strs_has(
+			&plan_find(&p, "sc-constraint:" PORTFOLIO "/" PRODUCT "/LAUNCH")->depends_on,
+			"sc-association:" PORTFOLIO "/" PRODUCT),
+		1);
 	/* 3 objects, 2 roles, 7 catalog observations, the validation, 1 project */
 	ck_assert_uint_eq(p.observations.n, 14);
 	plan_dispose(&p);
@@ -109,13 +115,15 @@ START_TEST(test_diff_trust_removed)
 		char item[IAM_PATCH_ITEM_LEN + 1];
 		iam_patch_item(item, 's', "forecast.amazonaws.com");
 		ck_assert_str_eq(json_string_value(s->changes[1].after), item);
-		ck_assert_str_eq(json_string_value(json_object_get(s->attrs, "record_value")), item);
+		ck_assert_str_eq(json_string_value(json_object_get(s->attrs, "record_value")),
+				 item);
 	}
 	ck_assert_uint_eq(s->n_docs, 1);
 	/* the hand-written statement is kept as it was */
-	ck_assert_int_eq(diff_json_equal(json_array_get(json_object_get(s->docs[0].before, "Statement"), 0),
-					 json_array_get(json_object_get(s->docs[0].after, "Statement"), 0)),
-			 1);
+	ck_assert_int_eq(
+		diff_json_equal(json_array_get(json_object_get(s->docs[0].before, "Statement"), 0),
+				json_array_get(json_object_get(s->docs[0].after, "Statement"), 0)),
+		1);
 	plan_dispose(&p);
 }
 END_TEST
@@ -129,11 +137,13 @@ START_TEST(test_diff_seed_changed)
 	pf_plan(&p, "seed-changed", NULL);
 	ck_assert_uint_eq(plan_count(&p, PLAN_DELETE), 0);
 	ck_assert_uint_eq(plan_count(&p, PLAN_DEPRECATE), 1);
-	s = plan_find(&p, "sc-artifact:" PRODUCT "/65bfed455af1aceff908c827df3f6a89d89d1bc2423ebec826973b5a797f3356");
+	s = plan_find(&p, "sc-artifact:" PRODUCT
+			  "/65bfed455af1aceff908c827df3f6a89d89d1bc2423ebec826973b5a797f3356");
 	ck_assert_ptr_nonnull(s);
 	ck_assert_int_eq(s->action, PLAN_DEPRECATE);
 	ck_assert_str_eq(json_string_value(json_object_get(s->attrs, "id")), "pa-aaaaaaaaaaaaa");
-	s = plan_find(&p, "sc-artifact:" PRODUCT "/7e3f7e3f7e3f7e3f7e3f7e3f7e3f7e3f7e3f7e3f7e3f7e3f7e3f7e3f7e3f7e3f");
+	s = plan_find(&p, "sc-artifact:" PRODUCT
+			  "/7e3f7e3f7e3f7e3f7e3f7e3f7e3f7e3f7e3f7e3f7e3f7e3f7e3f7e3f7e3f7e3f");
 	ck_assert_ptr_nonnull(s);
 	ck_assert_int_eq(s->action, PLAN_CREATE);
 	ck_assert_int_eq(kv_strs_has(&s->depends_on, "sc-product:" PRODUCT), 1);
@@ -188,11 +198,13 @@ END_TEST
 
 START_TEST(test_diff_json_paths)
 {
-	json_t *a = parse("{\"Steps\":[{\"Name\":\"a\"},{\"Arguments\":{\"HyperParameters\":"
-			  "{\"horizon\":\"24\",\"x\":1}}}],\"tags\":{\"fcc:project\":\"p\"},\"n\":1}");
-	json_t *b = parse("{\"Steps\":[{\"Name\":\"a\"},{\"Arguments\":{\"HyperParameters\":"
-			  "{\"horizon\":\"48\",\"x\":1.0}}},{\"Name\":\"c\"}],\"tags\":{},\"n\":1.0,"
-			  "\"new\":true}");
+	json_t *a =
+		parse("{\"Steps\":[{\"Name\":\"a\"},{\"Arguments\":{\"HyperParameters\":"
+		      "{\"horizon\":\"24\",\"x\":1}}}],\"tags\":{\"fcc:project\":\"p\"},\"n\":1}");
+	json_t *b =
+		parse("{\"Steps\":[{\"Name\":\"a\"},{\"Arguments\":{\"HyperParameters\":"
+		      "{\"horizon\":\"48\",\"x\":1.0}}},{\"Name\":\"c\"}],\"tags\":{},\"n\":1.0,"
+		      "\"new\":true}");
 	plan p;
 	plan_step *s;
 
@@ -270,7 +282,8 @@ START_TEST(test_diff_pipeline_drift)
 	for (i = 0; i < json_array_size(par); i++)
 		if (strcmp(json_string_value(json_object_get(json_array_get(par, i), "Name")),
 			   "ForecastHorizon") == 0)
-			json_object_set_new(json_array_get(par, i), "DefaultValue", json_integer(48));
+			json_object_set_new(json_array_get(par, i), "DefaultValue",
+					    json_integer(48));
 	ck_assert_int_eq(diff_compute(&p, &d, &s, NULL, &e), FCC_OK);
 	ck_assert_uint_eq(changed(&p, &st), 1);
 	ck_assert_str_eq(st->address, "sagemaker-project:forecast-dev");
@@ -301,7 +314,8 @@ START_TEST(test_diff_plan_errors)
 	ck_assert_int_eq(diff_compute(&p, &d, &s, NULL, &e), FCC_OK);
 	ck_assert_int_eq(plan_has_errors(&p), 1);
 	ck_assert_uint_eq(p.errors.n, 3);
-	ck_assert_ptr_nonnull(strstr(p.errors.v[0], "AmazonSageMakerServiceCatalogProductsUseRole does not exist"));
+	ck_assert_ptr_nonnull(strstr(
+		p.errors.v[0], "AmazonSageMakerServiceCatalogProductsUseRole does not exist"));
 	ck_assert_ptr_nonnull(strstr(p.errors.v[1], "prod-someoneelse"));
 	ck_assert_ptr_nonnull(strstr(p.errors.v[2], "Unresolved resource dependencies"));
 	plan_dispose(&p);
@@ -329,7 +343,8 @@ END_TEST
 
 static int manifest_error(const char *from, const char *to, fcc_err *e)
 {
-	char *text = tu_read(tu_path("tests/plan/fixtures/build/manifest.json"), NULL), *at, *edited;
+	char *text = tu_read(tu_path("tests/plan/fixtures/build/manifest.json"), NULL), *at,
+	     *edited;
 	desired d;
 	int rc;
 
@@ -353,11 +368,14 @@ START_TEST(test_diff_manifest_errors)
 	fcc_err e = {0};
 	desired d;
 
-	ck_assert_int_eq(manifest_error("\"fcc-manifest/1\"", "\"fcc-manifest/2\"", &e), FCC_EPARSE);
-	ck_assert_str_eq(e.msg, "manifest: format: unknown format \"fcc-manifest/2\" (this fcc reads "
-				"fcc-manifest/1)");
-	ck_assert_int_eq(manifest_error("\"studio_visibility\": true", "\"studio_visibility\": 1", &e),
+	ck_assert_int_eq(manifest_error("\"fcc-manifest/1\"", "\"fcc-manifest/2\"", &e),
 			 FCC_EPARSE);
+	ck_assert_str_eq(e.msg,
+			 "manifest: format: unknown format \"fcc-manifest/2\" (this fcc reads "
+			 "fcc-manifest/1)");
+	ck_assert_int_eq(
+		manifest_error("\"studio_visibility\": true", "\"studio_visibility\": 1", &e),
+		FCC_EPARSE);
 	ck_assert_str_eq(e.msg, "manifest: catalog.studio_visibility: expected a boolean");
 	ck_assert_int_eq(manifest_error("\"cost-center\": \"4711\"", "\"cost-center\": 4711", &e),
 			 FCC_EPARSE);
@@ -527,11 +545,12 @@ START_TEST(test_diff_org_access_disabled)
 	pf_plan(&p, "org-access-disabled", NULL);
 	ck_assert_int_eq(plan_has_errors(&p), 1);
 	ck_assert_uint_eq(p.errors.n, 1);
-	ck_assert_str_eq(p.errors.v[0],
-			 "catalog.shares: sharing with an organization or organizational units needs "
-			 "AWS Organizations access for Service Catalog, which is DISABLED: run `aws "
-			 "servicecatalog enable-aws-organizations-access` in the organization's "
-			 "management account");
+	ck_assert_str_eq(
+		p.errors.v[0],
+		"catalog.shares: sharing with an organization or organizational units needs "
+		"AWS Organizations access for Service Catalog, which is DISABLED: run `aws "
+		"servicecatalog enable-aws-organizations-access` in the organization's "
+		"management account");
 	plan_dispose(&p);
 	/* not read (no org_access in the snapshot): nothing said */
 	pf_plan(&p, "org-shares-absent", NULL);

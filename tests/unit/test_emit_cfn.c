@@ -27,7 +27,8 @@
 #include "compiler/spec_load.h"
 #include "testutil.h"
 
-#define SEED_KEY "forecast-mlops/seedcode/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.zip"
+#define SEED_KEY                                                                                   \
+	"forecast-mlops/seedcode/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.zip"
 #define MAX_CASES 64
 
 static char *tmpl_cases[MAX_CASES];
@@ -41,9 +42,9 @@ static size_t list_cases(const char *dir, char **out)
 }
 
 typedef struct built {
-	json_t *tmpl;  /* NULL unless the build succeeded */
-	char *diag;    /* rendered text diagnostics (malloc'd) */
-	int rc;        /* emit_cfn_build's code, or the check's when it failed */
+	json_t *tmpl; /* NULL unless the build succeeded */
+	char *diag;   /* rendered text diagnostics (malloc'd) */
+	int rc;       /* emit_cfn_build's code, or the check's when it failed */
 	int check_rc;
 } built;
 
@@ -99,7 +100,8 @@ static json_t *at(json_t *j, const char *path)
 
 	snprintf(buf, sizeof buf, "%s", path);
 	for (tok = strtok_r(buf, "/", &save); tok && j; tok = strtok_r(NULL, "/", &save))
-		j = tok[0] == '#' ? json_array_get(j, (size_t)atoi(tok + 1)) : json_object_get(j, tok);
+		j = tok[0] == '#' ? json_array_get(j, (size_t)atoi(tok + 1))
+				  : json_object_get(j, tok);
 	return j;
 }
 
@@ -116,7 +118,8 @@ static json_t *env_var(json_t *t, const char *name)
 	       *v;
 	size_t i;
 
-	json_array_foreach(vars, i, v) if (strcmp(at_str(v, "Name"), name) == 0) return at(v, "Value");
+	json_array_foreach(vars, i, v) if (strcmp(at_str(v, "Name"), name) == 0) return at(v,
+											   "Value");
 	return NULL;
 }
 
@@ -187,14 +190,16 @@ static void assert_structure(json_t *t, const char *name)
 	ck_assert_ptr_nonnull(at_str(t, "Description"));
 	ck_assert_str_eq(at_str(t, "Metadata/fcc/Generator"), "fcc 0.1.0");
 	ck_assert_str_eq(at_str(t, "Parameters/SageMakerProjectName/Type"), "String");
-	ck_assert_int_eq(json_integer_value(at(t, "Parameters/SageMakerProjectName/MaxLength")), 32);
+	ck_assert_int_eq(json_integer_value(at(t, "Parameters/SageMakerProjectName/MaxLength")),
+			 32);
 	ck_assert_str_eq(at_str(t, "Parameters/SageMakerProjectName/AllowedPattern"),
 			 "^[a-zA-Z](-*[a-zA-Z0-9])*");
 	ck_assert_int_eq(json_integer_value(at(t, "Parameters/SageMakerProjectId/MaxLength")), 16);
 	for (i = 0; i < sizeof types / sizeof *types; i++) {
 		char p[256];
 		snprintf(p, sizeof p, "Resources/%s/Type", types[i][0]);
-		ck_assert_msg(at_str(t, p) && strcmp(at_str(t, p), types[i][1]) == 0, "%s: %s", name, p);
+		ck_assert_msg(at_str(t, p) && strcmp(at_str(t, p), types[i][1]) == 0, "%s: %s",
+			      name, p);
 	}
 	ck_assert_str_eq(at_str(t, "Resources/MlOpsArtifactsBucket/Properties/BucketName/Fn::Sub"),
 			 "sagemaker-project-${SageMakerProjectId}");
@@ -202,26 +207,31 @@ static void assert_structure(json_t *t, const char *name)
 	ck_assert_str_eq(at_str(t, "Resources/MlOpsArtifactsBucket/UpdateReplacePolicy"), "Retain");
 	ck_assert(json_is_true(at(t, "Resources/MlOpsArtifactsBucket/Properties/"
 				     "PublicAccessBlockConfiguration/RestrictPublicBuckets")));
-	ck_assert_str_eq(at_str(t, "Resources/ModelBuildCodeCommitRepository/Properties/Code/S3/Key"),
-			 SEED_KEY);
+	ck_assert_str_eq(
+		at_str(t, "Resources/ModelBuildCodeCommitRepository/Properties/Code/S3/Key"),
+		SEED_KEY);
 	bucket = at_str(t, "Resources/ModelBuildCodeCommitRepository/Properties/Code/S3/Bucket");
 	ck_assert_ptr_nonnull(bucket);
-	ck_assert_msg(strncmp(bucket, "s3://", 5) != 0 && !strchr(bucket, '/'), "%s: %s", name, bucket);
+	ck_assert_msg(strncmp(bucket, "s3://", 5) != 0 && !strchr(bucket, '/'), "%s: %s", name,
+		      bucket);
 	branch = at_str(t, "Resources/ModelBuildCodeCommitRepository/Properties/Code/BranchName");
 	ck_assert_ptr_nonnull(branch);
-	ck_assert_str_eq(at_str(t, "Resources/ModelBuildCodeCommitEventRule/Properties/EventPattern/"
-				   "detail/referenceName/#0"),
+	ck_assert_str_eq(at_str(t,
+				"Resources/ModelBuildCodeCommitEventRule/Properties/EventPattern/"
+				"detail/referenceName/#0"),
 			 branch);
 	ck_assert_str_eq(at_str(t, "Resources/ModelBuildPipeline/Properties/Stages/#0/Actions/#0/"
 				   "Configuration/BranchName"),
 			 branch);
-	ck_assert(json_is_false(at(t, "Resources/ModelBuildPipeline/Properties/Stages/#0/Actions/#0/"
-				      "Configuration/PollForSourceChanges")));
+	ck_assert(
+		json_is_false(at(t, "Resources/ModelBuildPipeline/Properties/Stages/#0/Actions/#0/"
+				    "Configuration/PollForSourceChanges")));
 	ck_assert_str_eq(at_str(t, "Resources/ModelBuildPipeline/Properties/Stages/#1/Actions/#0/"
 				   "Configuration/ProjectName/Ref"),
 			 "SageMakerModelPipelineBuildProject");
-	ck_assert_str_eq(at_str(t, "Resources/ModelBuildPipeline/Properties/ArtifactStore/Location/Ref"),
-			 "MlOpsArtifactsBucket");
+	ck_assert_str_eq(
+		at_str(t, "Resources/ModelBuildPipeline/Properties/ArtifactStore/Location/Ref"),
+		"MlOpsArtifactsBucket");
 	ck_assert_str_eq(at_str(t, "Resources/SageMakerModelPipelineBuildProject/Properties/Source/"
 				   "BuildSpec"),
 			 "codebuild-buildspec.yml");
@@ -229,9 +239,10 @@ static void assert_structure(json_t *t, const char *name)
 				   "Environment/Image"),
 			 "aws/codebuild/amazonlinux2-x86_64-standard:5.0");
 	ck_assert_int_ge(json_integer_value(at(t, "Resources/SageMakerModelPipelineBuildProject/"
-					      "Properties/TimeoutInMinutes")),
+						  "Properties/TimeoutInMinutes")),
 			 120);
-	ck_assert_str_eq(at_str(env_var(t, "SAGEMAKER_PROJECT_NAME"), "Ref"), "SageMakerProjectName");
+	ck_assert_str_eq(at_str(env_var(t, "SAGEMAKER_PROJECT_NAME"), "Ref"),
+			 "SageMakerProjectName");
 	ck_assert_str_eq(at_str(env_var(t, "SAGEMAKER_PROJECT_ID"), "Ref"), "SageMakerProjectId");
 	ck_assert_str_eq(at_str(env_var(t, "ARTIFACT_BUCKET"), "Ref"), "MlOpsArtifactsBucket");
 	ck_assert_str_eq(at_str(env_var(t, "AWS_REGION"), "Ref"), "AWS::Region");
@@ -242,7 +253,8 @@ static void assert_structure(json_t *t, const char *name)
 	ck_assert_str_eq(at_str(t, "Resources/ModelBuildPipeline/Properties/RoleArn/Fn::Sub"),
 			 "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/service-role/"
 			 "AmazonSageMakerServiceCatalogProductsUseRole");
-	ck_assert_str_eq(at_str(t, "Resources/ModelBuildPipeline/Properties/Tags/#0/Key"), "fcc:project");
+	ck_assert_str_eq(at_str(t, "Resources/ModelBuildPipeline/Properties/Tags/#0/Key"),
+			 "fcc:project");
 }
 
 START_TEST(test_emit_cfn_good_specs)
@@ -267,14 +279,17 @@ START_TEST(test_emit_cfn_example)
 
 	ck_assert_msg(b.rc == FCC_OK, "build failed:\n%s", b.diag);
 	assert_structure(t, "example");
-	ck_assert_str_eq(at_str(t, "Resources/ModelBuildCodeCommitRepository/Properties/Code/S3/Bucket"),
-			 "sagemaker-us-east-1-111122223333");
-	ck_assert_str_eq(at_str(t, "Resources/ModelBuildCodeCommitRepository/Properties/Code/BranchName"),
-			 "main");
+	ck_assert_str_eq(
+		at_str(t, "Resources/ModelBuildCodeCommitRepository/Properties/Code/S3/Bucket"),
+		"sagemaker-us-east-1-111122223333");
+	ck_assert_str_eq(
+		at_str(t, "Resources/ModelBuildCodeCommitRepository/Properties/Code/BranchName"),
+		"main");
 	ck_assert_str_eq(json_string_value(env_var(t, "FCC_PIPELINE_MODULE")), "forecast");
 	ck_assert_str_eq(at_str(t, "Resources/ModelBuildPipeline/Properties/Tags/#0/Value"),
 			 "forecast-mlops");
-	ck_assert_str_eq(at_str(t, "Description"), "Model building and training with Amazon Forecast");
+	ck_assert_str_eq(at_str(t, "Description"),
+			 "Model building and training with Amazon Forecast");
 	/* the spec's additions, in long form */
 	ck_assert_str_eq(at_str(t, "Resources/PipelineNotifications/Type"), "AWS::SNS::Topic");
 	ck_assert_str_eq(at_str(t, "Resources/PipelineNotifications/Properties/TopicName/Fn::Sub"),
@@ -285,8 +300,9 @@ START_TEST(test_emit_cfn_example)
 	/* the prod environment: a different account changes the seed bucket */
 	b = build_spec("examples/forecast-mlops", "project.spec", "prod");
 	ck_assert_msg(b.rc == FCC_OK, "build failed:\n%s", b.diag);
-	ck_assert_str_eq(at_str(b.tmpl, "Resources/ModelBuildCodeCommitRepository/Properties/Code/S3/"
-					"Bucket"),
+	ck_assert_str_eq(at_str(b.tmpl,
+				"Resources/ModelBuildCodeCommitRepository/Properties/Code/S3/"
+				"Bucket"),
 			 "sagemaker-us-east-1-444455556666");
 	built_free(&b);
 }
@@ -306,20 +322,24 @@ START_TEST(test_emit_cfn_overrides_and_additions)
 				   "Environment/Image"),
 			 "aws/codebuild/amazonlinux2-x86_64-standard:5.0");
 	ck_assert_uint_eq(json_array_size(at(t, "Resources/SageMakerModelPipelineBuildProject/"
-					       "Properties/Environment/EnvironmentVariables")),
+						"Properties/Environment/EnvironmentVariables")),
 			  7);
 	/* spec values reach the generated part */
-	ck_assert_str_eq(at_str(t, "Resources/ModelBuildCodeCommitRepository/Properties/Code/BranchName"),
+	ck_assert_str_eq(
+		at_str(t, "Resources/ModelBuildCodeCommitRepository/Properties/Code/BranchName"),
+		"release/v1");
+	ck_assert_str_eq(at_str(t,
+				"Resources/ModelBuildCodeCommitEventRule/Properties/EventPattern/"
+				"detail/referenceName/#0"),
 			 "release/v1");
-	ck_assert_str_eq(at_str(t, "Resources/ModelBuildCodeCommitEventRule/Properties/EventPattern/"
-				   "detail/referenceName/#0"),
-			 "release/v1");
-	ck_assert_str_eq(at_str(t, "Resources/ModelBuildCodeCommitRepository/Properties/Code/S3/Bucket"),
-			 "forecasting-artifacts-123456789012");
+	ck_assert_str_eq(
+		at_str(t, "Resources/ModelBuildCodeCommitRepository/Properties/Code/S3/Bucket"),
+		"forecasting-artifacts-123456789012");
 	ck_assert_str_eq(json_string_value(env_var(t, "FCC_PIPELINE_MODULE")), "forecast_stages");
 	/* additions: parameters, conditions (nested short tags), resources, outputs */
 	ck_assert_str_eq(at_str(t, "Parameters/AlertEmail/Default"), "ops@example.com");
-	ck_assert_str_eq(at_str(t, "Conditions/HasEmail/Fn::Not/#0/Fn::Equals/#0/Ref"), "AlertEmail");
+	ck_assert_str_eq(at_str(t, "Conditions/HasEmail/Fn::Not/#0/Fn::Equals/#0/Ref"),
+			 "AlertEmail");
 	ck_assert_str_eq(at_str(t, "Conditions/HasEmail/Fn::Not/#0/Fn::Equals/#1"), "");
 	ck_assert_str_eq(at_str(t, "Resources/Alerts/Condition"), "HasEmail");
 	ck_assert_str_eq(at_str(t, "Resources/Alerts/Properties/TopicName/Fn::Sub"),
@@ -331,8 +351,13 @@ START_TEST(test_emit_cfn_overrides_and_additions)
 	ck_assert_str_eq(at_str(ga, "#1"), "TopicArn");
 	/* top-level order: CloudFormation's usual one */
 	{
-		static const char *const order[] = {"AWSTemplateFormatVersion", "Description", "Metadata",
-						    "Parameters", "Conditions", "Resources", "Outputs"};
+		static const char *const order[] = {"AWSTemplateFormatVersion",
+						    "Description",
+						    "Metadata",
+						    "Parameters",
+						    "Conditions",
+						    "Resources",
+						    "Outputs"};
 		void *it = json_object_iter(t);
 		size_t i;
 		for (i = 0; i < 7; i++, it = json_object_iter_next(t, it)) {
@@ -422,10 +447,12 @@ START_TEST(test_emit_cfn_yaml_short_tags_stable)
 	y2 = to_yaml(b2.tmpl);
 	ck_assert_str_eq(y1, y2);
 	/* short tags, no long forms left */
-	ck_assert_ptr_nonnull(strstr(y1, "BucketName: !Sub sagemaker-project-${SageMakerProjectId}\n"));
+	ck_assert_ptr_nonnull(
+		strstr(y1, "BucketName: !Sub sagemaker-project-${SageMakerProjectId}\n"));
 	ck_assert_ptr_nonnull(strstr(y1, "- !GetAtt ModelBuildCodeCommitRepository.Arn\n"));
 	ck_assert_ptr_nonnull(strstr(y1, "Location: !Ref MlOpsArtifactsBucket\n"));
-	ck_assert_ptr_nonnull(strstr(y1, "HasEmail: !Not\n  - !Equals\n    - !Ref AlertEmail\n    - ''\n"));
+	ck_assert_ptr_nonnull(
+		strstr(y1, "HasEmail: !Not\n  - !Equals\n    - !Ref AlertEmail\n    - ''\n"));
 	ck_assert_ptr_nonnull(strstr(y1, "AWSTemplateFormatVersion: '2010-09-09'\n"));
 	ck_assert_ptr_null(strstr(y1, "Fn::"));
 	ck_assert_ptr_null(strstr(y1, "Ref:"));
@@ -495,9 +522,11 @@ START_TEST(test_emit_cfn_template_case)
 	} else {
 		ck_assert_msg(want != NULL, "%s: missing expected file %s", name, path);
 		ck_assert_msg(strcmp(b.diag, want) == 0,
-			      "%s: diagnostics differ\n--- expected\n%s--- got\n%s", name, want, b.diag);
+			      "%s: diagnostics differ\n--- expected\n%s--- got\n%s", name, want,
+			      b.diag);
 	}
-	ck_assert_msg(b.check_rc == FCC_OK, "%s: the spec itself must check clean:\n%s", name, b.diag);
+	ck_assert_msg(b.check_rc == FCC_OK, "%s: the spec itself must check clean:\n%s", name,
+		      b.diag);
 	ck_assert_msg(b.rc == FCC_ECHECK, "%s: the build must fail (%d)", name, b.rc);
 	ck_assert_ptr_null(b.tmpl);
 	ck_assert_ptr_nonnull(strstr(b.diag, ": error: "));
@@ -522,20 +551,22 @@ static built build_text(const char *tmpl)
 
 	ck_assert_ptr_nonnull(csv);
 	fcc_buf_init(&b, 0);
-	ck_assert_int_eq(fcc_buf_printf(&b,
-					"fcc: 1\nproject: {name: big, region: us-east-1}\n"
-					"artifacts: {bucket: big-artifacts}\n"
-					"data:\n  - {file: \"%s\", key: data/train.csv, allow_outside: true}\n"
-					"pipeline:\n  module: forecast\n  train_data: data/train.csv\n"
-					"  frequency: H\n  horizon: 24\n  evaluation: {max_score: 0.3}\n"
-					"  schema:\n    target:\n      - {name: item_id, type: string}\n"
-					"      - {name: timestamp, type: timestamp}\n"
-					"      - {name: target_value, type: float}\n"
-					"catalog:\n  portfolio: {name: T, owner: P}\n"
-					"  product: {name: t, owner: P, version: \"1\"}\n"
-					"  launch_role: LaunchRole\n%s",
-					csv, tmpl),
-			 0);
+	ck_assert_int_eq(
+		fcc_buf_printf(
+			&b,
+			"fcc: 1\nproject: {name: big, region: us-east-1}\n"
+			"artifacts: {bucket: big-artifacts}\n"
+			"data:\n  - {file: \"%s\", key: data/train.csv, allow_outside: true}\n"
+			"pipeline:\n  module: forecast\n  train_data: data/train.csv\n"
+			"  frequency: H\n  horizon: 24\n  evaluation: {max_score: 0.3}\n"
+			"  schema:\n    target:\n      - {name: item_id, type: string}\n"
+			"      - {name: timestamp, type: timestamp}\n"
+			"      - {name: target_value, type: float}\n"
+			"catalog:\n  portfolio: {name: T, owner: P}\n"
+			"  product: {name: t, owner: P, version: \"1\"}\n"
+			"  launch_role: LaunchRole\n%s",
+			csv, tmpl),
+		0);
 	path = tu_write_temp("big.spec", b.data, b.len);
 	ck_assert_ptr_nonnull(path);
 	dir = strdup(path);
@@ -578,7 +609,9 @@ START_TEST(test_emit_cfn_size_quota)
 
 	/* above 51,200 bytes: a warning, the build succeeds */
 	fcc_buf_init(&t, 0);
-	fcc_buf_puts(&t, "template:\n  resources:\n    Topic: {Type: AWS::SNS::Topic, Metadata: {Note: ");
+	fcc_buf_puts(
+		&t,
+		"template:\n  resources:\n    Topic: {Type: AWS::SNS::Topic, Metadata: {Note: ");
 	for (i = 0; i < 60000; i++)
 		fcc_buf_putc(&t, 'x');
 	fcc_buf_puts(&t, "}}\n");
@@ -590,7 +623,9 @@ START_TEST(test_emit_cfn_size_quota)
 
 	/* above 1,000,000 bytes: an error */
 	fcc_buf_reset(&t);
-	fcc_buf_puts(&t, "template:\n  resources:\n    Topic: {Type: AWS::SNS::Topic, Metadata: {Note: ");
+	fcc_buf_puts(
+		&t,
+		"template:\n  resources:\n    Topic: {Type: AWS::SNS::Topic, Metadata: {Note: ");
 	for (i = 0; i < 1000001; i++)
 		fcc_buf_putc(&t, 'x');
 	fcc_buf_puts(&t, "}}\n");
@@ -634,7 +669,8 @@ START_TEST(test_emit_cfn_oom_sweep)
 		fired = fcc_alloc_failed();
 		fcc_alloc_fail_after(0, 0);
 		if (fired) {
-			ck_assert_msg(rc == FCC_ENOMEM || rc == FCC_OK, "allocation %ld: code %d", n, rc);
+			ck_assert_msg(rc == FCC_ENOMEM || rc == FCC_OK, "allocation %ld: code %d",
+				      n, rc);
 			saw_oom |= rc == FCC_ENOMEM;
 			if (rc == FCC_ENOMEM)
 				ck_assert_ptr_null(t);
@@ -697,7 +733,8 @@ START_TEST(test_emit_cfn_cfn_lint)
 		built_free(&b);
 	}
 	ck_assert_uint_ge(nfiles, 10);
-	snprintf(cmd, sizeof cmd, "cfn-lint --format parseable -- %s/*.yaml %s/*.json 2>&1", dir, dir);
+	snprintf(cmd, sizeof cmd, "cfn-lint --format parseable -- %s/*.yaml %s/*.json 2>&1", dir,
+		 dir);
 	p = popen(cmd, "r");
 	ck_assert_ptr_nonnull(p);
 	fcc_buf_init(&out, 0);

@@ -331,8 +331,8 @@ START_TEST(test_http_keepalive_reuse)
 	start_server(&s);
 	c = new_client(NULL);
 	for (i = 0; i < 6; i++) {
-		call(c, i % 2 ? "POST" : "GET", s.base, "/echo", NULL, 0, i % 2 ? "x" : NULL,
-		     i % 2, &r);
+		call(c, i % 2 ? "POST" : "GET", s.base, "/echo", NULL, 0, i % 2 ? "x" : NULL, i % 2,
+		     &r);
 		ck_assert_int_eq(r.status, 200);
 		http_response_dispose(&r);
 	}
@@ -490,7 +490,8 @@ START_TEST(test_http_submit_oom)
 {
 	http_client *c = new_client(NULL);
 	http_header h[] = {{"X-Test-A", "1"}, {"X-Test-B", ""}};
-	http_request q = {.method = "GET", .url = "http://127.0.0.1:1/", .headers = h, .nheaders = 2};
+	http_request q = {
+		.method = "GET", .url = "http://127.0.0.1:1/", .headers = h, .nheaders = 2};
 	counter k = {0};
 	fcc_err e;
 	long n;
@@ -613,8 +614,7 @@ END_TEST
 
 /* ---- redaction ---- */
 
-static char *redact(int (*fn)(fcc_buf *, const char *, const char *), const char *a,
-		    const char *b)
+static char *redact(int (*fn)(fcc_buf *, const char *, const char *), const char *a, const char *b)
 {
 	fcc_buf out;
 
@@ -632,9 +632,10 @@ static char *redact_body(const char *body, size_t len)
 	return fcc_buf_take(&out, NULL);
 }
 
-#define SIGV4 "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, " \
-	      "SignedHeaders=content-type;host;x-amz-date, " \
-	      "Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
+#define SIGV4                                                                                      \
+	"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, "            \
+	"SignedHeaders=content-type;host;x-amz-date, "                                             \
+	"Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
 
 START_TEST(test_http_redact_headers)
 {
@@ -677,8 +678,9 @@ START_TEST(test_http_redact_url)
 {
 	char *s;
 
-	s = redact(url_adapter, "GET /b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F"
-				"x&X-Amz-Security-Token=tok%2Bsecret&x-amz-signature=deadbeef HTTP/1.1",
+	s = redact(url_adapter,
+		   "GET /b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F"
+		   "x&X-Amz-Security-Token=tok%2Bsecret&x-amz-signature=deadbeef HTTP/1.1",
 		   NULL);
 	ck_assert_str_eq(s, "GET /b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2Fx"
 			    "&X-Amz-Security-Token=<redacted>&x-amz-signature=<redacted> HTTP/1.1");
@@ -705,14 +707,16 @@ START_TEST(test_http_redact_bodies)
 	char *s;
 
 	s = redact_body(json, sizeof json - 1);
-	ck_assert_str_eq(s,
+	ck_assert_str_eq(
+		s,
 		"{\"Credentials\": {\"AccessKeyId\": \"ASIAX\", \"SecretAccessKey\" : \"<redacted>\","
 		" \"SessionToken\":\"<redacted>\", \"Expiration\": 1700000000},"
 		" \"NextToken\": \"page2\", \"Token\": <redacted>, \"DbPassword\": <redacted>,"
 		" \"Name\": \"Token\"}");
 	fcc_free(s);
 	s = redact_body(xml, sizeof xml - 1);
-	ck_assert_str_eq(s,
+	ck_assert_str_eq(
+		s,
 		"<AssumeRoleWithWebIdentityResult><Credentials><SessionToken><redacted></SessionToken>"
 		"<aws:SecretAccessKey xmlns:aws=\"x\"><redacted></aws:SecretAccessKey><Empty/>"
 		"<AccessKeyId>ASIAX</AccessKeyId></Credentials></AssumeRoleWithWebIdentityResult>");
@@ -761,7 +765,8 @@ START_TEST(test_http_debug_is_redacted)
 	http_header h[] = {{"Authorization", SIGV4},
 			   {"X-Amz-Security-Token", "SESSIONTOKENVALUE"},
 			   {"Content-Type", "application/x-amz-json-1.1"}};
-	static const char body[] = "{\"SecretAccessKey\": \"SECRETKEYVALUE\", \"Name\": \"visible\"}";
+	static const char body[] =
+		"{\"SecretAccessKey\": \"SECRETKEYVALUE\", \"Name\": \"visible\"}";
 	const char *all;
 	char want[64];
 
@@ -773,7 +778,8 @@ START_TEST(test_http_debug_is_redacted)
 	http_response_dispose(&r);
 	all = fcc_buf_cstr(&l.all);
 	ck_assert_ptr_nonnull(strstr(all, "> POST /echo HTTP/1.1\n"));
-	ck_assert_ptr_nonnull(strstr(all, "Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request"));
+	ck_assert_ptr_nonnull(
+		strstr(all, "Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request"));
 	ck_assert_ptr_nonnull(strstr(all, "Signature=<redacted>"));
 	ck_assert_ptr_nonnull(strstr(all, "> X-Amz-Security-Token: <redacted>\n"));
 	ck_assert_ptr_nonnull(strstr(all, "< HTTP/1.1 200 OK\n"));

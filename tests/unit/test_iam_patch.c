@@ -29,13 +29,14 @@ static json_t *trust_doc(const char *fcc_services)
 	char text[1024];
 	json_t *j;
 
-	snprintf(text, sizeof text,
-		 "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":"
-		 "\"sts:AssumeRole\",\"Principal\":{\"Service\":[\"sagemaker.amazonaws.com\"]}}%s%s%s]}",
-		 fcc_services ? ",{\"Sid\":\"FccTrustedServices\",\"Effect\":\"Allow\",\"Action\":"
-				"\"sts:AssumeRole\",\"Principal\":{\"Service\":"
-			      : "",
-		 fcc_services ? fcc_services : "", fcc_services ? "}}" : "");
+	snprintf(
+		text, sizeof text,
+		"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":"
+		"\"sts:AssumeRole\",\"Principal\":{\"Service\":[\"sagemaker.amazonaws.com\"]}}%s%s%s]}",
+		fcc_services ? ",{\"Sid\":\"FccTrustedServices\",\"Effect\":\"Allow\",\"Action\":"
+			       "\"sts:AssumeRole\",\"Principal\":{\"Service\":"
+			     : "",
+		fcc_services ? fcc_services : "", fcc_services ? "}}" : "");
 	j = json_loads(text, 0, NULL);
 	ck_assert_ptr_nonnull(j);
 	return j;
@@ -205,8 +206,10 @@ START_TEST(test_iam_patch_record_after_apply)
 	role(&r, NULL, NULL, NULL, POL_OLD, NULL);
 	want(&w, POL_A, SVC);
 	kv_strs_push(&attach, POL_A);
-	ck_assert_int_eq(diff_trust_merge(&merged, r.trust_policy, &w.trust_services, &added), FCC_OK);
-	ck_assert_int_eq(iam_patch_record_after(&v, &r, &w, SELF, &attach, merged, &added, &e), FCC_OK);
+	ck_assert_int_eq(diff_trust_merge(&merged, r.trust_policy, &w.trust_services, &added),
+			 FCC_OK);
+	ck_assert_int_eq(iam_patch_record_after(&v, &r, &w, SELF, &attach, merged, &added, &e),
+			 FCC_OK);
 	ck_assert_str_eq(v, "p0b6430f8 sbb090061");
 	fcc_free(v);
 	json_decref(merged);
@@ -216,8 +219,10 @@ START_TEST(test_iam_patch_record_after_apply)
 
 	/* the policy was attached before any fcc: only the service is fcc's */
 	role(&r, NULL, NULL, NULL, POL_A, NULL);
-	ck_assert_int_eq(diff_trust_merge(&merged, r.trust_policy, &w.trust_services, &added), FCC_OK);
-	ck_assert_int_eq(iam_patch_record_after(&v, &r, &w, SELF, &attach, merged, &added, &e), FCC_OK);
+	ck_assert_int_eq(diff_trust_merge(&merged, r.trust_policy, &w.trust_services, &added),
+			 FCC_OK);
+	ck_assert_int_eq(iam_patch_record_after(&v, &r, &w, SELF, &attach, merged, &added, &e),
+			 FCC_OK);
 	ck_assert_str_eq(v, "sbb090061");
 	fcc_free(v);
 	json_decref(merged);
@@ -305,17 +310,20 @@ START_TEST(test_iam_patch_undo)
 	ck_assert_ptr_nonnull(after);
 	st = json_object_get(after, "Statement");
 	ck_assert_uint_eq(json_array_size(st), 1);
-	ck_assert_int_eq(diff_json_equal(json_array_get(st, 0),
-					 json_array_get(json_object_get(r.trust_policy, "Statement"), 0)),
-			 1);
+	ck_assert_int_eq(
+		diff_json_equal(json_array_get(st, 0),
+				json_array_get(json_object_get(r.trust_policy, "Statement"), 0)),
+		1);
 	json_decref(after);
 	kv_strs_dispose(&detach);
 	kv_strs_dispose(&untrust);
 	role_dispose(&r);
 
 	/* another project needs the policy and one of the services: they stay */
-	role(&r, "[\"" SVC "\",\"" SVC2 "\"]", "p0b6430f8 sbb090061 " "s00000000", NULL, POL_A,
-	     NULL);
+	role(&r, "[\"" SVC "\",\"" SVC2 "\"]",
+	     "p0b6430f8 sbb090061 "
+	     "s00000000",
+	     NULL, POL_A, NULL);
 	kv_tags_set(&r.patch_records, OTHER, "p0b6430f8 sbb090061");
 	kv_tags_set(&r.patch_records, SELF, "p0b6430f8 sbb090061");
 	ck_assert_int_eq(iam_patch_undo(&detach, &untrust, &after, &r, SELF, &e), FCC_OK);
@@ -332,9 +340,9 @@ START_TEST(test_iam_patch_undo)
 	ck_assert_str_eq(untrust.v[0], SVC2);
 	st = json_array_get(json_object_get(after, "Statement"), 1);
 	ck_assert_str_eq(json_string_value(json_object_get(st, "Sid")), DIFF_TRUST_SID);
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(st, "Principal"),
-							   "Service")),
-			 SVC);
+	ck_assert_str_eq(
+		json_string_value(json_object_get(json_object_get(st, "Principal"), "Service")),
+		SVC);
 	json_decref(after);
 	kv_strs_dispose(&untrust);
 	role_dispose(&r);
@@ -355,7 +363,8 @@ START_TEST(test_iam_patch_oom_sweep)
 	int done = 0;
 
 	json_set_alloc_funcs(fcc_malloc, fcc_free);
-	role(&r, "[\"" SVC "\",\"" SVC2 "\"]", "p0b6430f8 sbb090061", item('s', SVC2), POL_A, POL_B);
+	role(&r, "[\"" SVC "\",\"" SVC2 "\"]", "p0b6430f8 sbb090061", item('s', SVC2), POL_A,
+	     POL_B);
 	want(&w, POL_B, SVC2);
 	for (n = 1; !done && n < 5000; n++) {
 		kv_strs detach = {0}, untrust = {0}, attach = {0}, svcs = {0};

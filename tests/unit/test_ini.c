@@ -20,7 +20,8 @@ static ini_file *parse_ok(const char *text)
 	fcc_err e;
 
 	fcc_err_clear(&e);
-	ck_assert_msg(ini_parse(&f, "cfg", text, strlen(text), &e) == FCC_OK, "parse failed: %s", e.msg);
+	ck_assert_msg(ini_parse(&f, "cfg", text, strlen(text), &e) == FCC_OK, "parse failed: %s",
+		      e.msg);
 	return f;
 }
 
@@ -32,7 +33,8 @@ static void parse_fails(const char *text, const char *expect_msg)
 	fcc_err_clear(&e);
 	ck_assert_int_eq(ini_parse(&f, "cfg", text, strlen(text), &e), FCC_EPARSE);
 	ck_assert_ptr_null(f);
-	ck_assert_msg(strstr(e.msg, expect_msg) != NULL, "message '%s' lacks '%s'", e.msg, expect_msg);
+	ck_assert_msg(strstr(e.msg, expect_msg) != NULL, "message '%s' lacks '%s'", e.msg,
+		      expect_msg);
 }
 
 START_TEST(test_ini_keys_and_values)
@@ -134,7 +136,8 @@ START_TEST(test_ini_errors_name_file_and_line)
 	parse_fails("[a]\nk = 1\njust words\n", "cfg:3: expected `key = value`");
 	parse_fails("[a]\nk = 1\n[b]\n[a]\n", "cfg:4: duplicate section [a] (first at line 1)");
 	parse_fails("[a]\nk = 1\nK = 2\n", "cfg:3: duplicate key 'k'");
-	parse_fails("[a]\ns3 =\n  endpoint_url\n", "cfg:3: expected `key = value` in nested block 's3'");
+	parse_fails("[a]\ns3 =\n  endpoint_url\n",
+		    "cfg:3: expected `key = value` in nested block 's3'");
 	parse_fails("[a]\n[b\n", "cfg:2: malformed section header");
 	parse_fails("[a]\n[]\n", "cfg:2: malformed section header");
 	parse_fails("[a]\n = 1\n", "cfg:2: empty key");
@@ -193,7 +196,8 @@ START_TEST(test_ini_out_of_memory)
 		fcc_alloc_fail_after(0, 0);
 		if (rc == FCC_OK) {
 			ok = 1;
-			ck_assert_str_eq(ini_get_sub(ini_config_profile(f, "default"), "s3", "x"), "y");
+			ck_assert_str_eq(ini_get_sub(ini_config_profile(f, "default"), "s3", "x"),
+					 "y");
 		} else {
 			ck_assert_int_eq(rc, FCC_ENOMEM);
 			ck_assert_ptr_null(f);

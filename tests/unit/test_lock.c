@@ -112,9 +112,15 @@ END_TEST
 
 static const char *gh_env(void *payload, const char *name)
 {
-	static const char *const kv[] = {"USER", "ci-bot", "GITHUB_SERVER_URL", "https://github.com",
-					 "GITHUB_REPOSITORY", "acme/forecast", "GITHUB_RUN_ID",
-					 "4242", NULL};
+	static const char *const kv[] = {"USER",
+					 "ci-bot",
+					 "GITHUB_SERVER_URL",
+					 "https://github.com",
+					 "GITHUB_REPOSITORY",
+					 "acme/forecast",
+					 "GITHUB_RUN_ID",
+					 "4242",
+					 NULL};
 	size_t i;
 
 	(void)payload;
@@ -465,8 +471,9 @@ START_TEST(test_lock_signal_releases)
 	ck_assert_int_eq(lock_interrupted(), SIGINT);
 	ck_assert_int_ne(lock_cancelled(NULL), 0);
 	/* a waiting acquire stops instead of waiting */
-	ck_assert_int_eq(lock_acquire(&l2, ctx, bucket, ".fcc/lock/other.json", &a, 600, 0, NULL, &e),
-			 FCC_ERROR);
+	ck_assert_int_eq(
+		lock_acquire(&l2, ctx, bucket, ".fcc/lock/other.json", &a, 600, 0, NULL, &e),
+		FCC_ERROR);
 	ck_assert_ptr_nonnull(strstr(e.msg, "interrupted"));
 	/* the executor's poll point releases the lock */
 	ck_assert_int_eq(lock_check_interrupt(&e), FCC_ERROR);

@@ -58,7 +58,6 @@ START_TEST(test_plan_scenarios)
 }
 END_TEST
 
-
 START_TEST(test_plan_json_round_trip)
 {
 	plan p, q;
@@ -201,9 +200,11 @@ START_TEST(test_plan_stale)
 	ck_assert_uint_gt(r.n, 0);
 	for (i = 0; i < r.n; i++) {
 		ck_assert_str_eq(r.v[i].what, "changed");
-		seen_object |= strcmp(r.v[i].id, "s3:sagemaker-us-east-1-111122223333/forecast-mlops/"
-						 "data/train.csv") == 0;
-		seen_portfolio |= strcmp(r.v[i].id, "sc-portfolio:SageMaker Organization Templates") == 0;
+		seen_object |=
+			strcmp(r.v[i].id, "s3:sagemaker-us-east-1-111122223333/forecast-mlops/"
+					  "data/train.csv") == 0;
+		seen_portfolio |=
+			strcmp(r.v[i].id, "sc-portfolio:SageMaker Organization Templates") == 0;
 	}
 	ck_assert_int_eq(seen_object, 1);
 	ck_assert_int_eq(seen_portfolio, 1);
@@ -329,7 +330,8 @@ START_TEST(test_plan_text_color)
 	color = render(&p, 1, 1);
 	ck_assert_ptr_null(strchr(plain, '\033'));
 	ck_assert_ptr_nonnull(strstr(color, "\033[33m  ~ update"));
-	ck_assert_ptr_nonnull(strstr(color, "\033[32m+      \"Sid\": \"FccTrustedServices\"\033[0m"));
+	ck_assert_ptr_nonnull(
+		strstr(color, "\033[32m+      \"Sid\": \"FccTrustedServices\"\033[0m"));
 	free(plain);
 	free(color);
 	plan_dispose(&p);

@@ -37,7 +37,8 @@ static void script(progress *p)
 	fake_now = T0 + 450;
 	ck_assert_int_eq(progress_finish(p, "iam/roles", 0, NULL), FCC_OK);
 	fake_now = T0 + 1200;
-	ck_assert_int_eq(progress_id(p, "s3/seed-code", "Key", "fcc/seedcode/9f86d081.zip"), FCC_OK);
+	ck_assert_int_eq(progress_id(p, "s3/seed-code", "Key", "fcc/seedcode/9f86d081.zip"),
+			 FCC_OK);
 	fake_now = T0 + 1300;
 	ck_assert_int_eq(progress_finish(p, "s3/seed-code", 1, "uploaded 2 objects"), FCC_OK);
 	fake_now = T0 + 1400;
@@ -176,10 +177,11 @@ START_TEST(test_progress_golden_json)
 	ck_assert_int_eq(json_integer_value(json_object_get(last, "changed")), 2);
 	ck_assert_int_eq(json_integer_value(json_object_get(last, "failed")), 1);
 	ck_assert_int_eq(json_integer_value(json_object_get(last, "duration_ms")), 66100);
-	ck_assert_str_eq(json_string_value(json_object_get(
-				 json_object_get(json_array_get(json_object_get(last, "steps"), 2), "ids"),
-				 "StackId")),
-			 "arn:aws:cloudformation:us-east-1:123456789012:stack/demo/1");
+	ck_assert_str_eq(
+		json_string_value(json_object_get(
+			json_object_get(json_array_get(json_object_get(last, "steps"), 2), "ids"),
+			"StackId")),
+		"arn:aws:cloudformation:us-east-1:123456789012:stack/demo/1");
 	json_decref(last);
 	free(out);
 }

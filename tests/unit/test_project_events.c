@@ -18,10 +18,12 @@ START_TEST(test_project_events_names)
 	char acct[16];
 	fcc_buf b;
 
-	ck_assert_int_eq(projev_arn_account(acct, "arn:aws:sagemaker:us-east-1:123456789012:project/x"),
-			 FCC_OK);
+	ck_assert_int_eq(
+		projev_arn_account(acct, "arn:aws:sagemaker:us-east-1:123456789012:project/x"),
+		FCC_OK);
 	ck_assert_str_eq(acct, "123456789012");
-	ck_assert_int_eq(projev_arn_account(acct, "arn:aws:sagemaker:us-east-1::project/x"), FCC_EPARSE);
+	ck_assert_int_eq(projev_arn_account(acct, "arn:aws:sagemaker:us-east-1::project/x"),
+			 FCC_EPARSE);
 	ck_assert_int_eq(projev_arn_account(acct, "arn:aws:s3:::bucket"), FCC_EPARSE);
 	ck_assert_int_eq(projev_arn_account(acct, "nope"), FCC_EPARSE);
 	ck_assert_int_eq(projev_arn_account(acct, NULL), FCC_EPARSE);
@@ -31,8 +33,9 @@ START_TEST(test_project_events_names)
 	ck_assert_int_eq(projev_stack_name(&b, "", "pp-abc"), FCC_EUSAGE);
 	ck_assert_int_eq(projev_stack_name(&b, "123456789012", NULL), FCC_EUSAGE);
 	fcc_buf_reset(&b);
-	ck_assert_int_eq(projev_stack_display(&b, "arn:aws:cloudformation:us-east-1:1:stack/SC-1-pp-a/uuid"),
-			 FCC_OK);
+	ck_assert_int_eq(
+		projev_stack_display(&b, "arn:aws:cloudformation:us-east-1:1:stack/SC-1-pp-a/uuid"),
+		FCC_OK);
 	ck_assert_str_eq(fcc_buf_cstr(&b), "SC-1-pp-a");
 	fcc_buf_reset(&b);
 	ck_assert_int_eq(projev_stack_display(&b, "SC-1-pp-a"), FCC_OK);
@@ -72,10 +75,13 @@ START_TEST(test_project_events_failure_line)
 	 * failure comes after the real one and must not win */
 	cfn_stack_event evs[] = {
 		ev("5", "SC-1-pp-a", "AWS::CloudFormation::Stack", "ROLLBACK_IN_PROGRESS", "x"),
-		ev("4", "Pipe", "AWS::CodePipeline::Pipeline", "CREATE_FAILED", "Resource creation cancelled"),
-		ev("3", "Build", "AWS::CodeBuild::Project", "CREATE_FAILED", "Role is not authorized"),
+		ev("4", "Pipe", "AWS::CodePipeline::Pipeline", "CREATE_FAILED",
+		   "Resource creation cancelled"),
+		ev("3", "Build", "AWS::CodeBuild::Project", "CREATE_FAILED",
+		   "Role is not authorized"),
 		ev("2", "Build", "AWS::CodeBuild::Project", "CREATE_IN_PROGRESS", NULL),
-		ev("1", "SC-1-pp-a", "AWS::CloudFormation::Stack", "CREATE_IN_PROGRESS", "User Initiated"),
+		ev("1", "SC-1-pp-a", "AWS::CloudFormation::Stack", "CREATE_IN_PROGRESS",
+		   "User Initiated"),
 	};
 	cfn_event_tracker t;
 	fcc_buf b;
@@ -86,28 +92,31 @@ START_TEST(test_project_events_failure_line)
 	ck_assert_int_eq(cfn_event_tracker_feed(&t, evs, 5, count, &n), FCC_OK);
 	ck_assert_int_eq(n, 5); /* each once, across overlapping answers */
 	fcc_buf_init(&b, 4096);
-	ck_assert_int_eq(projev_format_failure(&b, "demo", "CreateFailed", "The following resource(s) "
-					       "failed to create: [Build, Pipe].",
-					       "arn:aws:cloudformation:us-east-1:1:stack/SC-1-pp-a/u", &t,
-					       NULL),
+	ck_assert_int_eq(projev_format_failure(
+				 &b, "demo", "CreateFailed",
+				 "The following resource(s) "
+				 "failed to create: [Build, Pipe].",
+				 "arn:aws:cloudformation:us-east-1:1:stack/SC-1-pp-a/u", &t, NULL),
 			 FCC_OK);
-	ck_assert_str_eq(fcc_buf_cstr(&b),
-			 "SageMaker project demo is CreateFailed: The following resource(s) failed to "
-			 "create: [Build, Pipe].; stack SC-1-pp-a: first failure: Build "
-			 "(AWS::CodeBuild::Project) CREATE_FAILED: Role is not authorized; way out: "
-			 "SageMaker keeps a failed project's name until it is deleted: fix the cause, "
-			 "delete the project (aws sagemaker delete-project --project-name demo), then "
-			 "apply again");
+	ck_assert_str_eq(
+		fcc_buf_cstr(&b),
+		"SageMaker project demo is CreateFailed: The following resource(s) failed to "
+		"create: [Build, Pipe].; stack SC-1-pp-a: first failure: Build "
+		"(AWS::CodeBuild::Project) CREATE_FAILED: Role is not authorized; way out: "
+		"SageMaker keeps a failed project's name until it is deleted: fix the cause, "
+		"delete the project (aws sagemaker delete-project --project-name demo), then "
+		"apply again");
 	/* no events (streaming was refused): the note says why */
 	fcc_buf_reset(&b);
 	ck_assert_int_eq(projev_format_failure(&b, "demo", "UpdateFailed", "", NULL, NULL,
 					       "no stack events: DescribeStackEvents failed: "
 					       "AccessDenied"),
 			 FCC_OK);
-	ck_assert_str_eq(fcc_buf_cstr(&b),
-			 "SageMaker project demo is UpdateFailed; (no stack events: DescribeStackEvents "
-			 "failed: AccessDenied); way out: the project's stack rolled back to its "
-			 "previous version: fix the cause and apply again");
+	ck_assert_str_eq(
+		fcc_buf_cstr(&b),
+		"SageMaker project demo is UpdateFailed; (no stack events: DescribeStackEvents "
+		"failed: AccessDenied); way out: the project's stack rolled back to its "
+		"previous version: fix the cause and apply again");
 	fcc_buf_dispose(&b);
 	cfn_event_tracker_dispose(&t);
 }

@@ -36,7 +36,7 @@ START_TEST(test_retry_classification)
 		retry_outcome o;
 		int want;
 	} table[] = {
-		{{.no_response = 1}, 1},                       /* connect refused / dropped */
+		{{.no_response = 1}, 1}, /* connect refused / dropped */
 		{{.no_response = 1, .timeout = 1}, 1},
 		{{.status = 500}, 1},
 		{{.status = 502}, 1},
@@ -44,7 +44,7 @@ START_TEST(test_retry_classification)
 		{{.status = 504}, 1},
 		{{.status = 501}, 0},
 		{{.status = 505}, 0},
-		{{.status = 429}, 0},                          /* bare 429: botocore says no */
+		{{.status = 429}, 0}, /* bare 429: botocore says no */
 		{{.status = 429, .code = "TooManyRequestsException"}, 1},
 		{{.status = 400, .code = "Throttling"}, 1},
 		{{.status = 400, .code = "ThrottlingException"}, 1},
@@ -55,7 +55,7 @@ START_TEST(test_retry_classification)
 		{{.status = 400, .code = "RequestTimeout"}, 1},
 		{{.status = 408, .code = "RequestTimeoutException"}, 1},
 		{{.status = 400, .code = "PriorRequestNotComplete"}, 1},
-		{{.status = 400, .code = "throttling"}, 0},     /* codes are case-sensitive */
+		{{.status = 400, .code = "throttling"}, 0}, /* codes are case-sensitive */
 		{{.status = 400, .code = "ValidationException"}, 0},
 		{{.status = 403, .code = "AccessDenied"}, 0},
 		{{.status = 403, .code = "SignatureDoesNotMatch"}, 0},
@@ -230,9 +230,10 @@ START_TEST(test_retry_env_parsing)
 		ck_assert_str_eq(p.requested_mode, table[i].requested);
 		ck_assert_uint_eq(p.quota, RETRY_QUOTA_MAX);
 		if (rc)
-			ck_assert_ptr_nonnull(strstr(e.msg, table[i].mode && strcmp(table[i].mode,
-						  "aggressive") == 0 ? "AWS_RETRY_MODE"
-								     : "AWS_MAX_ATTEMPTS"));
+			ck_assert_ptr_nonnull(strstr(
+				e.msg, table[i].mode && strcmp(table[i].mode, "aggressive") == 0
+					       ? "AWS_RETRY_MODE"
+					       : "AWS_MAX_ATTEMPTS"));
 	}
 }
 END_TEST
@@ -323,9 +324,8 @@ static void run_scenario(const char *const *rules, int json, driver *d, long *pr
 	tu_server s;
 	retry_policy *p = d->p;
 	char url[128];
-	static const http_header json_h[] = {
-		{"Content-Type", "application/x-amz-json-1.1"},
-		{"X-Amz-Target", "AmazonForecast.ListDatasetGroups"}};
+	static const http_header json_h[] = {{"Content-Type", "application/x-amz-json-1.1"},
+					     {"X-Amz-Target", "AmazonForecast.ListDatasetGroups"}};
 	static const http_header query_h[] = {
 		{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
 	size_t n = 0, i;

@@ -163,12 +163,12 @@ START_TEST(test_sigv4_vector)
 	rq.payload = raw.body;
 	rq.payload_len = raw.body_len;
 	ck_assert_msg(sigv4_sign(&res, &rq, &cr, &pa, &e) == FCC_OK, "%s: %s", rel, e.msg);
-	ck_assert_msg(strcmp(res.canonical_request, creq) == 0, "%s: canonical request\n%s\n--- want\n%s",
-		      rel, res.canonical_request, creq);
-	ck_assert_msg(strcmp(res.string_to_sign, sts) == 0, "%s: string to sign\n%s\n--- want\n%s", rel,
-		      res.string_to_sign, sts);
-	ck_assert_msg(strcmp(res.authorization, authz) == 0, "%s: authorization\n%s\n--- want\n%s", rel,
-		      res.authorization, authz);
+	ck_assert_msg(strcmp(res.canonical_request, creq) == 0,
+		      "%s: canonical request\n%s\n--- want\n%s", rel, res.canonical_request, creq);
+	ck_assert_msg(strcmp(res.string_to_sign, sts) == 0, "%s: string to sign\n%s\n--- want\n%s",
+		      rel, res.string_to_sign, sts);
+	ck_assert_msg(strcmp(res.authorization, authz) == 0, "%s: authorization\n%s\n--- want\n%s",
+		      rel, res.authorization, authz);
 	/* the vectors carry X-Amz-Date, so only a token can need adding */
 	if (token && !strstr(rel, "header-before")) {
 		ck_assert_uint_eq(res.nadd, 1);
@@ -188,7 +188,8 @@ START_TEST(test_sigv4_vector)
 END_TEST
 
 static int sign_simple(sigv4_result *out, const char *method, const char *path, const char *query,
-		       const sigv4_header *h, size_t nh, const char *token, unsigned flags, fcc_err *e)
+		       const sigv4_header *h, size_t nh, const char *token, unsigned flags,
+		       fcc_err *e)
 {
 	sigv4_request rq = {method, path, query, h, nh, NULL, 0, NULL};
 	sigv4_credentials cr = {AKID, SECRET, token};
@@ -259,7 +260,8 @@ START_TEST(test_sigv4_s3_payload_hash)
 	ck_assert_int_eq(sign_simple(&r, "PUT", "/b/k", NULL, h, 3, NULL, SIGV4_S3, &e), FCC_OK);
 	ck_assert_uint_eq(r.nadd, 0);
 	ck_assert_str_eq(strrchr(r.canonical_request, '\n') + 1, "UNSIGNED-PAYLOAD");
-	ck_assert_ptr_nonnull(strstr(r.canonical_request, "\nx-amz-content-sha256:UNSIGNED-PAYLOAD\n"));
+	ck_assert_ptr_nonnull(
+		strstr(r.canonical_request, "\nx-amz-content-sha256:UNSIGNED-PAYLOAD\n"));
 	sigv4_result_dispose(&r);
 }
 END_TEST
@@ -301,7 +303,8 @@ START_TEST(test_sigv4_added_headers_token)
 	size_t i;
 
 	/* no X-Amz-Date in the request: the date comes from params->when */
-	ck_assert_int_eq(sign_simple(&r, "GET", "/", NULL, h, 1, "TOKEN/with+chars=", 0, &e), FCC_OK);
+	ck_assert_int_eq(sign_simple(&r, "GET", "/", NULL, h, 1, "TOKEN/with+chars=", 0, &e),
+			 FCC_OK);
 	ck_assert_str_eq(r.amz_date, "20150830T123600Z");
 	ck_assert_uint_eq(r.nadd, 2);
 	ck_assert_str_eq(r.add[0].name, "X-Amz-Date");
@@ -309,12 +312,13 @@ START_TEST(test_sigv4_added_headers_token)
 	ck_assert_str_eq(r.add[1].name, "X-Amz-Security-Token");
 	ck_assert_str_eq(r.add[1].value, "TOKEN/with+chars=");
 	ck_assert_str_eq(r.signed_headers, "host;x-amz-date;x-amz-security-token");
-	ck_assert_ptr_nonnull(strstr(r.canonical_request, "\nx-amz-security-token:TOKEN/with+chars=\n"));
+	ck_assert_ptr_nonnull(
+		strstr(r.canonical_request, "\nx-amz-security-token:TOKEN/with+chars=\n"));
 	ck_assert_str_eq(r.scope, "20150830/us-east-1/service/aws4_request");
 
 	/* the unsigned-token mode lists it but does not sign it */
-	ck_assert_int_eq(sign_simple(&u, "GET", "/", NULL, h, 1, "TOKEN/with+chars=",
-				     SIGV4_UNSIGNED_TOKEN, &e),
+	ck_assert_int_eq(sign_simple(&u, "GET", "/", NULL, h, 1,
+				     "TOKEN/with+chars=", SIGV4_UNSIGNED_TOKEN, &e),
 			 FCC_OK);
 	ck_assert_uint_eq(u.nadd, 2);
 	ck_assert_str_eq(u.signed_headers, "host;x-amz-date");
@@ -359,8 +363,8 @@ START_TEST(test_sigv4_canonical_query_and_path)
 	sigv4_result r;
 	fcc_err e;
 
-	ck_assert_int_eq(sign_simple(&r, "GET", "/a%20b/./c/../%2F/", "b=%2f&a=x+y&&c&a=%7E%zz", h, 2,
-				     NULL, 0, &e),
+	ck_assert_int_eq(sign_simple(&r, "GET", "/a%20b/./c/../%2F/", "b=%2f&a=x+y&&c&a=%7E%zz", h,
+				     2, NULL, 0, &e),
 			 FCC_OK);
 	/* wire path re-encoded per segment, dot segments gone, trailing slash kept */
 	ck_assert_str_eq(creq_line(&r, 1), "/a%2520b/%252F/");
@@ -397,8 +401,12 @@ END_TEST
 START_TEST(test_sigv4_raw_parse)
 {
 	const char *text = "PUT /a b?x=1 HTTP/1.1\r\nHost: h\r\nX-A: one\r\n\t two\r\n\r\nbo\0dy";
-	const char *bad[] = {"GET /\n", "GET / FTP/1\n", " x: y\n", "GET / HTTP/1.1\n x\n",
-			     "GET / HTTP/1.1\nnocolon\n", "GET x HTTP/1.1\n"};
+	const char *bad[] = {"GET /\n",
+			     "GET / FTP/1\n",
+			     " x: y\n",
+			     "GET / HTTP/1.1\n x\n",
+			     "GET / HTTP/1.1\nnocolon\n",
+			     "GET x HTTP/1.1\n"};
 	sigv4_raw r;
 	fcc_err e;
 	size_t i;

@@ -96,8 +96,9 @@ START_TEST(test_spec_bad_case)
 		fclose(f);
 	} else {
 		ck_assert_msg(want != NULL, "%s: missing expected file %s", name, path);
-		ck_assert_msg(strcmp(got, want) == 0, "%s: diagnostics differ\n--- expected\n%s--- got\n%s",
-			      name, want, got);
+		ck_assert_msg(strcmp(got, want) == 0,
+			      "%s: diagnostics differ\n--- expected\n%s--- got\n%s", name, want,
+			      got);
 	}
 	ck_assert_msg(rc != 0, "%s: a bad case must fail the check", name);
 	ck_assert_msg(strstr(got, ": error: ") != NULL, "%s: no error reported", name);
@@ -155,12 +156,13 @@ START_TEST(test_spec_billion_laughs)
 	size_t n = 0;
 	int i;
 
-	n += (size_t)snprintf(text + n, sizeof text - n, "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+	n += (size_t)snprintf(text + n, sizeof text - n,
+			      "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
 	for (i = 1; i < 10; i++)
-		n += (size_t)snprintf(text + n, sizeof text - n,
-				      "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n",
-				      i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1,
-				      i - 1);
+		n += (size_t)snprintf(
+			text + n, sizeof text - n,
+			"a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n",
+			i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
 	ck_assert_int_eq(load_text(text, n, msg, sizeof msg), FCC_EPARSE);
 	ck_assert_str_eq(msg, "aliases expand the spec past the 1000000-node limit");
 }
@@ -337,7 +339,8 @@ START_TEST(test_spec_interpolation)
 	ck_assert_uint_eq(m->instances[0].ntags, 2);
 	ck_assert_str_eq(m->instances[0].tags[0].value.s, "forecasting");
 	/* in template only ${var.NAME} is fcc's; CloudFormation's ${...} stays */
-	ck_assert_str_eq(tmpl_str(m->template_, topic), "forecasting-${SageMakerProjectName}-alerts");
+	ck_assert_str_eq(tmpl_str(m->template_, topic),
+			 "forecasting-${SageMakerProjectName}-alerts");
 	ck_assert_int_eq(m->catalog.studio_visibility, 0);
 	ck_assert_uint_eq(m->catalog.nprincipals, 2);
 	ck_assert_str_eq(m->catalog.launch_role.s, "arn:aws:iam::123456789012:role/LaunchRole");

@@ -179,7 +179,8 @@ START_TEST(test_stack_manifest_errors)
 	} cases[] = {
 		{bad_purpose, "manifest: stacks[0].purpose: unknown purpose 'website'"},
 		{bad_name, "manifest: stacks[0].name: not a CloudFormation stack name"},
-		{bad_path, "manifest: stacks[0].template_path: must stay inside the build directory"},
+		{bad_path,
+		 "manifest: stacks[0].template_path: must stay inside the build directory"},
 		{bad_sha, "manifest: stacks[0].sha256: expected a hex sha256"},
 	};
 	size_t i;
@@ -262,11 +263,12 @@ START_TEST(test_stack_update_from_preview)
 	const plan_change *c;
 
 	load_desired(&d, NULL);
-	load_state(&s, stack_json("UPDATE_COMPLETE", OTHER_SHA,
-				  "{\"no_changes\": false, \"error\": null, \"changes\": [{\"action\": "
-				  "\"Modify\", \"logical_id\": \"ArtifactsBucket\", \"resource_type\": "
-				  "\"AWS::S3::Bucket\", \"replacement\": \"False\", \"targets\": "
-				  "[\"Properties.VersioningConfiguration\"]}]}"));
+	load_state(&s,
+		   stack_json("UPDATE_COMPLETE", OTHER_SHA,
+			      "{\"no_changes\": false, \"error\": null, \"changes\": [{\"action\": "
+			      "\"Modify\", \"logical_id\": \"ArtifactsBucket\", \"resource_type\": "
+			      "\"AWS::S3::Bucket\", \"replacement\": \"False\", \"targets\": "
+			      "[\"Properties.VersioningConfiguration\"]}]}"));
 	ck_assert_int_eq(diff_stack_differs(&d.stacks[0], &s.stacks[0]), 1);
 	diff(&p, &d, &s);
 	st = stack_step(&p);
@@ -321,10 +323,13 @@ START_TEST(test_stack_replacement_is_loud)
 	const plan_step *st;
 
 	load_desired(&d, NULL);
-	load_state(&s, stack_json("CREATE_COMPLETE", OTHER_SHA,
-				  "{\"changes\": [{\"action\": \"Modify\", \"logical_id\": "
-				  "\"ArtifactsBucket\", \"resource_type\": \"AWS::S3::Bucket\", "
-				  "\"replacement\": \"True\", \"targets\": [\"Properties.BucketName\"]}]}"));
+	load_state(
+		&s,
+		stack_json(
+			"CREATE_COMPLETE", OTHER_SHA,
+			"{\"changes\": [{\"action\": \"Modify\", \"logical_id\": "
+			"\"ArtifactsBucket\", \"resource_type\": \"AWS::S3::Bucket\", "
+			"\"replacement\": \"True\", \"targets\": [\"Properties.BucketName\"]}]}"));
 	diff(&p, &d, &s);
 	st = stack_step(&p);
 	ck_assert_int_eq(st->action, PLAN_REPLACE);
@@ -349,7 +354,8 @@ START_TEST(test_stack_statuses)
 	diff(&p, &d, &s);
 	st = stack_step(&p);
 	ck_assert_int_eq(st->action, PLAN_REPLACE);
-	ck_assert_str_eq(json_string_value(json_object_get(st->attrs, "status")), "ROLLBACK_COMPLETE");
+	ck_assert_str_eq(json_string_value(json_object_get(st->attrs, "status")),
+			 "ROLLBACK_COMPLETE");
 	ck_assert_uint_eq(p.errors.n, 0);
 	plan_dispose(&p);
 	state_dispose(&s);
@@ -365,7 +371,8 @@ START_TEST(test_stack_statuses)
 	load_state(&s, stack_json("UPDATE_ROLLBACK_FAILED", NULL, NULL));
 	diff(&p, &d, &s);
 	ck_assert_uint_eq(p.errors.n, 1);
-	ck_assert_ptr_nonnull(strstr(p.errors.v[0], "continue-update-rollback --stack-name " STACK));
+	ck_assert_ptr_nonnull(
+		strstr(p.errors.v[0], "continue-update-rollback --stack-name " STACK));
 	plan_dispose(&p);
 	state_dispose(&s);
 	/* only a change set made it: created */
@@ -404,8 +411,9 @@ START_TEST(test_stack_observation)
 	strcpy(fp1, fingerprint(&p1, ADDR));
 	state_dispose(&s);
 	/* the preview is derived: it does not change the fingerprint */
-	load_state(&s, stack_json("UPDATE_COMPLETE", OTHER_SHA,
-				  "{\"changes\": [{\"action\": \"Modify\", \"logical_id\": \"X\"}]}"));
+	load_state(&s,
+		   stack_json("UPDATE_COMPLETE", OTHER_SHA,
+			      "{\"changes\": [{\"action\": \"Modify\", \"logical_id\": \"X\"}]}"));
 	diff(&p2, &d, &s);
 	ck_assert_str_eq(fingerprint(&p2, ADDR), fp1);
 	/* the snapshot round-trips through JSON, preview included */
@@ -444,8 +452,9 @@ START_TEST(test_stack_destroy)
 	ck_assert_int_eq(destroy_plan(&p, &d, &s, NULL, &e), FCC_OK);
 	st = stack_step(&p);
 	ck_assert_int_eq(st->action, PLAN_NOOP);
-	ck_assert_ptr_nonnull(strstr(st->reason, "kept: bucket sagemaker-us-east-1-111122223333 "
-						 "holds 3 objects fcc uploaded; fcc destroy --purge"));
+	ck_assert_ptr_nonnull(strstr(st->reason,
+				     "kept: bucket sagemaker-us-east-1-111122223333 "
+				     "holds 3 objects fcc uploaded; fcc destroy --purge"));
 	plan_dispose(&p);
 	ck_assert_int_eq(destroy_plan(&p, &d, &s, &(destroy_opts){.purge = 1}, &e), FCC_OK);
 	st = stack_step(&p);
@@ -520,7 +529,8 @@ START_TEST(test_stack_oom_sweep)
 		done = !fcc_alloc_failed();
 		fcc_alloc_fail_after(0, 0);
 		desired_dispose(&d2);
-		ck_assert_msg(rc == FCC_OK || rc == FCC_ENOMEM, "fail at %ld: rc %d: %s", n, rc, e.msg);
+		ck_assert_msg(rc == FCC_OK || rc == FCC_ENOMEM, "fail at %ld: rc %d: %s", n, rc,
+			      e.msg);
 		if (done)
 			ck_assert_int_eq(rc, FCC_OK);
 		fcc_buf_dispose(&b);

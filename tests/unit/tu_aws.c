@@ -9,10 +9,19 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const env_kv[] = {"AWS_ACCESS_KEY_ID", "AKIDFCCTEST", "AWS_SECRET_ACCESS_KEY",
-				     "fcc-test-secret-not-real", "AWS_REGION", "us-east-1",
-				     "AWS_CONFIG_FILE", "/dev/null", "AWS_SHARED_CREDENTIALS_FILE",
-				     "/dev/null", "AWS_EC2_METADATA_DISABLED", "true", NULL};
+static const char *const env_kv[] = {"AWS_ACCESS_KEY_ID",
+				     "AKIDFCCTEST",
+				     "AWS_SECRET_ACCESS_KEY",
+				     "fcc-test-secret-not-real",
+				     "AWS_REGION",
+				     "us-east-1",
+				     "AWS_CONFIG_FILE",
+				     "/dev/null",
+				     "AWS_SHARED_CREDENTIALS_FILE",
+				     "/dev/null",
+				     "AWS_EC2_METADATA_DISABLED",
+				     "true",
+				     NULL};
 
 static const char *table_getenv(void *payload, const char *name)
 {

@@ -92,5 +92,6 @@ int cli_aws_ctx_open(aws_ctx **out, const cli_aws_opts *o, const char *cmd,
 
 void cli_aws_print_error(const char *cmd, const aws_error *ae)
 {
-	fprintf(stderr, "fcc %s: %s\n", cmd, ae->err.msg[0] ? ae->err.msg : fcc_err_name(ae->err.code));
+	fprintf(stderr, "fcc %s: %s\n", cmd,
+		ae->err.msg[0] ? ae->err.msg : fcc_err_name(ae->err.code));
 }

@@ -31,12 +31,14 @@ enum {
 
 /* The AWS options as getopt_long entries, for a command's own table (a
  * macro, so the table can stay a static initializer). */
-#define CLI_AWS_LONGOPTS                                                                           \
-	{"profile", required_argument, NULL, CLI_AWS_OPT_PROFILE},                                 \
-		{"region", required_argument, NULL, CLI_AWS_OPT_REGION},                           \
-		{"endpoint-url", required_argument, NULL, CLI_AWS_OPT_ENDPOINT_URL},               \
-		{"allow-http", no_argument, NULL, CLI_AWS_OPT_ALLOW_HTTP},                         \
-		{"debug", no_argument, NULL, CLI_AWS_OPT_DEBUG}
+/* clang-format off */
+#define CLI_AWS_LONGOPTS                                                     \
+	{"profile", required_argument, NULL, CLI_AWS_OPT_PROFILE},           \
+	{"region", required_argument, NULL, CLI_AWS_OPT_REGION},             \
+	{"endpoint-url", required_argument, NULL, CLI_AWS_OPT_ENDPOINT_URL}, \
+	{"allow-http", no_argument, NULL, CLI_AWS_OPT_ALLOW_HTTP},           \
+	{"debug", no_argument, NULL, CLI_AWS_OPT_DEBUG}
+/* clang-format on */
 
 /* getopt_long answered `ch` with `arg` (optarg): when `ch` is an AWS option,
  * store it in `o` and return 1, or return -1 after printing a usage error

@@ -193,7 +193,8 @@ static int parse_args(apply_args *a, int argc, char **argv)
 			break;
 		case 'P':
 			if (strcmp(cmd_name, "destroy") != 0) {
-				cli_usage_error(CMD, "unknown option '--purge' (fcc destroy has it)");
+				cli_usage_error(CMD,
+						"unknown option '--purge' (fcc destroy has it)");
 				return -1;
 			}
 			a->purge = 1;
@@ -217,8 +218,11 @@ static int parse_args(apply_args *a, int argc, char **argv)
 			break;
 		case 't':
 			if ((a->lock_timeout_ms = parse_duration(optarg)) < 0) {
-				cli_usage_error(CMD, "--lock-timeout wants a duration such as 30s or 5m, "
-						     "not '%s'", optarg);
+				cli_usage_error(
+					CMD,
+					"--lock-timeout wants a duration such as 30s or 5m, "
+					"not '%s'",
+					optarg);
 				return -1;
 			}
 			break;
@@ -271,7 +275,8 @@ static void on_step(void *payload, const apply_result *r)
 		fcc_buf_dispose(&b);
 		break;
 	case APPLY_SKIPPED:
-		snprintf(line, sizeof line, "skipped: %s failed", r->note ? r->note : "a dependency");
+		snprintf(line, sizeof line, "skipped: %s failed",
+			 r->note ? r->note : "a dependency");
 		progress_fail(g->pg, st->address, line);
 		break;
 	default:
@@ -355,8 +360,7 @@ static void stack_start(void *payload, const char *address, const char *message)
 	progress_start(g->pg, g->address, message);
 }
 
-static void stack_end(void *payload, const char *address, int ok, int changed,
-		      const char *message)
+static void stack_end(void *payload, const char *address, int ok, int changed, const char *message)
 {
 	stack_glue *g = payload;
 
@@ -410,8 +414,7 @@ static int stacks_before_lock(aws_ctx *ctx, const desired *d, progress_mode mode
 		say("reading cfn-stack:%s: %s\n", ds->name, ae.err.msg);
 		return CLI_FAIL;
 	}
-	if (!rc && sl.n && sl.items[0].status &&
-	    cfn_deploy_status_updatable(sl.items[0].status)) {
+	if (!rc && sl.n && sl.items[0].status && cfn_deploy_status_updatable(sl.items[0].status)) {
 		aws_pool_dispose(&sl.pool);
 		return CLI_OK; /* it exists: the plan updates it under the lock */
 	}
@@ -690,7 +693,8 @@ static int each_project(void *payload, const json_t *page)
 	size_t i, j;
 	int mine;
 
-	json_array_foreach(list, i, it) {
+	json_array_foreach(list, i, it)
+	{
 		const char *name = json_string_value(json_object_get(it, "ProjectName"));
 		for (j = 0, mine = 0; name && j < o->d->n_instances; j++)
 			mine |= strcmp(o->d->instances[j].name, name) == 0;
@@ -776,8 +780,8 @@ static int take_lock(lock_handle *lk, aws_ctx *ctx, const desired *d, const fcc_
 	fcc_err e;
 
 	fcc_err_clear(&e);
-	if (lock_acquire(lk, ctx, d->bucket, fcc_buf_cstr(key), holder, lock_ttl_s(), timeout_ms, hooks,
-			 &e)) {
+	if (lock_acquire(lk, ctx, d->bucket, fcc_buf_cstr(key), holder, lock_ttl_s(), timeout_ms,
+			 hooks, &e)) {
 		say("%s\n", e.msg);
 		return CLI_FAIL;
 	}
@@ -879,8 +883,8 @@ static int run_cmd(int argc, char **argv, int destroy)
 	}
 	if (have_saved && strcmp(saved.manifest_sha256, d.manifest_sha256) != 0) {
 		say("plan_stale: %s was made from another build of %s "
-				"(manifest %.12s, the build is %.12s): run fcc plan again\n",
-			a.input, build_dir, saved.manifest_sha256, d.manifest_sha256);
+		    "(manifest %.12s, the build is %.12s): run fcc plan again\n",
+		    a.input, build_dir, saved.manifest_sha256, d.manifest_sha256);
 		goto out;
 	}
 	/* the reads go as wide as fcc plan's; --parallelism caps steps, not reads */
@@ -967,7 +971,7 @@ static int run_cmd(int argc, char **argv, int destroy)
 	if (!have_saved && !a.auto_approve) {
 		if (!isatty(STDIN_FILENO)) {
 			say("no terminal to ask on: pass --auto-approve or "
-					"apply a saved plan (fcc plan -o FILE)\n");
+			    "apply a saved plan (fcc plan -o FILE)\n");
 			goto out;
 		}
 		if (!ask_yes()) {
@@ -1076,7 +1080,8 @@ static int run_cmd(int argc, char **argv, int destroy)
 				aws_error_format(&b, &rep.v[i].err);
 			else
 				fcc_buf_puts(&b, rep.v[i].err.err.msg);
-			fprintf(stderr, "  failed %s: %s\n", rep.v[i].step->address, fcc_buf_cstr(&b));
+			fprintf(stderr, "  failed %s: %s\n", rep.v[i].step->address,
+				fcc_buf_cstr(&b));
 			fcc_buf_dispose(&b);
 		}
 		goto out;

@@ -123,7 +123,8 @@ static int parse_args(plan_args *a, int argc, char **argv)
 			else if (strcmp(optarg, "markdown") == 0)
 				a->format = 2;
 			else {
-				cli_usage_error("plan", "--format takes text, json or markdown, not '%s'",
+				cli_usage_error("plan",
+						"--format takes text, json or markdown, not '%s'",
 						optarg);
 				return -1;
 			}
@@ -272,8 +273,9 @@ static int from_dir(desired *d, char **tmpl, size_t *tmpl_len, const plan_args *
 		return CLI_FAIL;
 	}
 	if (a->env && (!d->environment || strcmp(a->env, d->environment) != 0)) {
-		fprintf(stderr, "fcc plan: %s was built for %s%s, not environment %s: run fcc build "
-				"--env %s\n",
+		fprintf(stderr,
+			"fcc plan: %s was built for %s%s, not environment %s: run fcc build "
+			"--env %s\n",
 			a->input, d->environment ? "environment " : "the default environment",
 			d->environment ? d->environment : "", a->env, a->env);
 		return CLI_FAIL;
@@ -412,7 +414,8 @@ int cmd_plan(int argc, char **argv)
 		goto out;
 	if (a.out_file) {
 		if ((rc = plan_save(&p, a.out_file, &e))) {
-			fprintf(stderr, "fcc plan: cannot save the plan to %s: %s\n", a.out_file, e.msg);
+			fprintf(stderr, "fcc plan: cannot save the plan to %s: %s\n", a.out_file,
+				e.msg);
 			goto out;
 		}
 		if (a.format == 0)

@@ -60,7 +60,8 @@ static int from_spec(const char **bucket, fcc_buf *key, const char **region, con
 	}
 	if (rc) {
 		cli_print_diagnostics(&d, DIAG_FORMAT_TEXT, cli_use_color(stderr));
-		fprintf(stderr, "fcc unlock: %s has errors; give --bucket and --key instead\n", spec);
+		fprintf(stderr, "fcc unlock: %s has errors; give --bucket and --key instead\n",
+			spec);
 		goto out;
 	}
 	if (!m->artifacts.bucket.s || !m->project.name.s) {
@@ -132,7 +133,8 @@ int cmd_unlock(int argc, char **argv)
 			return cli_getopt_error("unlock", argv);
 		}
 		if (!*optarg)
-			return cli_usage_error("unlock", "option '%s' needs a value", argv[optind - 1]);
+			return cli_usage_error("unlock", "option '%s' needs a value",
+					       argv[optind - 1]);
 		*slot = optarg;
 	}
 	if (cli_one_operand("unlock", argc, argv, &id))
