@@ -24,96 +24,60 @@ Fails (never skips) without FCC_TEST_ENDPOINT. Prints `N passed, N failed`.
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
-import threading
 import unittest
-import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tests", "aws"))
-import faultproxy  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run_apply as ra  # noqa: E402  (the endpoint, proxy and workspace helpers)
 
-FCC = os.environ.get("FCC_BIN", os.path.join(ROOT, "fcc"))
-EP = os.environ.get("FCC_TEST_ENDPOINT")
-ACCOUNT = "123456789012"
-BUCKET = "sagemaker-us-east-1-%s" % ACCOUNT
+FCC = ra.FCC
+EP = ra.EP
+ACCOUNT = ra.ACCOUNT
+BUCKET = ra.BUCKET
 STACK = "fcc-forecast-mlops-artifacts"
-ROLES = ["AmazonSageMakerServiceCatalogProductsExecutionRole",
-         "AmazonSageMakerServiceCatalogProductsUseRole",
-         "AmazonSageMakerServiceCatalogProductsLaunchRole"]
-LOCK_KEY = "forecast-mlops/.fcc/lock/forecast-mlops.json"
-READ_PREFIXES = ("Describe", "List", "Search", "Get", "Validate")
+ROLES = ra.ROLES
+LOCK_KEY = ra.LOCK_KEY
+READ_PREFIXES = ra.READ_PREFIXES
 CHANGE_SET_OPS = ("CreateChangeSet", "DescribeChangeSet", "DeleteChangeSet",
                   "ExecuteChangeSet")
 
 
 def env():
-    e = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    e.update(AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null",
-             AWS_EC2_METADATA_DISABLED="true", AWS_ACCESS_KEY_ID="AKIDSTACKTEST",
-             AWS_SECRET_ACCESS_KEY="stack-test-secret-not-real", AWS_REGION="us-east-1",
-             FCC_APPLY_POLL_MS="50", FCC_CFN_POLL_MS="20", no_proxy="127.0.0.1,localhost")
-    return e
+    return ra.env(FCC_CFN_POLL_MS="20")
 
 
-def boto(service):
-    import boto3
-    return boto3.client(service, endpoint_url=EP, region_name="us-east-1",
-                        aws_access_key_id="AKIDSTACKTEST",
-                        aws_secret_access_key="stack-test-secret-not-real")
-
-
-def post(url, body=b""):
-    req = urllib.request.Request(url, data=body, method="POST")
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return r.read()
-
+boto = ra.boto
+post = ra.post
 
 WS = None
-PROXY = None
 PROXY_URL = None
 
 
-def setUpModule():
-    global WS, PROXY, PROXY_URL
-    if not EP:
-        raise RuntimeError("FCC_TEST_ENDPOINT is not set: run through tests/run.sh")
-    WS = tempfile.mkdtemp(prefix="fcc-stack-")
-    src = os.path.join(ROOT, "examples", "forecast-mlops")
-    shutil.copytree(os.path.join(src, "data"), os.path.join(WS, "data"))
-    with open(os.path.join(src, "project.spec")) as f:
-        spec = f.read()
-    spec = spec.replace('account: "111122223333"', 'account: "%s"' % ACCOUNT)
+def own_bucket(spec):
+    """The example, owning its bucket through the stack."""
     assert "create_bucket" not in spec  # the example must not own its bucket
     spec = spec.replace("  bucket: sagemaker-${region}-${account}\n",
                         "  bucket: sagemaker-${region}-${account}\n  create_bucket: true\n")
     assert "create_bucket: true" in spec
-    with open(os.path.join(WS, "project.spec"), "w") as f:
-        f.write(spec)
-    r = subprocess.run([FCC, "build", os.path.join(WS, "project.spec"), "-o",
-                        os.path.join(WS, "build")], capture_output=True, text=True, timeout=60)
-    if r.returncode != 0:
-        raise RuntimeError("fcc build failed: " + r.stderr)
-    PROXY = faultproxy.make_server(upstream=EP)
-    PROXY.handle_error = lambda request, address: None
-    threading.Thread(target=PROXY.serve_forever, kwargs={"poll_interval": 0.05},
-                     daemon=True).start()
-    PROXY_URL = "http://127.0.0.1:%d" % PROXY.server_address[1]
+    return spec
+
+
+def setUpModule():
+    global WS, PROXY_URL
+    ra.setUpModule()
+    WS = ra.Workspace(own_bucket)
+    PROXY_URL = ra.PROXY_URL
 
 
 def tearDownModule():
-    if PROXY:
-        PROXY.shutdown()
-        PROXY.server_close()
     if WS:
-        shutil.rmtree(WS, ignore_errors=True)
+        WS.close()
+    ra.tearDownModule()
 
 
 def build_dir():
-    return os.path.join(WS, "build")
+    return WS.build
 
 
 def template():
@@ -122,14 +86,11 @@ def template():
 
 
 def proxy_reset():
-    post(PROXY_URL + "/__fcc/reset", json.dumps({"rules": [], "latency_ms": 0}).encode())
+    ra.proxy_reset()
 
 
 def proxy_ops():
-    with urllib.request.urlopen(PROXY_URL + "/__fcc/log", timeout=30) as r:
-        log = json.loads(r.read())["requests"]
-    return [(q.get("action") or (q.get("target") or "").rsplit(".", 1)[-1] or q["method"], q)
-            for q in log]
+    return [(ra.operation(q), q) for q in ra.proxy_log()["requests"]]
 
 
 def is_write(op, q):

@@ -803,6 +803,37 @@ static int snapshot_changes(plan_stale_report *out, const state_snapshot *before
 	return rc;
 }
 
+/* show_plan's answer when the plan has changes and was shown. */
+#define PLAN_SHOWN (-1)
+
+/* A plan just made: its errors (CLI_FAIL, each printed), nothing to do
+ * (CLI_OK, said so), or changes: rendered on stdout (not under --progress
+ * json, whose stdout is for events) and PLAN_SHOWN. */
+static int show_plan(const plan *p, int destroy, progress_mode mode, fcc_buf *text)
+{
+	plan_text_opts to;
+	fcc_err e;
+	size_t i;
+
+	if (plan_has_errors(p)) {
+		for (i = 0; i < p->errors.n; i++)
+			say("error: %s\n", p->errors.v[i]);
+		return CLI_FAIL;
+	}
+	if (!plan_has_changes(p)) {
+		printf(destroy ? "Nothing to destroy.\n" : "No changes. AWS matches the build.\n");
+		return CLI_OK;
+	}
+	memset(&to, 0, sizeof to);
+	to.color = cli_use_color(stdout);
+	fcc_buf_reset(text);
+	fcc_err_clear(&e);
+	if (plan_render_text(text, p, &to, &e) == FCC_OK && mode != PROGRESS_JSON)
+		fputs(fcc_buf_cstr(text), stdout);
+	fflush(stdout);
+	return PLAN_SHOWN;
+}
+
 /* "plan_stale: WHAT no longer matches AWS", then each observation. */
 static void report_stale(const plan_stale_report *stale, const char *what)
 {
@@ -832,7 +863,6 @@ static int run_cmd(int argc, char **argv, int destroy)
 	progress_options po;
 	progress_mode mode;
 	state_read_options ro;
-	plan_text_opts to;
 	glue g;
 	fcc_buf key, text, tmpl;
 	fcc_err e;
@@ -953,21 +983,10 @@ static int run_cmd(int argc, char **argv, int destroy)
 		if (make_plan(&p, ctx, &d, &s, destroy, a.purge, &others) != FCC_OK)
 			goto out;
 	}
-	if (plan_has_errors(&p)) {
-		for (i = 0; i < p.errors.n; i++)
-			say("error: %s\n", p.errors.v[i]);
+	if ((r = show_plan(&p, destroy, mode, &text)) != PLAN_SHOWN) {
+		status = r;
 		goto out;
 	}
-	if (!plan_has_changes(&p)) {
-		printf(destroy ? "Nothing to destroy.\n" : "No changes. AWS matches the build.\n");
-		status = CLI_OK;
-		goto out;
-	}
-	memset(&to, 0, sizeof to);
-	to.color = cli_use_color(stdout);
-	if (plan_render_text(&text, &p, &to, &e) == FCC_OK && mode != PROGRESS_JSON)
-		fputs(fcc_buf_cstr(&text), stdout);
-	fflush(stdout);
 	if (!have_saved && !a.auto_approve) {
 		if (!isatty(STDIN_FILENO)) {
 			say("no terminal to ask on: pass --auto-approve or "
@@ -1013,21 +1032,10 @@ static int run_cmd(int argc, char **argv, int destroy)
 			plan_init(&p);
 			if (make_plan(&p, ctx, &d, &s2, destroy, a.purge, &others) != FCC_OK)
 				goto out;
-			if (plan_has_errors(&p)) {
-				for (i = 0; i < p.errors.n; i++)
-					say("error: %s\n", p.errors.v[i]);
+			if ((r = show_plan(&p, destroy, mode, &text)) != PLAN_SHOWN) {
+				status = r;
 				goto out;
 			}
-			if (!plan_has_changes(&p)) {
-				printf(destroy ? "Nothing to destroy.\n"
-					       : "No changes. AWS matches the build.\n");
-				status = CLI_OK;
-				goto out;
-			}
-			fcc_buf_reset(&text);
-			if (plan_render_text(&text, &p, &to, &e) == FCC_OK && mode != PROGRESS_JSON)
-				fputs(fcc_buf_cstr(&text), stdout);
-			fflush(stdout);
 		}
 	}
 
