@@ -171,9 +171,12 @@ def apply_args(*extra):
     return ["apply", WS.build, "--endpoint-url", PROXY_URL, "--progress", "plain"] + list(extra)
 
 
-def reset_account():
+def reset_account(bucket=True):
+    """moto reset, then what fcc expects to exist: the roles it patches and
+    (unless `bucket` is false) the artifacts bucket."""
     post(EP + "/moto-api/reset")
-    boto("s3").create_bucket(Bucket=BUCKET)
+    if bucket:
+        boto("s3").create_bucket(Bucket=BUCKET)
     iam = boto("iam")
     doc = json.dumps({"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Action": "sts:AssumeRole",
@@ -812,8 +815,9 @@ class Destroy(unittest.TestCase):
         self.assertEqual(inventory(), CONVERGED)
 
 
-if __name__ == "__main__":
-    mod = sys.modules[__name__]
+def run_main(mod):
+    """Run the tests of module `mod` (or those named on the command line),
+    print `N passed, N failed` and exit non-zero on a failure or no test."""
     loader = unittest.defaultTestLoader
     suite = (loader.loadTestsFromNames(sys.argv[1:], mod) if sys.argv[1:]
              else loader.loadTestsFromModule(mod))
@@ -822,3 +826,7 @@ if __name__ == "__main__":
     failed = len(res.failures) + len(res.errors)
     print("%d passed, %d failed" % (res.testsRun - failed, failed))
     sys.exit(1 if failed or not res.testsRun else 0)
+
+
+if __name__ == "__main__":
+    run_main(sys.modules[__name__])

@@ -384,12 +384,4 @@ def first_expiry(lock):
 
 
 if __name__ == "__main__":
-    mod = sys.modules[__name__]
-    loader = unittest.defaultTestLoader
-    suite = (loader.loadTestsFromNames(sys.argv[1:], mod) if sys.argv[1:]
-             else loader.loadTestsFromModule(mod))
-    verbosity = 2 if os.environ.get("V") else 1
-    res = unittest.TextTestRunner(verbosity=verbosity).run(suite)
-    failed = len(res.failures) + len(res.errors)
-    print("%d passed, %d failed" % (res.testsRun - failed, failed))
-    sys.exit(1 if failed or not res.testsRun else 0)
+    ra.run_main(sys.modules[__name__])

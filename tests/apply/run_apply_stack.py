@@ -120,14 +120,7 @@ def destroy(*extra):
 
 def reset_account():
     """An account without the bucket: only the roles fcc patches."""
-    post(EP + "/moto-api/reset")
-    iam = boto("iam")
-    doc = json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Action": "sts:AssumeRole",
-        "Principal": {"Service": ["cloudformation.amazonaws.com", "sagemaker.amazonaws.com"]}}]})
-    for r in ROLES:
-        iam.create_role(RoleName=r, AssumeRolePolicyDocument=doc)
-    proxy_reset()
+    ra.reset_account(bucket=False)
 
 
 def buckets():
@@ -351,12 +344,4 @@ class Destroy(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    mod = sys.modules[__name__]
-    loader = unittest.defaultTestLoader
-    suite = (loader.loadTestsFromNames(sys.argv[1:], mod) if sys.argv[1:]
-             else loader.loadTestsFromModule(mod))
-    verbosity = 2 if os.environ.get("V") else 1
-    res = unittest.TextTestRunner(verbosity=verbosity).run(suite)
-    failed = len(res.failures) + len(res.errors)
-    print("%d passed, %d failed" % (res.testsRun - failed, failed))
-    sys.exit(1 if failed or not res.testsRun else 0)
+    ra.run_main(sys.modules[__name__])
