@@ -691,6 +691,22 @@ class ProjectEvents(unittest.TestCase):
             self.assertEqual(e["message"], "%s (%s) %s" % (e["logical_id"], e["resource_type"], e["status"])
                              + (": " + e["reason"] if "reason" in e else ""))
 
+    def test_stack_not_named_by_service_catalog_is_searched(self):
+        # the stack is not SC-<account>-<id>: the name lookup misses, and
+        # SearchProvisionedProducts' PhysicalId finds it
+        post(EP + "/__fcc/sagemaker/next-stack-name", json.dumps({"Prefix": "custom"}).encode())
+        r = fcc(apply_args("--auto-approve"))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        pp = boto("sagemaker").describe_project(ProjectName=PROJECT)[
+            "ServiceCatalogProvisionedProductDetails"]["ProvisionedProductId"]
+        stack = "custom-" + pp
+        got = [m.groups()[:3] for m in map(EVENT_LINE.match, r.stderr.splitlines()) if m]
+        want = stack_events(stack)
+        self.assertEqual(got, want)
+        self.assertEqual(got[-1], (stack, "AWS::CloudFormation::Stack", "CREATE_COMPLETE"))
+        ops = [operation(q) for q in proxy_log()["requests"]]
+        self.assertEqual(ops.count("SearchProvisionedProducts"), 1)
+
     def test_failed_provisioning_names_the_resource_then_rerun_needs_delete(self):
         target = template_resources(WS.build)[2]
         post(EP + "/__fcc/sagemaker/fail-next-provisioning",

@@ -37,6 +37,10 @@ Emulation choices:
     "the stack rolled back to the current version", Service Catalog's own definition), its
     StatusMessage the stack's status reason; SageMaker reports CreateFailed / UpdateFailed with
     ServiceCatalogProvisionedProductDetails.ProvisionedProductStatusMessage = that message.
+  * Stack name: the test-only route POST /__fcc/sagemaker/next-stack-name {"Prefix": P} makes
+    the next provisioning name its stack P-<provisioned product id> instead of Service
+    Catalog's SC-<account>-<id>, so a client that looks the stack up by that name must fall
+    back to SearchProvisionedProducts' PhysicalId.
   * Service Catalog DescribeProvisionedProduct (by Id or Name) and SearchProvisionedProducts
     (Filters SearchQuery "id:X" / "name:X" / "physicalId:X" terms, AND-ed; any
     AccessLevelFilter) answer from this state. Per botocore's model only
@@ -62,6 +66,7 @@ class _State:
     def __init__(self):
         self.products = {}  # provisioned product id -> record
         self.fail_next = None  # {"LogicalResourceId", "Reason"}
+        self.next_stack_prefix = None  # the next stack is <prefix>-<ppid>, not SC-<account>-<ppid>
 
 
 def _state(account, region):
@@ -203,6 +208,8 @@ def provision(account, region, product, artifact, name, token=None):
     st = _state(account, region)
     ppid = new_id("pp-")
     stack_name = f"SC-{account}-{ppid}"
+    if st.next_stack_prefix:  # test route: a stack not named the way Service Catalog names it
+        stack_name, st.next_stack_prefix = f"{st.next_stack_prefix}-{ppid}", None
     resources = template_resources(account, artifact)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # moto warns about WaitConditionHandle, which it ignores
@@ -316,4 +323,16 @@ def fail_next(body, account, region):
     if not isinstance(lid, str) or not isinstance(reason, str) or not lid:
         raise ApiError("BadRequest", "LogicalResourceId and Reason must be strings")
     _state(account, region).fail_next = {"LogicalResourceId": lid, "Reason": reason}
+    return {"armed": True}
+
+
+@register_test_route("/__fcc/sagemaker/next-stack-name")
+def next_stack_name(body, account, region):
+    """Test-only: the next project provisioning names its stack <Prefix>-<ppid>, so a client
+    that finds the stack by Service Catalog's usual name must fall back to
+    SearchProvisionedProducts' PhysicalId."""
+    prefix = body.get("Prefix")
+    if not isinstance(prefix, str) or not prefix:
+        raise ApiError("BadRequest", "Prefix must be a non-empty string")
+    _state(account, region).next_stack_prefix = prefix
     return {"armed": True}
