@@ -271,6 +271,39 @@ class Apply(unittest.TestCase):
         self.assertIn("No changes", r.stdout)
         self.assertEqual([op for op, q in proxy_ops() if is_write(op, q)], [])
 
+    def test_two_first_applies_race_on_the_stack(self):
+        """Two cold applies at once: one creates the stack, the other finds its
+        change set or the stack in progress and follows it; then the lock
+        decides (one runs, the other fails naming it, or finds nothing to do).
+        One stack, one bucket, nothing duplicated."""
+        self.assertNotIn(BUCKET, buckets())
+        ra.proxy_reset(latency_ms=100)
+        procs = [subprocess.Popen([FCC, "apply", build_dir(), "--endpoint-url", PROXY_URL,
+                                   "--progress", "plain", "--auto-approve"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  stdin=subprocess.DEVNULL, env=env()) for _ in range(2)]
+        outs = [p.communicate(timeout=300) for p in procs]
+        codes = [p.returncode for p in procs]
+        self.assertIn(0, codes, outs)
+        # both got as far as making the change set: the race did happen
+        self.assertEqual([op for op, _ in proxy_ops()].count("CreateChangeSet"), 2, outs)
+        for code, (out, err) in zip(codes, outs):
+            if code:
+                self.assertIn("fcc unlock", err, err)  # lost the lock, said so
+        stacks = [x for x in boto("cloudformation").list_stacks()["StackSummaries"]
+                  if x["StackName"] == STACK and x["StackStatus"] != "DELETE_COMPLETE"]
+        self.assertEqual([x["StackStatus"] for x in stacks], ["CREATE_COMPLETE"], outs)
+        self.assertEqual(buckets().count(BUCKET), 1)
+        # whatever the loser left undone, a rerun finishes; then nothing to do
+        proxy_reset()
+        r = apply()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        r = plan("--detailed-exitcode")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        sc = boto("servicecatalog")
+        self.assertEqual(len(sc.list_portfolios()["PortfolioDetails"]), 1)
+        self.assertEqual(len(sc.search_products_as_admin()["ProductViewDetails"]), 1)
+
     def test_cold_apply_without_approval_creates_nothing(self):
         r = fcc(["apply", build_dir(), "--endpoint-url", PROXY_URL, "--progress", "plain"])
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)

@@ -1070,6 +1070,22 @@ class test_cfn(EndpointTest):
         self.assertError("ValidationError", self.cf.describe_stack_drift_detection_status, StackDriftDetectionId=str(uuid.uuid4()))
         self.assertError("ValidationError", client("cloudformation", validate=False).detect_stack_drift)
 
+    def test_create_change_set_retry_with_the_same_client_token(self):
+        # CloudFormation answers a retried CreateChangeSet (same name, same ClientToken) with
+        # the first call's ids; moto would make a second stack of the same name
+        stack = uniq("fcc-retry-")
+        body = TEMPLATE.replace("PLACEHOLDER", stack)
+        first = self.cf.create_change_set(StackName=stack, ChangeSetName="c1", ChangeSetType="CREATE",
+                                          TemplateBody=body, ClientToken="tok-1")
+        again = self.cf.create_change_set(StackName=stack, ChangeSetName="c1", ChangeSetType="CREATE",
+                                          TemplateBody=body, ClientToken="tok-1")
+        self.assertEqual((again["Id"], again["StackId"]), (first["Id"], first["StackId"]))
+        live = [x for x in self.cf.list_stacks()["StackSummaries"] if x["StackName"] == stack]
+        self.assertEqual([x["StackId"] for x in live], [first["StackId"]])
+        self.cf.execute_change_set(ChangeSetName=first["Id"])
+        self.assertEqual(self.cf.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"],
+                         "CREATE_COMPLETE")
+
     def test_execute_change_set_and_seeded_failure(self):
         # ExecuteChangeSet is answered by fccext: moto's execution unless a failure is seeded
         stack = uniq("fcc-fail-")

@@ -62,6 +62,13 @@ LOCK = threading.RLock()
 # 412 PreconditionFailed or 409 ConditionalRequestConflict) and fcc's apply lock relies on
 # that: every S3 object write carrying a condition is serialised here, response included.
 S3_WRITE_LOCK = threading.Lock()
+# CloudFormation CreateChangeSet of type CREATE, one at a time: moto 5.2.1 makes a second
+# stack of the same name when two arrive together (models.py create_change_set generates a
+# new stack id without looking), where CloudFormation answers the second with the first's
+# ids when its ClientToken is the same (a retry of the same request). See
+# _create_change_set_retry.
+CFN_CREATE_LOCK = threading.Lock()
+_CFN_CREATE_TOKENS = {}  # (account, region, stack name, change set name) -> ClientToken
 
 
 class ApiError(Exception):
@@ -508,6 +515,35 @@ def _read_body(environ):
     return body
 
 
+def _create_change_set_retry(pairs, headers):
+    """A CREATE change set whose stack already exists: when a change set of this name is on it
+    and was asked for with the same ClientToken, CloudFormation's answer to the retry (the same
+    ids), as XML bytes; otherwise None (moto handles the request, as it does today). Records
+    the token of a request moto is about to handle. Called under CFN_CREATE_LOCK."""
+    from moto.cloudformation.models import cloudformation_backends
+
+    region, _ = scope_of(headers)
+    account = account_of(headers)
+    region = region or DEFAULT_REGION
+    key = (account, region, pairs.get("StackName"), pairs.get("ChangeSetName"))
+    token = pairs.get("ClientToken")
+    be = cloudformation_backends[account][region]
+    live = [st for st in be.stacks.values()
+            if st.name == key[2] and st.status != "DELETE_COMPLETE"]
+    if live and token and _CFN_CREATE_TOKENS.get(key) == token:
+        for cs in be.change_sets.values():
+            if cs.stack_id == live[0].stack_id and cs.change_set_name == key[3]:
+                return ('<CreateChangeSetResponse xmlns="http://cloudformation.amazonaws.com/doc/'
+                        '2010-05-15/"><CreateChangeSetResult><Id>%s</Id><StackId>%s</StackId>'
+                        '</CreateChangeSetResult><ResponseMetadata><RequestId>%s</RequestId>'
+                        '</ResponseMetadata></CreateChangeSetResponse>'
+                        % (xml_escape(cs.change_set_id), xml_escape(live[0].stack_id),
+                           uuid.uuid4())).encode()
+    if token:
+        _CFN_CREATE_TOKENS[key] = token
+    return None
+
+
 class ExtensionApp:
     """WSGI middleware: extension operations here, everything else to `inner` (moto)."""
 
@@ -535,6 +571,15 @@ class ExtensionApp:
             for service in QUERY_NAMESPACES:
                 if (service, pairs.get("Action")) in _registry and signing in (None, service):
                     return self._query(start_response, service, pairs, headers)
+            if (pairs.get("Action") == "CreateChangeSet" and signing in (None, "cloudformation")
+                    and pairs.get("ChangeSetType") == "CREATE"):
+                with CFN_CREATE_LOCK:
+                    retry = _create_change_set_retry(pairs, headers)
+                    if retry is not None:
+                        start_response("200 OK", [("Content-Type", "text/xml"),
+                                                  ("Content-Length", str(len(retry)))])
+                        return [retry]
+                    return list(self.inner(environ, start_response))
         if self._is_s3_conditional_write(environ, headers):
             _read_body(environ)
             with S3_WRITE_LOCK:
