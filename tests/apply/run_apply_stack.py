@@ -16,7 +16,10 @@ Scenarios:
           change set before the lock and the uploads, its events in order in
           `--progress plain`; a second apply makes no writes; a create that fails (seeded
           through the endpoint: moto never fails a resource) → exit 1 with the first
-          failed resource and its reason; the rerun deletes the failed stack and converges.
+          failed resource and its reason; the rerun deletes the failed stack and converges;
+          two first applies at once (one stack, one bucket; the loser follows the
+          winner's change set or fails on the lock naming fcc unlock); Ctrl-C while the
+          change set is made (nothing executed, the empty stack removed, no lock taken).
   destroy without --purge the stack and the bucket are kept (and said so); with --purge
           the objects, the stack and the empty bucket are gone; a bucket holding objects
           fcc did not upload is kept, and said so.
@@ -24,8 +27,10 @@ Fails (never skips) without FCC_TEST_ENDPOINT. Prints `N passed, N failed`.
 """
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -303,6 +308,36 @@ class Apply(unittest.TestCase):
         sc = boto("servicecatalog")
         self.assertEqual(len(sc.list_portfolios()["PortfolioDetails"]), 1)
         self.assertEqual(len(sc.search_products_as_admin()["ProductViewDetails"]), 1)
+
+    def test_ctrl_c_during_the_stack_phase(self):
+        """Ctrl-C while the bucket's change set is being made: nothing is
+        executed, the empty REVIEW_IN_PROGRESS stack is removed, no lock was
+        taken, exit 1 saying so; the next apply converges."""
+        ra.proxy_reset(["op=DescribeChangeSet:stall=2000"])
+        proc = subprocess.Popen([FCC, "apply", build_dir(), "--endpoint-url", PROXY_URL,
+                                 "--progress", "plain", "--auto-approve"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                stdin=subprocess.DEVNULL, env=env())
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            if "DescribeChangeSet" in [op for op, _ in proxy_ops()]:
+                proc.send_signal(signal.SIGINT)
+                break
+            time.sleep(0.02)
+        out, err = proc.communicate(timeout=120)
+        self.assertEqual(proc.returncode, 1, out + err)
+        self.assertIn("interrupted", err)
+        ops = [op for op, _ in proxy_ops()]
+        self.assertNotIn("ExecuteChangeSet", ops)
+        self.assertIsNone(stack_status())
+        self.assertNotIn(BUCKET, buckets())
+        self.assertFalse([q for op, q in proxy_ops() if q["path"].endswith("/" + LOCK_KEY)])
+        proxy_reset()
+        r = apply()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(stack_status(), "CREATE_COMPLETE")
+        r = plan("--detailed-exitcode")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
     def test_cold_apply_without_approval_creates_nothing(self):
         r = fcc(["apply", build_dir(), "--endpoint-url", PROXY_URL, "--progress", "plain"])
