@@ -15,9 +15,14 @@
  *     delete a portfolio that still holds other products, principals or
  *     shares, and the step then fails with that answer;
  *   - the S3 objects only with `purge` (the build's artifacts and data are
- *     kept by default, like the bucket, which fcc never deletes);
- *   - the IAM roles' patches are left as they are: the roles are SageMaker's,
- *     and a policy or trusted service may have been there before fcc.
+ *     kept by default); a bucket fcc did not create is never deleted; the
+ *     stack of a bucket fcc created (artifacts.create_bucket) is a cfn-stack
+ *     step, kept without `purge`, and with it deleted by the CLI after the
+ *     graph, then the bucket if it is empty;
+ *   - the IAM roles' patches this project recorded in its fcc:patch tag
+ *     (iam_patch.h) and no other project's tag holds: the roles themselves
+ *     are SageMaker's, and what was attached or trusted before fcc is never
+ *     recorded, so never removed.
  * Projects the spec does not declare that still use the product are the
  * caller's to find (they are not in the snapshot): pass them in `others` and
  * the plan gets an error instead of deleting the product under them.
