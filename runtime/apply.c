@@ -36,6 +36,7 @@
 
 #include "compiler/base/alloc.h"
 #include "compiler/base/hash.h"
+#include "runtime/aws/sts.h"
 #include "runtime/diff.h"
 #include "runtime/lock.h"
 #include "runtime/project_events.h"
@@ -1849,17 +1850,11 @@ int apply_needs_account(const plan *p)
 /* GetCallerIdentity, synchronously, before any step runs. */
 static int fetch_account(apply_report *rep, aws_ctx *ctx, fcc_err *e)
 {
-	aws_query q;
-	xmlDoc *doc = NULL;
+	sts_identity id;
 	aws_error ae;
-	aws_pool pool = {0};
-	const char *acct;
 	int rc;
 
-	aws_query_init(&q, &aws_svc_sts, "GetCallerIdentity");
-	rc = aws_query_call(&doc, ctx, &aws_svc_sts, "GetCallerIdentity", &q, 0, &ae);
-	aws_query_dispose(&q);
-	if (rc) {
+	if ((rc = sts_get_caller_identity(&id, ctx, &ae))) {
 		fcc_buf b;
 		fcc_buf_init(&b, 4096);
 		aws_error_format(&b, &ae);
@@ -1868,31 +1863,12 @@ static int fetch_account(apply_report *rep, aws_ctx *ctx, fcc_err *e)
 		fcc_buf_dispose(&b);
 		return rc;
 	}
-	acct = aws_xml_str(&pool, aws_query_result(doc, "GetCallerIdentity"), "Account");
-	if (!acct || strlen(acct) >= sizeof rep->account)
-		rc = fcc_err_set(e, pool.oom ? FCC_ENOMEM : FCC_EPARSE,
-				 "STS GetCallerIdentity answered without an account");
+	if (strlen(id.account) >= sizeof rep->account)
+		rc = fcc_err_set(e, FCC_EPARSE, "STS GetCallerIdentity answered a bad account");
 	else
-		snprintf(rep->account, sizeof rep->account, "%s", acct);
-	aws_pool_dispose(&pool);
-	xmlFreeDoc(doc);
+		snprintf(rep->account, sizeof rep->account, "%s", id.account);
+	aws_pool_dispose(&id.pool);
 	return rc;
-}
-
-static int account_each(void *payload, const xmlNode *result, const char **next)
-{
-	apply_account *a = payload;
-	aws_pool pool = {0};
-	const char *acct;
-
-	*next = NULL;
-	if (!result)
-		return FCC_OK;
-	acct = aws_xml_str(&pool, result, "Account");
-	if (acct && strlen(acct) < sizeof a->account)
-		snprintf(a->account, sizeof a->account, "%s", acct);
-	aws_pool_dispose(&pool);
-	return FCC_OK;
 }
 
 static void account_done(void *payload, aws_error *ae)
@@ -1900,22 +1876,18 @@ static void account_done(void *payload, aws_error *ae)
 	apply_account *a = payload;
 
 	a->done = 1;
-	a->rc = ae->err.code ? ae->err.code : a->account[0] ? FCC_OK : FCC_EPARSE;
-	if (a->rc)
-		a->account[0] = '\0';
+	a->rc = ae->err.code;
+	if (!a->rc && strlen(a->id.account) < sizeof a->account)
+		snprintf(a->account, sizeof a->account, "%s", a->id.account);
+	else if (!a->rc)
+		a->rc = FCC_EPARSE;
+	aws_pool_dispose(&a->id.pool);
 }
 
 int apply_account_submit(apply_account *out, aws_ctx *ctx, fcc_err *e)
 {
-	aws_query q;
-	int rc;
-
 	memset(out, 0, sizeof *out);
-	aws_query_init(&q, &aws_svc_sts, "GetCallerIdentity");
-	rc = aws_query_submit(ctx, &aws_svc_sts, "GetCallerIdentity", &q, NULL, account_each, out,
-			      account_done, out, e);
-	aws_query_dispose(&q);
-	return rc;
+	return sts_get_caller_identity_submit(&out->id, ctx, account_done, out, e);
 }
 
 static int build_graph(run *r)

@@ -26,6 +26,7 @@
 
 #include "compiler/base/err.h"
 #include "runtime/aws.h"
+#include "runtime/aws/sts.h"
 #include "runtime/aws/cfn.h"
 #include "runtime/plan.h"
 
@@ -120,6 +121,7 @@ typedef struct apply_account {
 	char account[16]; /* "" until the answer arrived */
 	int done;         /* the answer (or the failure) arrived */
 	int rc;           /* FCC_OK, or the call's failure (apply_run then asks again) */
+	sts_identity id;  /* the answer while it is read (disposed when done) */
 } apply_account;
 
 /* Queue GetCallerIdentity on `ctx` into `out` (zeroed here); whichever

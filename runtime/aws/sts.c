@@ -9,30 +9,59 @@
 
 #include "compiler/base/alloc.h"
 
+/* GetCallerIdentityResult → *out. FCC_OK, FCC_ENOMEM or FCC_EPARSE (in `e`). */
+static int read_identity(sts_identity *out, const xmlNode *r, fcc_err *e)
+{
+	out->account = aws_xml_str(&out->pool, r, "Account");
+	out->arn = aws_xml_str(&out->pool, r, "Arn");
+	out->user_id = aws_xml_str(&out->pool, r, "UserId");
+	if (out->pool.oom)
+		return fcc_err_set(e, FCC_ENOMEM, "out of memory");
+	if (!out->account || !out->arn)
+		return fcc_err_set(e, FCC_EPARSE,
+				   "STS GetCallerIdentity: no Account or Arn in the answer");
+	return FCC_OK;
+}
+
 int sts_get_caller_identity(sts_identity *out, aws_ctx *ctx, aws_error *ae)
 {
 	aws_query q;
 	xmlDoc *doc = NULL;
-	const xmlNode *r;
 	int rc;
 
 	memset(out, 0, sizeof *out);
 	aws_query_init(&q, &aws_svc_sts, "GetCallerIdentity");
 	if ((rc = aws_query_call(&doc, ctx, &aws_svc_sts, "GetCallerIdentity", &q, 0, ae)))
 		goto out;
-	r = aws_xml_find(xmlDocGetRootElement(doc), "GetCallerIdentityResult");
-	out->account = aws_xml_str(&out->pool, r, "Account");
-	out->arn = aws_xml_str(&out->pool, r, "Arn");
-	out->user_id = aws_xml_str(&out->pool, r, "UserId");
-	if (out->pool.oom)
-		rc = fcc_err_set(&ae->err, FCC_ENOMEM, "out of memory");
-	else if (!out->account || !out->arn)
-		rc = fcc_err_set(&ae->err, FCC_EPARSE,
-				 "STS GetCallerIdentity: no Account or Arn in the answer");
+	rc = read_identity(out, aws_xml_find(xmlDocGetRootElement(doc), "GetCallerIdentityResult"),
+			   &ae->err);
 out:
 	if (rc)
 		aws_pool_dispose(&out->pool);
 	xmlFreeDoc(doc);
+	aws_query_dispose(&q);
+	return rc;
+}
+
+static int each_identity(void *payload, const xmlNode *result, const char **next)
+{
+	fcc_err e;
+
+	(void)next;
+	fcc_err_clear(&e);
+	return read_identity(payload, result, &e);
+}
+
+int sts_get_caller_identity_submit(sts_identity *out, aws_ctx *ctx, aws_finish_fn done,
+				   void *payload, fcc_err *e)
+{
+	aws_query q;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	aws_query_init(&q, &aws_svc_sts, "GetCallerIdentity");
+	rc = aws_query_submit(ctx, &aws_svc_sts, "GetCallerIdentity", &q, NULL, each_identity, out,
+			      done, payload, e);
 	aws_query_dispose(&q);
 	return rc;
 }

@@ -22,6 +22,13 @@ typedef struct sts_identity {
  * failure (still safe to dispose). */
 int sts_get_caller_identity(sts_identity *out, aws_ctx *ctx, aws_error *ae);
 
+/* The same, queued on `ctx`: `done` is called from aws_run() with the call's
+ * outcome (an answer without Account or Arn is a failure, FCC_EPARSE); *out
+ * is filled on success and is the caller's to dispose either way. FCC_OK, or a
+ * submit failure in `e` (done never called). */
+int sts_get_caller_identity_submit(sts_identity *out, aws_ctx *ctx, aws_finish_fn done,
+				   void *payload, fcc_err *e);
+
 typedef struct sts_assume_input {
 	const char *role_arn;            /* required */
 	const char *role_session_name;   /* required */
