@@ -250,26 +250,37 @@ int lock_read(lock_info *out, char *etag, aws_ctx *ctx, const char *bucket, cons
 
 /* PutObject of `li` with one condition. On success the new ETag lands in
  * etag[128]. */
+/* The PutObject of lock `li` at bucket/key, conditional on one of the two
+ * headers. The body is jansson's (free() it after the request is made; the
+ * request keeps a copy); NULL on ENOMEM. */
+static char *lock_put_input(s3_put_input *in, const char *bucket, const char *key,
+			    const lock_info *li, const char *if_none_match, const char *if_match)
+{
+	char *text = render_lock(li);
+
+	memset(in, 0, sizeof *in);
+	in->bucket = bucket;
+	in->key = key;
+	in->body = text;
+	in->len = text ? strlen(text) : 0;
+	in->content_type = "application/json";
+	in->if_none_match = if_none_match;
+	in->if_match = if_match;
+	return text;
+}
+
 static int put_lock(char *etag, aws_ctx *ctx, const char *bucket, const char *key,
 		    const lock_info *li, const char *if_none_match, const char *if_match,
 		    aws_error *ae)
 {
 	s3_put_input in;
 	s3_object_info oi;
-	char *text = render_lock(li);
+	char *text = lock_put_input(&in, bucket, key, li, if_none_match, if_match);
 	int rc;
 
 	aws_error_clear(ae);
 	if (!text)
 		return fcc_err_set(&ae->err, FCC_ENOMEM, "lock: out of memory");
-	memset(&in, 0, sizeof in);
-	in.bucket = bucket;
-	in.key = key;
-	in.body = text;
-	in.len = strlen(text);
-	in.content_type = "application/json";
-	in.if_none_match = if_none_match;
-	in.if_match = if_match;
 	rc = s3_put_object(&oi, ctx, &in, ae);
 	if (!rc) {
 		snprintf(etag, 128, "%s", oi.etag ? oi.etag : "");
@@ -516,17 +527,10 @@ int lock_refresh_submit(lock_handle *l, lock_refresh_fn done, void *payload, fcc
 	c->sent_ms = now_ms(&l->hooks);
 	c->li = l->info;
 	c->li.expires = c->sent_ms / 1000 + l->ttl_s;
-	if (!(text = render_lock(&c->li))) {
+	if (!(text = lock_put_input(&in, l->bucket, l->key, &c->li, NULL, l->etag))) {
 		fcc_free(c);
 		return fcc_err_set(e, FCC_ENOMEM, "lock: out of memory");
 	}
-	memset(&in, 0, sizeof in);
-	in.bucket = l->bucket;
-	in.key = l->key;
-	in.body = text;
-	in.len = strlen(text);
-	in.content_type = "application/json";
-	in.if_match = l->etag;
 	rc = s3_put_object_submit(l->ctx, &in, refresh_done, c, e);
 	free(text); /* jansson's allocator; the request holds a copy */
 	if (rc) {
