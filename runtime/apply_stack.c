@@ -1,49 +1,16 @@
 /*
  * apply_stack.c — the stack phase (see apply_stack.h): cfn_deploy for each
- * cfn-stack step, and DeleteStack followed to its end.
- *
- * Following a delete: the events before DeleteStack are the baseline (never
- * shown), then DescribeStackEvents (only what is new, by the newest event
- * id) and DescribeStacks by stack id — a deleted stack is found by its id,
- * not its name, and says DELETE_COMPLETE — with the same doubling waits as
- * cfn_deploy.
+ * cfn-stack step, and cfn_deploy_delete (DeleteStack followed to its end,
+ * events streamed) for a failed first create and for destroy --purge.
  */
 #include "runtime/apply_stack.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "compiler/base/alloc.h"
 #include "compiler/base/buf.h"
 #include "runtime/apply.h"
-
-#define DEFAULT_POLL_FIRST_MS 2000
-#define DEFAULT_POLL_MAX_MS 10000
-#define DEFAULT_DELETE_TIMEOUT_MS (60L * 60 * 1000)
-
-static long long mono_ms(const cfn_deploy_hooks *h)
-{
-	struct timespec ts;
-
-	if (h && h->now_ms)
-		return h->now_ms(h->payload);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void nap(const cfn_deploy_hooks *h, long ms)
-{
-	struct timespec ts;
-
-	if (h && h->sleep_ms) {
-		h->sleep_ms(h->payload, ms);
-		return;
-	}
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	nanosleep(&ts, NULL);
-}
 
 int apply_stack_pending(const plan *p)
 {
@@ -55,125 +22,23 @@ int apply_stack_pending(const plan *p)
 	return 0;
 }
 
-/* The events of a stack by id (a deleted stack is only found by its id);
- * a stack that is gone altogether has none. */
-static int events(cfn_event_list *out, aws_ctx *ctx, const char *id, const char *stop,
-		  aws_error *ae)
-{
-	int rc = cfn_describe_stack_events(out, ctx, id, stop, 0, ae);
-
-	if (rc == FCC_ENOTFOUND) {
-		memset(out, 0, sizeof *out);
-		aws_error_clear(ae);
-		return FCC_OK;
-	}
-	return rc;
-}
-
 int apply_stack_delete(aws_ctx *ctx, const char *name, const cfn_deploy_hooks *hooks, int *deleted,
 		       fcc_err *e)
 {
-	cfn_event_tracker t;
-	cfn_stack_list sl;
-	cfn_event_list ev;
+	cfn_deploy_result res;
 	aws_error ae;
-	char *id = NULL;
-	long poll = hooks && hooks->poll_first_ms ? hooks->poll_first_ms : DEFAULT_POLL_FIRST_MS;
-	long cap = hooks && hooks->poll_max_ms ? hooks->poll_max_ms : DEFAULT_POLL_MAX_MS;
-	long long deadline;
 	int rc;
 
 	if (deleted)
 		*deleted = 0;
-	cfn_event_tracker_init(&t);
-	memset(&sl, 0, sizeof sl);
-	aws_error_clear(&ae);
-	if ((rc = cfn_describe_stacks(&sl, ctx, name, &ae)) == FCC_ENOTFOUND || (!rc && !sl.n)) {
-		rc = FCC_OK; /* nothing to delete */
-		goto out;
-	}
-	if (rc)
-		goto aws;
-	if (!(id = fcc_strdup(sl.items[0].id ? sl.items[0].id : name))) {
-		rc = fcc_err_set(e, FCC_ENOMEM, "out of memory");
-		goto out;
-	}
-	if ((rc = events(&ev, ctx, id, NULL, &ae)))
-		goto aws;
-	rc = cfn_event_tracker_baseline(&t, ev.items, ev.n);
-	aws_pool_dispose(&ev.pool);
-	if (rc) {
-		rc = fcc_err_set(e, rc, "out of memory");
-		goto out;
-	}
-	if ((rc = cfn_delete_stack(ctx, name, &ae)))
-		goto aws;
-	if (deleted)
-		*deleted = 1;
-	deadline = mono_ms(hooks) + (hooks && hooks->stack_timeout_ms ? hooks->stack_timeout_ms
-								      : DEFAULT_DELETE_TIMEOUT_MS);
-	for (;;) {
-		const char *status;
-		if ((rc = events(&ev, ctx, id, t.newest_id, &ae)))
-			goto aws;
-		rc = cfn_event_tracker_feed(&t, ev.items, ev.n, hooks ? hooks->on_event : NULL,
-					    hooks ? hooks->payload : NULL);
-		aws_pool_dispose(&ev.pool);
-		if (rc) {
-			rc = fcc_err_set(e, rc, "out of memory");
-			goto out;
-		}
-		aws_pool_dispose(&sl.pool);
-		rc = cfn_describe_stacks(&sl, ctx, id, &ae);
-		if (rc == FCC_ENOTFOUND || (!rc && !sl.n)) {
-			rc = FCC_OK;
-			goto out;
-		}
-		if (rc)
-			goto aws;
-		status = sl.items[0].status ? sl.items[0].status : "";
-		if (strcmp(status, "DELETE_COMPLETE") == 0)
-			goto out;
-		if (strcmp(status, "DELETE_FAILED") == 0) {
-			const char *w = cfn_deploy_way_out(status);
-			rc = fcc_err_set(
-				e, FCC_ERROR,
-				"stack %s is DELETE_FAILED%s%s%s; first failure: %s (%s) %s: "
-				"%s%s%s",
-				name, sl.items[0].status_reason ? " (" : "",
-				sl.items[0].status_reason ? sl.items[0].status_reason : "",
-				sl.items[0].status_reason ? ")" : "",
-				t.has_failure && t.failure.logical_id ? t.failure.logical_id : "?",
-				t.has_failure && t.failure.resource_type ? t.failure.resource_type
-									 : "?",
-				t.has_failure && t.failure.status ? t.failure.status : "",
-				t.has_failure && t.failure.status_reason ? t.failure.status_reason
-									 : "no reason given",
-				w ? "; way out: " : "", w ? w : "");
-			goto out;
-		}
-		if (hooks && hooks->cancelled && hooks->cancelled(hooks->payload)) {
-			rc = fcc_err_set(
-				e, FCC_ERROR,
-				"interrupted: stack %s is being deleted by CloudFormation, "
-				"which carries on on its own",
-				name);
-			goto out;
-		}
-		if (mono_ms(hooks) >= deadline) {
-			rc = fcc_err_set(e, FCC_ETIMEOUT, "stack %s is still %s: gave up waiting",
-					 name, status);
-			goto out;
-		}
-		nap(hooks, poll);
-		poll = poll * 2 > cap ? cap : poll * 2;
-	}
-aws:
-	fcc_err_set(e, rc, "deleting stack %s: %s", name, ae.err.msg);
-out:
-	aws_pool_dispose(&sl.pool);
-	cfn_event_tracker_dispose(&t);
-	fcc_free(id);
+	rc = cfn_deploy_delete(&res, ctx, name, hooks, &ae);
+	if (!rc && deleted)
+		*deleted = res.outcome == CFN_DEPLOY_DELETED;
+	if (rc && res.outcome == CFN_DEPLOY_FAILED)
+		fcc_err_set(e, rc, "%s", ae.err.msg); /* cfn_deploy's failure report */
+	else if (rc)
+		fcc_err_set(e, rc, "deleting stack %s: %s", name, ae.err.msg);
+	cfn_deploy_result_dispose(&res);
 	return rc;
 }
 

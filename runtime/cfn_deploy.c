@@ -291,6 +291,7 @@ typedef struct run {
 	char name[129];
 	const char *stack_ref; /* stack id once known, else the name */
 	cfn_event_tracker tr;
+	int deleting; /* cfn_deploy_delete: a stack that is gone is done */
 } run;
 
 static long long mono_ms(void)
@@ -387,7 +388,12 @@ static int pull_events(run *r)
 	cfn_event_list ev;
 	int rc;
 
-	if ((rc = cfn_describe_stack_events(&ev, r->ctx, r->stack_ref, r->tr.newest_id, 0, r->ae)))
+	rc = cfn_describe_stack_events(&ev, r->ctx, r->stack_ref, r->tr.newest_id, 0, r->ae);
+	if (rc == FCC_ENOTFOUND && r->deleting) {
+		aws_error_clear(r->ae); /* deleted and forgotten: no more events */
+		return FCC_OK;
+	}
+	if (rc)
 		return rc;
 	rc = cfn_event_tracker_feed(&r->tr, ev.items, ev.n, r->h.on_event, r->h.payload);
 	aws_pool_dispose(&ev.pool);
@@ -416,7 +422,14 @@ static int follow(run *r)
 	int rc;
 
 	for (i = 0;; i++) {
-		if ((rc = pull_events(r)) || (rc = look(r, r->stack_ref, 0)))
+		if ((rc = pull_events(r)))
+			return rc;
+		if ((rc = look(r, r->stack_ref, 0)) == FCC_ENOTFOUND && r->deleting) {
+			aws_error_clear(r->ae);
+			r->out->final_status = "DELETE_COMPLETE"; /* a static string */
+			return FCC_OK;
+		}
+		if (rc)
 			return rc;
 		if (cfn_deploy_status_kind(r->out->final_status) != CFN_STATUS_IN_PROGRESS)
 			return pull_events(r); /* the last events may have landed meanwhile */
@@ -575,10 +588,32 @@ static int failed(run *r, int code)
 	return code;
 }
 
+/* A run with the hooks' defaults filled in. */
+static void run_init(run *r, cfn_deploy_result *out, aws_ctx *ctx, const cfn_deploy_input *in,
+		     const cfn_deploy_hooks *hooks, aws_error *ae)
+{
+	static const cfn_deploy_hooks none;
+
+	memset(r, 0, sizeof *r);
+	r->ctx = ctx;
+	r->in = in;
+	r->h = hooks ? *hooks : none;
+	r->out = out;
+	r->ae = ae;
+	cfn_event_tracker_init(&r->tr);
+	if (!r->h.poll_first_ms)
+		r->h.poll_first_ms = 2000;
+	if (!r->h.poll_max_ms)
+		r->h.poll_max_ms = 10000;
+	if (!r->h.change_set_timeout_ms)
+		r->h.change_set_timeout_ms = 15L * 60 * 1000;
+	if (!r->h.stack_timeout_ms)
+		r->h.stack_timeout_ms = 4L * 3600 * 1000;
+}
+
 static int go(cfn_deploy_result *out, aws_ctx *ctx, const cfn_deploy_input *in,
 	      const cfn_deploy_hooks *hooks, aws_error *ae, int mode)
 {
-	static const cfn_deploy_hooks none;
 	cfn_create_change_set_input ci;
 	cfn_change_set_ref ref;
 	cfn_change_set cs;
@@ -590,21 +625,7 @@ static int go(cfn_deploy_result *out, aws_ctx *ctx, const cfn_deploy_input *in,
 	memset(&ref, 0, sizeof ref);
 	memset(&cs, 0, sizeof cs);
 	aws_error_clear(ae);
-	memset(&r, 0, sizeof r);
-	r.ctx = ctx;
-	r.in = in;
-	r.h = hooks ? *hooks : none;
-	r.out = out;
-	r.ae = ae;
-	cfn_event_tracker_init(&r.tr);
-	if (!r.h.poll_first_ms)
-		r.h.poll_first_ms = 2000;
-	if (!r.h.poll_max_ms)
-		r.h.poll_max_ms = 10000;
-	if (!r.h.change_set_timeout_ms)
-		r.h.change_set_timeout_ms = 15L * 60 * 1000;
-	if (!r.h.stack_timeout_ms)
-		r.h.stack_timeout_ms = 4L * 3600 * 1000;
+	run_init(&r, out, ctx, in, hooks, ae);
 	if (!in->stack_name || !*in->stack_name || (!in->template_body == !in->template_url))
 		return fcc_err_set(&ae->err, FCC_EUSAGE,
 				   "deploy: a stack name and exactly one of template body / URL");
@@ -819,4 +840,54 @@ void cfn_deploy_result_dispose(cfn_deploy_result *r)
 		return;
 	aws_pool_dispose(&r->pool);
 	memset(r, 0, sizeof *r);
+}
+
+int cfn_deploy_delete(cfn_deploy_result *out, aws_ctx *ctx, const char *stack_name,
+		      const cfn_deploy_hooks *hooks, aws_error *ae)
+{
+	cfn_deploy_input in;
+	run r;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	aws_error_clear(ae);
+	memset(&in, 0, sizeof in);
+	in.stack_name = stack_name;
+	run_init(&r, out, ctx, &in, hooks, ae);
+	r.deleting = 1;
+	r.stack_ref = stack_name;
+	if (!(out->stack_name = aws_pool_strdup(&out->pool, stack_name))) {
+		rc = oom(&r);
+		goto out;
+	}
+	if ((rc = look(&r, stack_name, 0)) == FCC_ENOTFOUND) {
+		aws_error_clear(ae);
+		out->outcome = CFN_DEPLOY_NOOP; /* nothing to delete */
+		rc = FCC_OK;
+		goto out;
+	}
+	/* by id from here on: a deleted stack is only found by its id */
+	if (rc || (rc = baseline(&r)) || (rc = cfn_delete_stack(ctx, r.stack_ref, ae)) ||
+	    (rc = follow(&r)))
+		goto out;
+	if (strcmp(out->final_status, "DELETE_COMPLETE") == 0) {
+		out->outcome = CFN_DEPLOY_DELETED;
+		out->status_reason = NULL;
+		goto out;
+	}
+	if (r.tr.has_failure) {
+		out->failure = r.tr.failure;
+		if (copy_event(&out->pool, &out->failure, &r.tr.failure)) {
+			rc = oom(&r);
+			goto out;
+		}
+		out->has_failure = 1;
+	}
+	out->way_out = cfn_deploy_way_out(out->final_status);
+	rc = failed(&r, FCC_ERROR);
+out:
+	cfn_event_tracker_dispose(&r.tr);
+	if (!rc && out->pool.oom)
+		rc = oom(&r);
+	return rc;
 }

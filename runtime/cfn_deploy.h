@@ -134,7 +134,8 @@ typedef enum cfn_deploy_outcome {
 	CFN_DEPLOY_UPDATED,   /* stack updated (UPDATE_COMPLETE) */
 	CFN_DEPLOY_PREVIEWED, /* preview: changes listed, change set deleted */
 	CFN_DEPLOY_DECLINED,  /* on_changes said no: change set deleted */
-	CFN_DEPLOY_FAILED     /* change set or stack operation failed */
+	CFN_DEPLOY_FAILED,    /* change set or stack operation failed */
+	CFN_DEPLOY_DELETED    /* cfn_deploy_delete: the stack is gone (DELETE_COMPLETE) */
 } cfn_deploy_outcome;
 
 typedef struct cfn_deploy_result {
@@ -178,6 +179,16 @@ int cfn_deploy(cfn_deploy_result *out, aws_ctx *ctx, const cfn_deploy_input *in,
  * the stack did not exist before (cleaned_up). */
 int cfn_deploy_preview(cfn_deploy_result *out, aws_ctx *ctx, const cfn_deploy_input *in,
 		       const cfn_deploy_hooks *hooks, aws_error *ae);
+
+/* Delete stack `stack_name` and stream its events (hooks as for cfn_deploy:
+ * events, cancel, clock, waits, stack_timeout_ms) until DELETE_COMPLETE or a
+ * terminal failure. FCC_OK with outcome CFN_DEPLOY_DELETED, or
+ * CFN_DEPLOY_NOOP when there is no such stack; on DELETE_FAILED, FCC_ERROR
+ * with ae's message in cfn_deploy_format_failure's words (first failed
+ * resource, status, way out) and out filled alike; AWS errors in ae;
+ * "interrupted" (FCC_ERROR) when cancelled, CloudFormation carrying on. */
+int cfn_deploy_delete(cfn_deploy_result *out, aws_ctx *ctx, const char *stack_name,
+		      const cfn_deploy_hooks *hooks, aws_error *ae);
 
 void cfn_deploy_result_dispose(cfn_deploy_result *r);
 

@@ -337,6 +337,45 @@ START_TEST(test_cfn_deploy_declined_and_interrupted)
 }
 END_TEST
 
+START_TEST(test_cfn_deploy_delete_follows_to_the_end)
+{
+	aws_ctx *ctx = tu_aws_ctx();
+	const char *stack = tu_aws_uniq("fcc-delete");
+	char line[160];
+	cfn_deploy_hooks h;
+	cfn_deploy_input in;
+	cfn_deploy_result res;
+	aws_error ae;
+	rec r;
+
+	/* no such stack: nothing to do */
+	h = hooks_for(&r);
+	OK(cfn_deploy_delete(&res, ctx, stack, &h, &ae), ae);
+	ck_assert_int_eq(res.outcome, CFN_DEPLOY_NOOP);
+	cfn_deploy_result_dispose(&res);
+
+	h = hooks_for(&r);
+	in = input(stack, tok("del"), "a");
+	OK(cfn_deploy(&res, ctx, &in, &h, &ae), ae);
+	cfn_deploy_result_dispose(&res);
+	ck_assert(stack_exists(ctx, stack));
+
+	/* the create's events are history; the delete's are streamed */
+	h = hooks_for(&r);
+	OK(cfn_deploy_delete(&res, ctx, stack, &h, &ae), ae);
+	ck_assert_int_eq(res.outcome, CFN_DEPLOY_DELETED);
+	ck_assert_str_eq(res.final_status, "DELETE_COMPLETE");
+	ck_assert_int_eq(res.has_failure, 0);
+	ck_assert(!stack_exists(ctx, stack));
+	snprintf(line, sizeof line, "%s CREATE_COMPLETE", stack);
+	ck_assert_uint_eq(find(&r, line), (size_t)-1);
+	snprintf(line, sizeof line, "%s DELETE_COMPLETE", stack);
+	ck_assert_uint_ne(find(&r, line), (size_t)-1);
+	cfn_deploy_result_dispose(&res);
+	aws_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(test_cfn_deploy_bad_input)
 {
 	aws_ctx *ctx = tu_aws_ctx();
@@ -579,6 +618,7 @@ Suite *suite_cfn_deploy(void)
 	tcase_add_test(t, test_cfn_deploy_create_update_noop);
 	tcase_add_test(t, test_cfn_deploy_preview_never_executes);
 	tcase_add_test(t, test_cfn_deploy_declined_and_interrupted);
+	tcase_add_test(t, test_cfn_deploy_delete_follows_to_the_end);
 	tcase_add_test(t, test_cfn_deploy_bad_input);
 	tcase_add_test(t, test_cfn_deploy_status_kinds);
 	tcase_add_test(t, test_cfn_deploy_change_set_names);
