@@ -1063,12 +1063,29 @@ static void share_errors(srun *sr, const char *status)
 		   code ? code : "", msg ? ": " : "", msg ? msg : "");
 }
 
-static int share_follow(srun *sr)
+/* Poll the step again after poll_ms — unless it has followed `what` for
+ * longer than the follow timeout, which fails it naming the last status.
+ * Returns 1 either way (the step is not done). */
+static int poll_later(srun *sr, const char *what, const char *status)
 {
 	run *r = sr->r;
 	long timeout =
 		r->o.project_timeout_ms ? r->o.project_timeout_ms : DEFAULT_PROJECT_TIMEOUT_MS;
+
+	if (now_ms(r) - sr->started > timeout) {
+		fail_local(sr, FCC_ETIMEOUT, "%s still %s after %ld s", what,
+			   status ? status : "unreported", timeout / 1000);
+		return 1;
+	}
+	sr->polling = 1;
+	sr->poll_due = now_ms(r) + (r->o.poll_ms ? r->o.poll_ms : DEFAULT_POLL_MS);
+	return 1;
+}
+
+static int share_follow(srun *sr)
+{
 	const char *status;
+	char what[300];
 	json_t *in;
 
 	if (sr->phase == 1) {
@@ -1096,14 +1113,8 @@ static int share_follow(srun *sr)
 		share_errors(sr, status);
 		return 1;
 	}
-	if (now_ms(r) - sr->started > timeout) {
-		fail_local(sr, FCC_ETIMEOUT, "portfolio share %s still %s after %ld s", sr->res->id,
-			   status ? status : "unreported", timeout / 1000);
-		return 1;
-	}
-	sr->polling = 1;
-	sr->poll_due = now_ms(r) + (r->o.poll_ms ? r->o.poll_ms : DEFAULT_POLL_MS);
-	return 1;
+	snprintf(what, sizeof what, "portfolio share %s", sr->res->id);
+	return poll_later(sr, what, status);
 }
 
 static int step_share(srun *sr)
@@ -1474,10 +1485,8 @@ static const char *project_artifact(srun *sr)
 
 static int project_poll(srun *sr)
 {
-	run *r = sr->r;
 	const char *status;
-	long timeout =
-		r->o.project_timeout_ms ? r->o.project_timeout_ms : DEFAULT_PROJECT_TIMEOUT_MS;
+	char what[300];
 
 	status = answer_str(sr, "ProjectStatus");
 	if (!status) {
@@ -1497,14 +1506,8 @@ static int project_poll(srun *sr)
 		projev_failed(sr, status, why);
 		return 1;
 	}
-	if (now_ms(r) - sr->started > timeout) {
-		fail_local(sr, FCC_ETIMEOUT, "SageMaker project %s still %s after %ld s",
-			   sr->st->name, status, timeout / 1000);
-		return 1;
-	}
-	sr->polling = 1;
-	sr->poll_due = now_ms(r) + (r->o.poll_ms ? r->o.poll_ms : DEFAULT_POLL_MS);
-	return 1;
+	snprintf(what, sizeof what, "SageMaker project %s", sr->st->name);
+	return poll_later(sr, what, status);
 }
 
 /* Does the update step need UpdateProject: the product version changes, or
@@ -1640,6 +1643,7 @@ static int step_delete_project(srun *sr)
 {
 	const char *name = attr(sr->st, "name");
 	const char *status;
+	char what[300];
 	json_t *in;
 
 	switch (sr->phase) {
@@ -1670,17 +1674,8 @@ static int step_delete_project(srun *sr)
 		json_decref(sr->answer);
 		sr->answer = NULL;
 		sr->tolerated = 0;
-		if (now_ms(sr->r) - sr->started > (sr->r->o.project_timeout_ms
-							   ? sr->r->o.project_timeout_ms
-							   : DEFAULT_PROJECT_TIMEOUT_MS)) {
-			fail_local(sr, FCC_ETIMEOUT, "SageMaker project %s is still %s", name,
-				   status ? status : "there");
-			return 1;
-		}
-		sr->polling = 1;
-		sr->poll_due =
-			now_ms(sr->r) + (sr->r->o.poll_ms ? sr->r->o.poll_ms : DEFAULT_POLL_MS);
-		return 1;
+		snprintf(what, sizeof what, "SageMaker project %s", name);
+		return poll_later(sr, what, status ? status : "there");
 	}
 }
 
