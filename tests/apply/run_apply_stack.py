@@ -99,9 +99,9 @@ def proxy_ops():
 
 
 def is_write(op, q):
-    if op in ("GET", "HEAD") or op.startswith(READ_PREFIXES):
-        return False
-    return not q["path"].endswith("/" + LOCK_KEY)  # the lock is the one write a no-op makes
+    """Anything but a read, the lock's object included (a plan, a no-op apply and
+    an apply refused before the lock write none)."""
+    return not (op in ("GET", "HEAD") or op.startswith(READ_PREFIXES))
 
 
 def fcc(args, timeout=120):
