@@ -843,14 +843,14 @@ static int show_plan(const plan *p, int destroy, progress_mode mode, fcc_buf *te
 	return PLAN_SHOWN;
 }
 
-/* "plan_stale: WHAT no longer matches AWS", then each observation. */
-static void report_stale(const plan_stale_report *stale, const char *what)
+/* "plan_stale: WHAT no longer matches AWS ...; run fcc RERUN again", then
+ * each observation. */
+static void report_stale(const plan_stale_report *stale, const char *what, const char *rerun)
 {
 	size_t i;
 
 	say("plan_stale: %s no longer matches AWS (%zu observation%s changed); run fcc %s again:\n",
-	    what, stale->n, stale->n == 1 ? "" : "s",
-	    strcmp(what, "the plan shown above") == 0 ? cmd_name : "plan");
+	    what, stale->n, stale->n == 1 ? "" : "s", rerun);
 	for (i = 0; i < stale->n; i++)
 		fprintf(stderr, "  %s: %s\n", stale->v[i].id, stale->v[i].what);
 }
@@ -973,7 +973,7 @@ static int run_cmd(int argc, char **argv, int destroy)
 			goto out;
 		}
 		if (stale.n) {
-			report_stale(&stale, a.input);
+			report_stale(&stale, a.input, "plan");
 			goto out;
 		}
 		p = saved;
@@ -1031,7 +1031,7 @@ static int run_cmd(int argc, char **argv, int destroy)
 		}
 		if (stale.n) {
 			if (!a.auto_approve) {
-				report_stale(&stale, "the plan shown above");
+				report_stale(&stale, "the plan shown above", cmd_name);
 				goto out;
 			}
 			printf("AWS changed while this apply was planning (%zu observation%s); "
