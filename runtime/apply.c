@@ -67,6 +67,8 @@ typedef struct srun {
 	json_t *answer; /* the last JSON answer of a capturing request */
 	int tolerated;  /* the last answer was an error the step accepts */
 	projev *pe;     /* sagemaker-project: its stack's events (NULL until needed) */
+	/* sc-product: the version CreateProduct made as the first one */
+	char *created_artifact, *created_artifact_sha;
 } srun;
 
 struct run {
@@ -84,8 +86,6 @@ struct run {
 	fcc_err local;
 	int lock_rc; /* a lock refresh could not even be queued */
 	fcc_err lock_err;
-	char *created_artifact; /* artifact id CreateProduct made as the first version */
-	char *created_artifact_sha;
 };
 
 /* What done() should do with an answer. */
@@ -211,6 +211,44 @@ static const char *id_of_kind(run *r, const char *kind)
 	if (!o)
 		return NULL;
 	return o->res->id ? o->res->id : attr(o->st, "id");
+}
+
+/* The step of `kind` that `st` hangs on, directly or through up to `depth`
+ * steps: a version's, association's, constraint's or project's own product
+ * (each product's steps depend only on that product's). NULL when none. */
+static srun *dep_of_kind(run *r, const plan_step *st, const char *kind, int depth)
+{
+	size_t i;
+
+	for (i = 0; i < st->depends_on.n; i++) {
+		srun *d = find_address(r, st->depends_on.v[i]);
+		if (d && is_kind(d->st, kind))
+			return d;
+	}
+	for (i = 0; depth > 1 && i < st->depends_on.n; i++) {
+		srun *d = find_address(r, st->depends_on.v[i]), *x;
+		if (d && (x = dep_of_kind(r, d->st, kind, depth - 1)))
+			return x;
+	}
+	return NULL;
+}
+
+/* The product step of `sr` (see dep_of_kind), or the plan's only one. */
+static srun *product_of(srun *sr)
+{
+	srun *p = dep_of_kind(sr->r, sr->st, "sc-product", 3);
+
+	return p ? p : find_kind(sr->r, "sc-product");
+}
+
+/* The id of sr's product: what it created, or the plan's attrs.id. */
+static const char *product_id_of(srun *sr)
+{
+	srun *p = product_of(sr);
+
+	if (!p)
+		return NULL;
+	return p->res->id ? p->res->id : attr(p->st, "id");
 }
 
 static void finish(srun *sr, apply_status status);
@@ -745,9 +783,9 @@ static int step_portfolio(srun *sr)
 	}
 }
 
-/* The plan's current product version (the sc-artifact step with Guidance
+/* Product step `prod`'s current version (its sc-artifact step with Guidance
  * DEFAULT), whose template CreateProduct takes as the first version. */
-static srun *current_artifact(run *r)
+static srun *current_artifact(run *r, const srun *prod)
 {
 	size_t i;
 
@@ -755,7 +793,7 @@ static srun *current_artifact(run *r)
 		const plan_step *st = r->s[i].st;
 		const char *g = attr(st, "guidance");
 		if (is_kind(st, "sc-artifact") && g && strcmp(g, "DEFAULT") == 0 &&
-		    attr(st, "template_sha256"))
+		    attr(st, "template_sha256") && kv_strs_has(&st->depends_on, prod->st->address))
 			return &r->s[i];
 	}
 	return NULL;
@@ -803,7 +841,7 @@ static int step_product(srun *sr)
 		      copy_str(in, "SupportEmail", st, "support_email") |
 		      copy_str(in, "SupportUrl", st, "support_url");
 		if (st->action == PLAN_CREATE) {
-			if (!(art = current_artifact(r))) {
+			if (!(art = current_artifact(r, sr))) {
 				json_decref(in);
 				json_decref(tags);
 				fail_local(sr, FCC_ERROR,
@@ -842,11 +880,12 @@ static int step_product(srun *sr)
 		if (set_id(sr, answer_str(sr, "ProductViewDetail.ProductViewSummary.ProductId"), 1))
 			return 0;
 		/* CreateProduct made the current version too: its step has nothing left */
-		art = current_artifact(r);
-		fcc_free(r->created_artifact);
-		fcc_free(r->created_artifact_sha);
-		r->created_artifact = fcc_strdup(answer_str(sr, "ProvisioningArtifactDetail.Id"));
-		r->created_artifact_sha = art ? fcc_strdup(attr(art->st, "template_sha256")) : NULL;
+		art = current_artifact(r, sr);
+		fcc_free(sr->created_artifact);
+		fcc_free(sr->created_artifact_sha);
+		sr->created_artifact = fcc_strdup(answer_str(sr, "ProvisioningArtifactDetail.Id"));
+		sr->created_artifact_sha =
+			art ? fcc_strdup(attr(art->st, "template_sha256")) : NULL;
 		if (!sr->res->id)
 			fail_local(sr, FCC_EPARSE, "CreateProduct answered without a ProductId");
 		return 0;
@@ -855,23 +894,23 @@ static int step_product(srun *sr)
 
 static int step_artifact(srun *sr)
 {
-	run *r = sr->r;
 	const plan_step *st = sr->st;
-	const char *product = id_of_kind(r, "sc-product");
+	srun *prod = product_of(sr);
+	const char *product = product_id_of(sr);
 	const char *sha = attr(st, "template_sha256");
 	json_t *in;
 	char tok[37];
 
 	switch (sr->phase++) {
 	case 0:
-		if (!product) {
+		if (!product || !prod) {
 			fail_local(sr, FCC_ERROR, "no product id for the version");
 			return 1;
 		}
-		if (st->action == PLAN_CREATE && r->created_artifact && sha &&
-		    r->created_artifact_sha && strcmp(sha, r->created_artifact_sha) == 0) {
+		if (st->action == PLAN_CREATE && prod->created_artifact && sha &&
+		    prod->created_artifact_sha && strcmp(sha, prod->created_artifact_sha) == 0) {
 			/* CreateProduct already made it as the product's first version */
-			set_id(sr, r->created_artifact, 1);
+			set_id(sr, prod->created_artifact, 1);
 			sr->phase = 99;
 			return 0;
 		}
@@ -911,8 +950,7 @@ static int step_artifact(srun *sr)
 static int step_association(srun *sr)
 {
 	run *r = sr->r;
-	const char *product = id_of_kind(r, "sc-product"),
-		   *portfolio = id_of_kind(r, "sc-portfolio");
+	const char *product = product_id_of(sr), *portfolio = id_of_kind(r, "sc-portfolio");
 	json_t *in;
 
 	if (sr->phase++ > 0)
@@ -952,8 +990,7 @@ static int step_constraint(srun *sr)
 {
 	run *r = sr->r;
 	const plan_step *st = sr->st;
-	const char *product = id_of_kind(r, "sc-product"),
-		   *portfolio = id_of_kind(r, "sc-portfolio");
+	const char *product = product_id_of(sr), *portfolio = id_of_kind(r, "sc-portfolio");
 	json_t *params, *in;
 	char tok[37], *text;
 
@@ -1565,9 +1602,8 @@ static int project_pipeline(srun *sr)
  * (polls go back to 1), 3 UpdatePipeline when the definition drifted, 4 done. */
 static int step_project(srun *sr)
 {
-	run *r = sr->r;
 	const plan_step *st = sr->st;
-	const char *product = id_of_kind(r, "sc-product"), *art = project_artifact(sr);
+	const char *product = product_id_of(sr), *art = project_artifact(sr);
 	json_t *in, *tags;
 	int rc;
 
@@ -2093,10 +2129,12 @@ out:
 		}
 	}
 	out->ms = now_ms(&r) - t0;
+	for (i = 0; r.s && i < r.n; i++) {
+		fcc_free(r.s[i].created_artifact);
+		fcc_free(r.s[i].created_artifact_sha);
+	}
 	fcc_free(r.s);
 	fcc_free(r.ready);
-	fcc_free(r.created_artifact);
-	fcc_free(r.created_artifact_sha);
 	if (rc == FCC_OK && out->n_cancelled)
 		rc = fcc_err_set(e, FCC_ERROR, "interrupted: %zu step%s not started",
 				 out->n_cancelled, out->n_cancelled == 1 ? "" : "s");

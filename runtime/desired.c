@@ -244,6 +244,75 @@ static int load_stacks(desired *d, const char *build_dir, fcc_err *e)
 	return rc;
 }
 
+/* catalog.products[]: at least one, names unique, one template for all. */
+static int parse_products(desired *d, json_t *cat, fcc_err *e)
+{
+	json_t *v, *it, *ver;
+	char path[64], vpath[96];
+	size_t i, j;
+	int rc;
+
+	if (!(v = field(cat, "products", "catalog", JSON_ARRAY, 0, e)))
+		return FCC_EPARSE;
+	if (!json_array_size(v))
+		return fcc_err_set(e, FCC_EPARSE,
+				   "manifest: catalog.products: expected at least one product");
+	if (!(d->products = fcc_calloc(json_array_size(v), sizeof *d->products)))
+		return fcc_err_set(e, FCC_ENOMEM, "out of memory");
+	json_array_foreach(v, i, it)
+	{
+		desired_product *p = &d->products[i];
+		snprintf(path, sizeof path, "catalog.products[%zu]", i);
+		snprintf(vpath, sizeof vpath, "%s.version", path);
+		d->n_products++;
+		if (!json_is_object(it))
+			return fcc_err_set(e, FCC_EPARSE, "manifest: %s: expected an object", path);
+		if ((rc = str(&p->name, it, "name", path, 0, e)) ||
+		    (rc = str(&p->owner, it, "owner", path, 0, e)) ||
+		    (rc = str(&p->description, it, "description", path, 0, e)) ||
+		    (rc = str(&p->distributor, it, "distributor", path, 1, e)) ||
+		    (rc = str(&p->support_email, it, "support_email", path, 1, e)) ||
+		    (rc = str(&p->support_url, it, "support_url", path, 1, e)) ||
+		    (rc = tags(&p->tags, it, "tags", path, e)))
+			return rc;
+		if (!(ver = field(it, "version", path, JSON_OBJECT, 0, e)))
+			return FCC_EPARSE;
+		if ((rc = str(&p->version.name, ver, "name", vpath, 0, e)) ||
+		    (rc = str(&p->version.template_key, ver, "template_key", vpath, 0, e)) ||
+		    (rc = str(&p->version.template_path, ver, "template_path", vpath, 0, e)) ||
+		    (rc = str(&p->version.template_sha256, ver, "template_sha256", vpath, 0, e)))
+			return rc;
+		snprintf(vpath, sizeof vpath, "%s.version.template_sha256", path);
+		if ((rc = sha(p->version.template_sha256, vpath, e)))
+			return rc;
+		for (j = 0; j < i; j++)
+			if (strcmp(d->products[j].name, p->name) == 0)
+				return fcc_err_set(e, FCC_EPARSE,
+						   "manifest: %s.name: \"%s\" is listed twice",
+						   path, p->name);
+		/* a build compiles one template; fcc plans one ValidateTemplate */
+		if (i &&
+		    (strcmp(p->version.template_key, d->products[0].version.template_key) ||
+		     strcmp(p->version.template_path, d->products[0].version.template_path) ||
+		     strcmp(p->version.template_sha256, d->products[0].version.template_sha256)))
+			return fcc_err_set(e, FCC_EPARSE,
+					   "manifest: %s.version: every product of a build uses "
+					   "its one template (catalog.products[0].version)",
+					   path);
+	}
+	return FCC_OK;
+}
+
+const desired_product *desired_product_named(const desired *d, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < d->n_products; i++)
+		if (strcmp(d->products[i].name, name) == 0)
+			return &d->products[i];
+	return NULL;
+}
+
 static int parse(desired *d, json_t *root, fcc_err *e)
 {
 	json_t *v, *art, *cat, *it, *sub;
@@ -334,24 +403,7 @@ static int parse(desired *d, json_t *root, fcc_err *e)
 	    (rc = str(&d->portfolio.owner, v, "owner", "catalog.portfolio", 0, e)) ||
 	    (rc = str(&d->portfolio.description, v, "description", "catalog.portfolio", 0, e)))
 		return rc;
-	if (!(v = field(cat, "product", "catalog", JSON_OBJECT, 0, e)))
-		return FCC_EPARSE;
-	if ((rc = str(&d->product.name, v, "name", "catalog.product", 0, e)) ||
-	    (rc = str(&d->product.owner, v, "owner", "catalog.product", 0, e)) ||
-	    (rc = str(&d->product.description, v, "description", "catalog.product", 0, e)) ||
-	    (rc = str(&d->product.distributor, v, "distributor", "catalog.product", 1, e)) ||
-	    (rc = str(&d->product.support_email, v, "support_email", "catalog.product", 1, e)) ||
-	    (rc = str(&d->product.support_url, v, "support_url", "catalog.product", 1, e)) ||
-	    (rc = tags(&d->product.tags, v, "tags", "catalog.product", e)))
-		return rc;
-	if (!(v = field(cat, "version", "catalog", JSON_OBJECT, 0, e)))
-		return FCC_EPARSE;
-	if ((rc = str(&d->version.name, v, "name", "catalog.version", 0, e)) ||
-	    (rc = str(&d->version.template_key, v, "template_key", "catalog.version", 0, e)) ||
-	    (rc = str(&d->version.template_path, v, "template_path", "catalog.version", 0, e)) ||
-	    (rc = str(&d->version.template_sha256, v, "template_sha256", "catalog.version", 0,
-		      e)) ||
-	    (rc = sha(d->version.template_sha256, "catalog.version.template_sha256", e)))
+	if ((rc = parse_products(d, cat, e)))
 		return rc;
 	if ((rc = str(&d->launch_role, cat, "launch_role", "catalog", 0, e)))
 		return rc;
@@ -407,8 +459,14 @@ static int parse(desired *d, json_t *root, fcc_err *e)
 			return fcc_err_set(e, FCC_EPARSE, "manifest: %s: expected an object", path);
 		if ((rc = str(&in->name, it, "name", path, 0, e)) ||
 		    (rc = str(&in->description, it, "description", path, 0, e)) ||
-		    (rc = tags(&in->tags, it, "tags", path, e)))
+		    (rc = tags(&in->tags, it, "tags", path, e)) ||
+		    (rc = str(&in->product, it, "product", path, 0, e)))
 			return rc;
+		if (!desired_product_named(d, in->product))
+			return fcc_err_set(e, FCC_EPARSE,
+					   "manifest: %s.product: no product named \"%s\" in "
+					   "catalog.products",
+					   path, in->product);
 	}
 	return parse_stacks(d, root, e);
 }
@@ -548,17 +606,21 @@ void desired_dispose(desired *d)
 	fcc_free(d->portfolio.name);
 	fcc_free(d->portfolio.owner);
 	fcc_free(d->portfolio.description);
-	fcc_free(d->product.name);
-	fcc_free(d->product.owner);
-	fcc_free(d->product.description);
-	fcc_free(d->product.distributor);
-	fcc_free(d->product.support_email);
-	fcc_free(d->product.support_url);
-	kv_tags_dispose(&d->product.tags);
-	fcc_free(d->version.name);
-	fcc_free(d->version.template_key);
-	fcc_free(d->version.template_path);
-	fcc_free(d->version.template_sha256);
+	for (i = 0; i < d->n_products; i++) {
+		desired_product *p = &d->products[i];
+		fcc_free(p->name);
+		fcc_free(p->owner);
+		fcc_free(p->description);
+		fcc_free(p->distributor);
+		fcc_free(p->support_email);
+		fcc_free(p->support_url);
+		kv_tags_dispose(&p->tags);
+		fcc_free(p->version.name);
+		fcc_free(p->version.template_key);
+		fcc_free(p->version.template_path);
+		fcc_free(p->version.template_sha256);
+	}
+	fcc_free(d->products);
 	fcc_free(d->launch_role);
 	for (i = 0; i < d->n_principals; i++) {
 		fcc_free(d->principals[i].arn);
@@ -578,6 +640,7 @@ void desired_dispose(desired *d)
 		fcc_free(d->instances[i].name);
 		fcc_free(d->instances[i].description);
 		kv_tags_dispose(&d->instances[i].tags);
+		fcc_free(d->instances[i].product);
 	}
 	fcc_free(d->instances);
 	for (i = 0; i < d->n_stacks; i++) {

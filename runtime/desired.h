@@ -1,5 +1,5 @@
 /*
- * desired.h — the desired state: build/manifest.json (format fcc-manifest/1,
+ * desired.h — the desired state: build/manifest.json (format fcc-manifest/2,
  * spec/manifest.md) read into typed fields, plus the compiled pipeline
  * definition it points at.
  *
@@ -17,7 +17,7 @@
 #include "compiler/base/hash.h"
 #include "runtime/kv.h"
 
-#define DESIRED_FORMAT "fcc-manifest/1"
+#define DESIRED_FORMAT "fcc-manifest/2"
 
 /* An S3 object fcc uploads: the seed zip, the template or a data file. */
 typedef struct desired_object {
@@ -40,10 +40,23 @@ typedef struct desired_principal {
 	char *type; /* "IAM" or "IAM_PATTERN" */
 } desired_principal;
 
+/* One Service Catalog product (manifest catalog.products[]) and the
+ * provisioning artifact its template becomes. Every product of a build uses
+ * the build's one template (desired_from_json checks). */
+typedef struct desired_product {
+	char *name, *owner, *description;
+	char *distributor, *support_email, *support_url; /* NULL when unset */
+	kv_tags tags;
+	struct {
+		char *name, *template_key, *template_path, *template_sha256;
+	} version;
+} desired_product;
+
 typedef struct desired_instance {
 	char *name;
 	char *description;
 	kv_tags tags;
+	char *product; /* the name of the product it is created from */
 } desired_instance;
 
 /* A CloudFormation stack fcc owns (manifest stacks[]): today only the
@@ -79,14 +92,8 @@ typedef struct desired {
 	struct {
 		char *name, *owner, *description;
 	} portfolio;
-	struct {
-		char *name, *owner, *description;
-		char *distributor, *support_email, *support_url; /* NULL when unset */
-		kv_tags tags;
-	} product;
-	struct {
-		char *name, *template_key, *template_path, *template_sha256;
-	} version;
+	desired_product *products; /* manifest order; at least one, names unique */
+	size_t n_products;
 	char *launch_role; /* name or ARN */
 	desired_principal *principals;
 	size_t n_principals;
@@ -135,6 +142,9 @@ int desired_set_stack_body(desired *d, size_t i, const char *text, size_t len, f
 
 /* The stack of `purpose` (e.g. DESIRED_STACK_ARTIFACTS), borrowed, or NULL. */
 const desired_stack *desired_stack_of_purpose(const desired *d, const char *purpose);
+
+/* The product named `name`, borrowed, or NULL. */
+const desired_product *desired_product_named(const desired *d, const char *name);
 
 /* Free everything `d` owns; NULL and a zeroed struct are fine. */
 void desired_dispose(desired *d);

@@ -224,17 +224,59 @@ static int role_patches(dctx *c)
 	return FCC_OK;
 }
 
+/* Steps 3 and 4 for product `dp`: its launch constraint and association
+ * (when in the portfolio), then the product itself. */
+static int destroy_product(dctx *c, const desired_product *dp, int have_port)
+{
+	const state_product *sp = state_find_product(c->s, dp->name);
+	const char *pname = c->d->portfolio.name;
+	char assoc_addr[1200], con_addr[1300];
+	plan_step *st;
+	size_t i;
+	int rc = FCC_OK;
+
+	if (!sp || !sp->present)
+		return FCC_OK;
+	snprintf(assoc_addr, sizeof assoc_addr, "sc-association:%s/%s", pname, dp->name);
+	snprintf(con_addr, sizeof con_addr, "sc-constraint:%s/%s/LAUNCH", pname, dp->name);
+	if (have_port && sp->association) {
+		for (i = 0; i < sp->n_constraints; i++) {
+			if (strcmp(sp->constraints[i].type, "LAUNCH") != 0)
+				continue;
+			NEED(fmt_addr(c, "%s", con_addr));
+			NEED(st = step(c, "sc-constraint", "LAUNCH", NULL));
+			TRY(attr(st, "id", sp->constraints[i].id));
+			TRY(depend_on_projects(c, st));
+		}
+		NEED(fmt_addr(c, "%s", assoc_addr));
+		NEED(st = step(c, "sc-association", dp->name, NULL));
+		TRY(attr(st, "product_id", sp->id));
+		TRY(attr(st, "portfolio_id", c->s->portfolio.id));
+		TRY(plan_step_depend(st, con_addr));
+		TRY(depend_on_projects(c, st));
+	}
+	NEED(fmt_addr(c, "sc-product:%s", dp->name));
+	NEED(st = step(c, "sc-product", dp->name,
+		       is_fccs(&sp->tags, c->d->project)
+			       ? NULL
+			       : "no fcc:project tag for this project: not fcc's, left alone"));
+	TRY(attr(st, "id", sp->id));
+	TRY(plan_step_depend(st, assoc_addr));
+	TRY(depend_on_projects(c, st));
+out:
+	return rc < 0 ? rc : FCC_OK;
+}
+
 int destroy_plan(plan *out, const desired *d, const state_snapshot *s, const destroy_opts *o,
 		 fcc_err *e)
 {
 	dctx c;
-	const char *pname = d->portfolio.name, *prname = d->product.name;
-	int have_port = s->portfolio.count == 1, have_prod = s->product.present;
+	const char *pname = d->portfolio.name;
+	int have_port = s->portfolio.count == 1, have_prod = 0;
 	int own_port = have_port && is_fccs(&s->portfolio.tags, d->project);
-	int own_prod = have_prod && is_fccs(&s->product.tags, d->project);
-	char port_addr[600], prod_addr[600], assoc_addr[1200], con_addr[1300];
+	char port_addr[600];
 	plan_step *st;
-	size_t i, j;
+	size_t i, j, k;
 	int rc = FCC_OK;
 
 	plan_init(out);
@@ -255,9 +297,10 @@ int destroy_plan(plan *out, const desired *d, const state_snapshot *s, const des
 		NEED(out->environment = fcc_strdup(d->environment));
 	memcpy(out->manifest_sha256, d->manifest_sha256, sizeof out->manifest_sha256);
 	snprintf(port_addr, sizeof port_addr, "sc-portfolio:%s", pname);
-	snprintf(prod_addr, sizeof prod_addr, "sc-product:%s", prname);
-	snprintf(assoc_addr, sizeof assoc_addr, "sc-association:%s/%s", pname, prname);
-	snprintf(con_addr, sizeof con_addr, "sc-constraint:%s/%s/LAUNCH", pname, prname);
+	for (k = 0; k < d->n_products; k++) {
+		const state_product *sp = state_find_product(s, d->products[k].name);
+		have_prod |= sp && sp->present;
+	}
 
 	/* 1. the spec's projects: they use the product and its launch role */
 	for (i = 0; i < d->n_instances; i++) {
@@ -278,10 +321,10 @@ int destroy_plan(plan *out, const desired *d, const state_snapshot *s, const des
 			char msg[1024];
 			snprintf(
 				msg, sizeof msg,
-				"SageMaker project%s %s still use%s product %s and %s not in the spec: "
-				"delete %s first or declare %s under instances",
+				"SageMaker project%s %s still use%s the spec's product%s and %s not in "
+				"the spec: delete %s first or declare %s under instances",
 				o->others->n == 1 ? "" : "s", fcc_buf_cstr(&b),
-				o->others->n == 1 ? "s" : "", prname,
+				o->others->n == 1 ? "s" : "", d->n_products == 1 ? "" : "s",
 				o->others->n == 1 ? "is" : "are", o->others->n == 1 ? "it" : "them",
 				o->others->n == 1 ? "it" : "them");
 			rc = kv_strs_push(&out->errors, msg);
@@ -329,35 +372,10 @@ int destroy_plan(plan *out, const desired *d, const state_snapshot *s, const des
 		TRY(attr(st, "value", n->value));
 	}
 
-	/* 3. the launch constraint, then the association */
-	if (have_port && have_prod && s->association) {
-		for (i = 0; i < s->n_constraints; i++) {
-			if (strcmp(s->constraints[i].type, "LAUNCH") != 0)
-				continue;
-			NEED(fmt_addr(&c, "%s", con_addr));
-			NEED(st = step(&c, "sc-constraint", "LAUNCH", NULL));
-			TRY(attr(st, "id", s->constraints[i].id));
-			TRY(depend_on_projects(&c, st));
-		}
-		NEED(fmt_addr(&c, "%s", assoc_addr));
-		NEED(st = step(&c, "sc-association", prname, NULL));
-		TRY(attr(st, "product_id", s->product.id));
-		TRY(attr(st, "portfolio_id", s->portfolio.id));
-		TRY(plan_step_depend(st, con_addr));
-		TRY(depend_on_projects(&c, st));
-	}
-
-	/* 4. the product (its versions go with it) and the portfolio, if fcc's */
-	if (have_prod) {
-		NEED(fmt_addr(&c, "%s", prod_addr));
-		NEED(st = step(&c, "sc-product", prname,
-			       own_prod ? NULL
-					: "no fcc:project tag for this project: not fcc's, "
-					  "left alone"));
-		TRY(attr(st, "id", s->product.id));
-		TRY(plan_step_depend(st, assoc_addr));
-		TRY(depend_on_projects(&c, st));
-	}
+	/* 3. each product's launch constraint, then its association; 4. the
+	 * product (its versions go with it) */
+	for (k = 0; k < d->n_products; k++)
+		TRY(destroy_product(&c, &d->products[k], have_port));
 	if (have_port) {
 		NEED(fmt_addr(&c, "%s", port_addr));
 		NEED(st = step(&c, "sc-portfolio", pname,
@@ -365,10 +383,10 @@ int destroy_plan(plan *out, const desired *d, const state_snapshot *s, const des
 					: "no fcc:project tag for this project: not fcc's, "
 					  "left alone"));
 		TRY(attr(st, "id", s->portfolio.id));
-		TRY(plan_step_depend(st, assoc_addr));
 		for (i = 0; i < out->n_steps; i++)
 			if (strcmp(out->steps[i].kind, "sc-principal") == 0 ||
-			    strcmp(out->steps[i].kind, "sc-share") == 0) {
+			    strcmp(out->steps[i].kind, "sc-share") == 0 ||
+			    strcmp(out->steps[i].kind, "sc-association") == 0) {
 				char *a = fcc_strdup(out->steps[i].address);
 				NEED(a);
 				rc = plan_step_depend(&out->steps[out->n_steps - 1], a);
@@ -386,7 +404,15 @@ int destroy_plan(plan *out, const desired *d, const state_snapshot *s, const des
 		NEED(st = step(&c, "s3-object", d->objects[i].path, NULL));
 		TRY(attr(st, "bucket", d->bucket));
 		TRY(attr(st, "key", d->objects[i].key));
-		TRY(plan_step_depend(st, prod_addr));
+		for (k = 0; k < d->n_products; k++) {
+			const char *at;
+			char *pa;
+			NEED(at = fmt_addr(&c, "sc-product:%s", d->products[k].name));
+			NEED(pa = fcc_strdup(at));
+			rc = plan_step_depend(st, pa);
+			fcc_free(pa);
+			TRY(rc);
+		}
 		TRY(depend_on_projects(&c, st));
 	}
 	/* 6. the stacks fcc owns (the artifacts bucket's): kept unless purging */

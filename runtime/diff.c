@@ -361,15 +361,23 @@ static int tag_changes(plan_step *st, const kv_tags *have, const kv_tags *want, 
 	return n;
 }
 
+/* One product's addresses, for the steps that depend on them. */
+typedef struct prod_ctx {
+	const desired_product *dp;
+	const state_product *sp; /* never NULL: an absent product when not observed */
+	char *product_addr, *artifact_addr, *assoc_addr, *constraint_addr;
+	const char *artifact_id; /* the existing fcc version of this template, or NULL */
+} prod_ctx;
+
 typedef struct ctx {
 	plan *p;
 	const desired *d;
 	const state_snapshot *s;
 	diff_opts o;
 	fcc_buf a; /* scratch for addresses */
-	char *seed_addr, *template_addr, *portfolio_addr, *product_addr, *artifact_addr,
-		*assoc_addr, *constraint_addr;
-	const char *artifact_id; /* the existing fcc version of this template, or NULL */
+	char *seed_addr, *template_addr, *portfolio_addr;
+	prod_ctx *pc;                          /* one per desired product */
+	prod_ctx *cur;                         /* the product being diffed */
 	char patch_key[IAM_PATCH_KEY_MAX + 1]; /* this project's fcc:patch tag key */
 } ctx;
 
@@ -651,45 +659,45 @@ out:
 
 static int product(ctx *c)
 {
-	const state_product *have = &c->s->product;
-	const desired *d = c->d;
+	const state_product *have = c->cur->sp;
+	const desired_product *P = c->cur->dp;
 	kv_strs remove = {0};
 	plan_step *st;
 	json_t *t;
 	int rc = FCC_OK;
 
-	NEED(c->product_addr = addr(c, "sc-product:%s", d->product.name));
-	NEED(st = plan_add_step(c->p, "sc-product", c->product_addr, d->product.name, PLAN_NOOP));
+	NEED(c->cur->product_addr = addr(c, "sc-product:%s", P->name));
+	NEED(st = plan_add_step(c->p, "sc-product", c->cur->product_addr, P->name, PLAN_NOOP));
 	TRY(attr_str(st, "id", have->present ? have->id : NULL));
-	TRY(attr_str(st, "name", d->product.name));
-	TRY(attr_str(st, "owner", d->product.owner));
-	TRY(attr_str(st, "description", d->product.description));
-	TRY(attr_str(st, "distributor", d->product.distributor));
-	TRY(attr_str(st, "support_email", d->product.support_email));
-	TRY(attr_str(st, "support_url", d->product.support_url));
-	NEED(t = kv_tags_to_json(&d->product.tags));
+	TRY(attr_str(st, "name", P->name));
+	TRY(attr_str(st, "owner", P->owner));
+	TRY(attr_str(st, "description", P->description));
+	TRY(attr_str(st, "distributor", P->distributor));
+	TRY(attr_str(st, "support_email", P->support_email));
+	TRY(attr_str(st, "support_url", P->support_url));
+	NEED(t = kv_tags_to_json(&P->tags));
 	TRY(plan_step_attr(st, "tags", t));
 	if (!have->present) {
 		static const kv_tags none;
 		st->action = PLAN_CREATE;
-		TRY(plan_step_reason(st, "no product named \"%s\"", d->product.name));
+		TRY(plan_step_reason(st, "no product named \"%s\"", P->name));
 		/* CreateProduct takes the first version, so it needs the template. */
 		TRY(plan_step_depend(st, c->template_addr));
-		TRY(str_change(st, "name", NULL, d->product.name));
-		TRY(str_change(st, "owner", NULL, d->product.owner));
-		TRY(str_change(st, "description", NULL, d->product.description));
-		TRY(str_change(st, "distributor", NULL, d->product.distributor));
-		TRY(str_change(st, "support_email", NULL, d->product.support_email));
-		TRY(str_change(st, "support_url", NULL, d->product.support_url));
-		TRY(tag_changes(st, &none, &d->product.tags, NULL));
+		TRY(str_change(st, "name", NULL, P->name));
+		TRY(str_change(st, "owner", NULL, P->owner));
+		TRY(str_change(st, "description", NULL, P->description));
+		TRY(str_change(st, "distributor", NULL, P->distributor));
+		TRY(str_change(st, "support_email", NULL, P->support_email));
+		TRY(str_change(st, "support_url", NULL, P->support_url));
+		TRY(tag_changes(st, &none, &P->tags, NULL));
 		goto out;
 	}
-	TRY(str_change(st, "owner", have->owner, d->product.owner));
-	TRY(str_change(st, "description", have->description, d->product.description));
-	TRY(str_change(st, "distributor", have->distributor, d->product.distributor));
-	TRY(str_change(st, "support_email", have->support_email, d->product.support_email));
-	TRY(str_change(st, "support_url", have->support_url, d->product.support_url));
-	TRY(tag_changes(st, &have->tags, &d->product.tags, &remove));
+	TRY(str_change(st, "owner", have->owner, P->owner));
+	TRY(str_change(st, "description", have->description, P->description));
+	TRY(str_change(st, "distributor", have->distributor, P->distributor));
+	TRY(str_change(st, "support_email", have->support_email, P->support_email));
+	TRY(str_change(st, "support_url", have->support_url, P->support_url));
+	TRY(tag_changes(st, &have->tags, &P->tags, &remove));
 	NEED(t = kv_strs_to_json(&remove));
 	TRY(plan_step_attr(st, "tags_remove", t));
 	if (st->n_changes) {
@@ -726,40 +734,43 @@ static int is_deprecated(const state_artifact *a)
 static int artifacts(ctx *c)
 {
 	const desired *d = c->d;
-	const char *want = d->version.template_sha256;
+	const desired_product *P = c->cur->dp;
+	const state_product *S = c->cur->sp;
+	const char *want = P->version.template_sha256;
 	const state_artifact *mine = NULL;
 	plan_step *st;
 	char *marker = NULL;
 	size_t i, n;
 	int rc = FCC_OK;
 
-	for (i = 0; i < c->s->n_artifacts; i++) {
-		const char *sha = artifact_sha(&c->s->artifacts[i], &n);
+	for (i = 0; i < S->n_artifacts; i++) {
+		const char *sha = artifact_sha(&S->artifacts[i], &n);
 		if (sha && strncmp(sha, want, n) == 0 &&
-		    (!mine || (!c->s->artifacts[i].active) < (!mine->active)))
-			mine = &c->s->artifacts[i];
+		    (!mine || (!S->artifacts[i].active) < (!mine->active)))
+			mine = &S->artifacts[i];
 	}
 	NEED(marker = addr(c, "%s%s", DIFF_ARTIFACT_MARKER, want));
-	NEED(c->artifact_addr = addr(c, "sc-artifact:%s/%s", d->product.name, want));
-	NEED(st = plan_add_step(c->p, "sc-artifact", c->artifact_addr, d->version.name, PLAN_NOOP));
+	NEED(c->cur->artifact_addr = addr(c, "sc-artifact:%s/%s", P->name, want));
+	NEED(st = plan_add_step(c->p, "sc-artifact", c->cur->artifact_addr, P->version.name,
+				PLAN_NOOP));
 	TRY(attr_str(st, "id", mine ? mine->id : NULL));
-	TRY(attr_str(st, "name", d->version.name));
+	TRY(attr_str(st, "name", P->version.name));
 	TRY(attr_str(st, "description", marker));
 	TRY(attr_str(st, "template_sha256", want));
 	TRY(attr_str(st, "bucket", d->bucket));
-	TRY(attr_str(st, "template_key", d->version.template_key));
+	TRY(attr_str(st, "template_key", P->version.template_key));
 	TRY(attr_str(st, "guidance", "DEFAULT"));
-	TRY(plan_step_depend(st, c->product_addr));
+	TRY(plan_step_depend(st, c->cur->product_addr));
 	TRY(plan_step_depend(st, c->template_addr));
-	c->artifact_id = mine ? mine->id : NULL;
+	c->cur->artifact_id = mine ? mine->id : NULL;
 	if (!mine) {
 		st->action = PLAN_CREATE;
 		TRY(plan_step_reason(st, "no product version of template %.12s", want));
-		TRY(str_change(st, "name", NULL, d->version.name));
+		TRY(str_change(st, "name", NULL, P->version.name));
 		TRY(str_change(st, "description", NULL, marker));
-		TRY(str_change(st, "template_key", NULL, d->version.template_key));
+		TRY(str_change(st, "template_key", NULL, P->version.template_key));
 	} else {
-		TRY(str_change(st, "name", mine->name, d->version.name));
+		TRY(str_change(st, "name", mine->name, P->version.name));
 		if (!mine->active) {
 			json_t *f = json_false(), *t = json_true();
 			TRY(plan_step_change(st, "active", f, t));
@@ -772,8 +783,8 @@ static int artifacts(ctx *c)
 						 "deactivated or deprecated"));
 		}
 	}
-	for (i = 0; i < c->s->n_artifacts; i++) {
-		const state_artifact *a = &c->s->artifacts[i];
+	for (i = 0; i < S->n_artifacts; i++) {
+		const state_artifact *a = &S->artifacts[i];
 		const char *sha = artifact_sha(a, &n);
 		char *address;
 
@@ -781,8 +792,8 @@ static int artifacts(ctx *c)
 			continue;
 		if (sha && strncmp(sha, want, n) == 0) /* a duplicate of mine: leave it */
 			continue;
-		address = sha ? addr(c, "sc-artifact:%s/%.*s", d->product.name, (int)n, sha)
-			      : addr(c, "sc-artifact:%s/id:%s", d->product.name, a->id);
+		address = sha ? addr(c, "sc-artifact:%s/%.*s", P->name, (int)n, sha)
+			      : addr(c, "sc-artifact:%s/id:%s", P->name, a->id);
 		NEED(address);
 		st = plan_add_step(c->p, "sc-artifact", address, a->name ? a->name : a->id,
 				   PLAN_NOOP);
@@ -802,7 +813,7 @@ static int artifacts(ctx *c)
 		TRY(str_change(st, "guidance", a->guidance ? a->guidance : "DEFAULT",
 			       "DEPRECATED"));
 		TRY(attr_str(st, "guidance", "DEPRECATED"));
-		TRY(plan_step_depend(st, c->artifact_addr));
+		TRY(plan_step_depend(st, c->cur->artifact_addr));
 	}
 out:
 	fcc_free(marker);
@@ -811,16 +822,17 @@ out:
 
 static int association(ctx *c)
 {
-	int present = c->s->portfolio.count == 1 && c->s->product.present && c->s->association;
+	const desired_product *P = c->cur->dp;
+	const state_product *S = c->cur->sp;
+	int present = c->s->portfolio.count == 1 && S->present && S->association;
 	plan_step *st;
 	int rc = FCC_OK;
 
-	NEED(c->assoc_addr =
-		     addr(c, "sc-association:%s/%s", c->d->portfolio.name, c->d->product.name));
-	NEED(st = plan_add_step(c->p, "sc-association", c->assoc_addr, c->d->product.name,
+	NEED(c->cur->assoc_addr = addr(c, "sc-association:%s/%s", c->d->portfolio.name, P->name));
+	NEED(st = plan_add_step(c->p, "sc-association", c->cur->assoc_addr, P->name,
 				present ? PLAN_NOOP : PLAN_CREATE));
 	TRY(plan_step_depend(st, c->portfolio_addr));
-	TRY(plan_step_depend(st, c->product_addr));
+	TRY(plan_step_depend(st, c->cur->product_addr));
 	if (!present)
 		TRY(plan_step_reason(st, "the product is not in the portfolio"));
 out:
@@ -849,22 +861,25 @@ static int names_role(const json_t *params, const char *role)
 static int constraint(ctx *c)
 {
 	const char *role = c->d->launch_role;
+	const desired_product *P = c->cur->dp;
+	const state_product *S = c->cur->sp;
 	const state_constraint *have = NULL;
 	json_t *want = NULL;
 	plan_step *st;
 	size_t i;
 	int rc = FCC_OK;
 
-	if (c->s->portfolio.count == 1 && c->s->product.present && c->s->association)
-		for (i = 0; i < c->s->n_constraints; i++)
-			if (strcmp(c->s->constraints[i].type, "LAUNCH") == 0)
-				have = &c->s->constraints[i];
+	if (c->s->portfolio.count == 1 && S->present && S->association)
+		for (i = 0; i < S->n_constraints; i++)
+			if (strcmp(S->constraints[i].type, "LAUNCH") == 0)
+				have = &S->constraints[i];
 	NEED(want = strncmp(role, "arn:", 4) == 0 ? json_pack("{s:s}", "RoleArn", role)
 						  : json_pack("{s:s}", "LocalRoleName", role));
-	NEED(c->constraint_addr = addr(c, "sc-constraint:%s/%s/LAUNCH", c->d->portfolio.name,
-				       c->d->product.name));
-	NEED(st = plan_add_step(c->p, "sc-constraint", c->constraint_addr, "LAUNCH", PLAN_NOOP));
-	TRY(plan_step_depend(st, c->assoc_addr));
+	NEED(c->cur->constraint_addr =
+		     addr(c, "sc-constraint:%s/%s/LAUNCH", c->d->portfolio.name, P->name));
+	NEED(st = plan_add_step(c->p, "sc-constraint", c->cur->constraint_addr, "LAUNCH",
+				PLAN_NOOP));
+	TRY(plan_step_depend(st, c->cur->assoc_addr));
 	TRY(attr_str(st, "id", have ? have->id : NULL));
 	TRY(attr_str(st, "type", "LAUNCH"));
 	TRY(plan_step_attr(st, "parameters", json_incref(want)));
@@ -1027,6 +1042,17 @@ static int org_access(ctx *c)
 		     *st ? st : "not reported");
 }
 
+/* The product an instance is made from (desired_from_json checked the name). */
+static const prod_ctx *prod_of(const ctx *c, const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < c->d->n_products; k++)
+		if (strcmp(c->d->products[k].name, name) == 0)
+			return &c->pc[k];
+	return &c->pc[0];
+}
+
 static int projects(ctx *c)
 {
 	const desired *d = c->d;
@@ -1036,6 +1062,7 @@ static int projects(ctx *c)
 	for (i = 0; i < d->n_instances; i++) {
 		const desired_instance *in = &d->instances[i];
 		const state_project *have = state_find_project(c->s, in->name);
+		const prod_ctx *pc = prod_of(c, in->product);
 		char *address;
 		plan_step *st;
 		json_t *t;
@@ -1050,12 +1077,12 @@ static int projects(ctx *c)
 		TRY(attr_str(st, "description", in->description));
 		NEED(t = kv_tags_to_json(&in->tags));
 		TRY(plan_step_attr(st, "tags", t));
-		TRY(attr_str(st, "product_id", c->s->product.present ? c->s->product.id : NULL));
-		TRY(attr_str(st, "artifact_id", c->artifact_id));
-		TRY(attr_str(st, "artifact", c->artifact_addr));
-		TRY(plan_step_depend(st, c->artifact_addr));
-		TRY(plan_step_depend(st, c->assoc_addr));
-		TRY(plan_step_depend(st, c->constraint_addr));
+		TRY(attr_str(st, "product_id", pc->sp->present ? pc->sp->id : NULL));
+		TRY(attr_str(st, "artifact_id", pc->artifact_id));
+		TRY(attr_str(st, "artifact", pc->artifact_addr));
+		TRY(plan_step_depend(st, pc->artifact_addr));
+		TRY(plan_step_depend(st, pc->assoc_addr));
+		TRY(plan_step_depend(st, pc->constraint_addr));
 		TRY(plan_step_depend(st, c->seed_addr));
 		for (j = 0; j < d->n_roles; j++) {
 			char *ra = addr(c, "iam-role:%s", d->roles[j].name);
@@ -1068,7 +1095,7 @@ static int projects(ctx *c)
 			st->action = PLAN_CREATE;
 			TRY(plan_step_reason(st, "no SageMaker project named \"%s\"", in->name));
 			TRY(str_change(st, "provisioning_artifact", NULL,
-				       c->artifact_id ? c->artifact_id : "(new version)"));
+				       pc->artifact_id ? pc->artifact_id : "(new version)"));
 			fcc_buf_dispose(&why);
 			continue;
 		}
@@ -1083,18 +1110,20 @@ static int projects(ctx *c)
 			fcc_buf_dispose(&why);
 			continue;
 		}
-		if (c->s->product.present && have->product_id &&
-		    !streq(have->product_id, c->s->product.id)) {
+		/* SageMaker's UpdateProject changes the version, never the product */
+		if (have->product_id &&
+		    (!pc->sp->present || !streq(have->product_id, pc->sp->id))) {
 			TRY(error(c,
 				  "sagemaker project %s was provisioned from product %s, not %s "
 				  "(%s): fcc will not replace it",
-				  in->name, have->product_id, d->product.name, c->s->product.id));
+				  in->name, have->product_id, pc->dp->name,
+				  pc->sp->present ? pc->sp->id : "not created yet"));
 			fcc_buf_dispose(&why);
 			continue;
 		}
-		if (!c->artifact_id || !streq(have->artifact_id, c->artifact_id)) {
+		if (!pc->artifact_id || !streq(have->artifact_id, pc->artifact_id)) {
 			TRY(str_change(st, "provisioning_artifact", have->artifact_id,
-				       c->artifact_id ? c->artifact_id : "(new version)"));
+				       pc->artifact_id ? pc->artifact_id : "(new version)"));
 			TRY(fcc_buf_puts(&why, "the project runs another product version"));
 		} else if (streq(have->status, "UpdateFailed")) {
 			/* the last UpdateProject failed and Service Catalog rolled the
@@ -1339,6 +1368,7 @@ int diff_compute(plan *out, const desired *d, const state_snapshot *s, const dif
 		 fcc_err *e)
 {
 	ctx c;
+	size_t k;
 	int rc = FCC_OK;
 
 	plan_init(out);
@@ -1367,10 +1397,18 @@ int diff_compute(plan *out, const desired *d, const state_snapshot *s, const dif
 	TRY(objects(&c));
 	TRY(roles(&c));
 	TRY(portfolio(&c));
-	TRY(product(&c));
-	TRY(artifacts(&c));
-	TRY(association(&c));
-	TRY(constraint(&c));
+	NEED(c.pc = fcc_calloc(d->n_products + 1, sizeof *c.pc));
+	for (k = 0; k < d->n_products; k++) {
+		static const state_product absent;
+		const state_product *sp = state_find_product(s, d->products[k].name);
+		c.cur = &c.pc[k];
+		c.cur->dp = &d->products[k];
+		c.cur->sp = sp ? sp : &absent;
+		TRY(product(&c));
+		TRY(artifacts(&c));
+		TRY(association(&c));
+		TRY(constraint(&c));
+	}
 	TRY(principals(&c));
 	TRY(shares(&c));
 	TRY(org_access(&c));
@@ -1378,7 +1416,7 @@ int diff_compute(plan *out, const desired *d, const state_snapshot *s, const dif
 	TRY(stacks(&c));
 	if (s->validation.template && !s->validation.ok)
 		TRY(error(&c, "the product template %s fails CloudFormation validation: %s",
-			  d->version.template_path,
+			  d->products[0].version.template_path,
 			  s->validation.error ? s->validation.error : "no message"));
 	plan_sort(out);
 out:
@@ -1386,10 +1424,13 @@ out:
 	fcc_free(c.seed_addr);
 	fcc_free(c.template_addr);
 	fcc_free(c.portfolio_addr);
-	fcc_free(c.product_addr);
-	fcc_free(c.artifact_addr);
-	fcc_free(c.assoc_addr);
-	fcc_free(c.constraint_addr);
+	for (k = 0; c.pc && k < d->n_products; k++) {
+		fcc_free(c.pc[k].product_addr);
+		fcc_free(c.pc[k].artifact_addr);
+		fcc_free(c.pc[k].assoc_addr);
+		fcc_free(c.pc[k].constraint_addr);
+	}
+	fcc_free(c.pc);
 	if (rc < 0) {
 		plan_dispose(out);
 		if (rc == FCC_ENOMEM)

@@ -20,6 +20,34 @@ void state_init(state_snapshot *s)
 	memset(s, 0, sizeof *s);
 }
 
+static void product_dispose(state_product *p)
+{
+	size_t i;
+
+	fcc_free(p->name);
+	fcc_free(p->id);
+	fcc_free(p->owner);
+	fcc_free(p->description);
+	fcc_free(p->distributor);
+	fcc_free(p->support_email);
+	fcc_free(p->support_url);
+	kv_tags_dispose(&p->tags);
+	for (i = 0; i < p->n_artifacts; i++) {
+		fcc_free(p->artifacts[i].id);
+		fcc_free(p->artifacts[i].name);
+		fcc_free(p->artifacts[i].description);
+		fcc_free(p->artifacts[i].guidance);
+		fcc_free(p->artifacts[i].created);
+	}
+	fcc_free(p->artifacts);
+	for (i = 0; i < p->n_constraints; i++) {
+		fcc_free(p->constraints[i].id);
+		fcc_free(p->constraints[i].type);
+		json_decref(p->constraints[i].parameters);
+	}
+	fcc_free(p->constraints);
+}
+
 void state_dispose(state_snapshot *s)
 {
 	size_t i;
@@ -44,28 +72,9 @@ void state_dispose(state_snapshot *s)
 	fcc_free(s->portfolio.owner);
 	fcc_free(s->portfolio.description);
 	kv_tags_dispose(&s->portfolio.tags);
-	fcc_free(s->product.name);
-	fcc_free(s->product.id);
-	fcc_free(s->product.owner);
-	fcc_free(s->product.description);
-	fcc_free(s->product.distributor);
-	fcc_free(s->product.support_email);
-	fcc_free(s->product.support_url);
-	kv_tags_dispose(&s->product.tags);
-	for (i = 0; i < s->n_artifacts; i++) {
-		fcc_free(s->artifacts[i].id);
-		fcc_free(s->artifacts[i].name);
-		fcc_free(s->artifacts[i].description);
-		fcc_free(s->artifacts[i].guidance);
-		fcc_free(s->artifacts[i].created);
-	}
-	fcc_free(s->artifacts);
-	for (i = 0; i < s->n_constraints; i++) {
-		fcc_free(s->constraints[i].id);
-		fcc_free(s->constraints[i].type);
-		json_decref(s->constraints[i].parameters);
-	}
-	fcc_free(s->constraints);
+	for (i = 0; i < s->n_products; i++)
+		product_dispose(&s->products[i]);
+	fcc_free(s->products);
 	for (i = 0; i < s->n_principals; i++) {
 		fcc_free(s->principals[i].arn);
 		fcc_free(s->principals[i].type);
@@ -130,12 +139,31 @@ static void *grow(void **arr, size_t *n, size_t size)
 	}
 ADDER(state_add_object, state_object, objects, n_objects)
 ADDER(state_add_role, state_role, roles, n_roles)
-ADDER(state_add_artifact, state_artifact, artifacts, n_artifacts)
-ADDER(state_add_constraint, state_constraint, constraints, n_constraints)
+ADDER(state_add_product, state_product, products, n_products)
 ADDER(state_add_principal, state_principal, principals, n_principals)
 ADDER(state_add_share_node, state_org_node, share_nodes, n_share_nodes)
 ADDER(state_add_project, state_project, projects, n_projects)
 ADDER(state_add_stack, state_stack, stacks, n_stacks)
+
+state_artifact *state_product_add_artifact(state_product *p)
+{
+	return grow((void **)&p->artifacts, &p->n_artifacts, sizeof(state_artifact));
+}
+
+state_constraint *state_product_add_constraint(state_product *p)
+{
+	return grow((void **)&p->constraints, &p->n_constraints, sizeof(state_constraint));
+}
+
+const state_product *state_find_product(const state_snapshot *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_products; i++)
+		if (s->products[i].name && strcmp(s->products[i].name, name) == 0)
+			return &s->products[i];
+	return NULL;
+}
 
 state_stack_change *state_stack_add_change(state_stack *st)
 {
@@ -281,6 +309,65 @@ static int item(json_t *it, const char *key, size_t i, char *path, size_t n, fcc
 
 #define NOMEM() (rc = fcc_err_set(e, FCC_ENOMEM, "out of memory"))
 
+/* products[i] at `at` ("products[3]") into `p`. */
+static int parse_product(state_product *p, json_t *v, const char *at, fcc_err *e)
+{
+	json_t *arr, *it;
+	char path[128];
+	size_t i;
+	int rc;
+
+	if ((rc = req_str(&p->name, v, "name", at, e)) ||
+	    (rc = opt_bool(&p->present, v, "present", at, e)) ||
+	    (rc = opt_str(&p->id, v, "id", at, e)) ||
+	    (rc = opt_str(&p->owner, v, "owner", at, e)) ||
+	    (rc = opt_str(&p->description, v, "description", at, e)) ||
+	    (rc = opt_str(&p->distributor, v, "distributor", at, e)) ||
+	    (rc = opt_str(&p->support_email, v, "support_email", at, e)) ||
+	    (rc = opt_str(&p->support_url, v, "support_url", at, e)) ||
+	    (rc = opt_tags(&p->tags, v, "tags", at, e)) ||
+	    (rc = opt_bool(&p->association, v, "association", at, e)))
+		return rc;
+	arr = list(v, "artifacts", &rc, e);
+	if (rc)
+		return rc;
+	json_array_foreach(arr, i, it)
+	{
+		state_artifact *a;
+		char where[96];
+		snprintf(where, sizeof where, "%s.artifacts", at);
+		if ((rc = item(it, where, i, path, sizeof path, e)))
+			return rc;
+		if (!(a = state_product_add_artifact(p)))
+			return fcc_err_set(e, FCC_ENOMEM, "out of memory");
+		if ((rc = req_str(&a->id, it, "id", path, e)) ||
+		    (rc = opt_str(&a->name, it, "name", path, e)) ||
+		    (rc = opt_str(&a->description, it, "description", path, e)) ||
+		    (rc = opt_bool(&a->active, it, "active", path, e)) ||
+		    (rc = opt_str(&a->guidance, it, "guidance", path, e)) ||
+		    (rc = opt_str(&a->created, it, "created", path, e)))
+			return rc;
+	}
+	arr = list(v, "constraints", &rc, e);
+	if (rc)
+		return rc;
+	json_array_foreach(arr, i, it)
+	{
+		state_constraint *c;
+		char where[96];
+		snprintf(where, sizeof where, "%s.constraints", at);
+		if ((rc = item(it, where, i, path, sizeof path, e)))
+			return rc;
+		if (!(c = state_product_add_constraint(p)))
+			return fcc_err_set(e, FCC_ENOMEM, "out of memory");
+		if ((rc = req_str(&c->id, it, "id", path, e)) ||
+		    (rc = req_str(&c->type, it, "type", path, e)) ||
+		    (rc = opt_doc(&c->parameters, it, "parameters", path, e)))
+			return rc;
+	}
+	return FCC_OK;
+}
+
 static int parse(state_snapshot *s, json_t *root, fcc_err *e)
 {
 	json_t *arr, *it, *v;
@@ -351,54 +438,17 @@ static int parse(state_snapshot *s, json_t *root, fcc_err *e)
 				"state: portfolio.count: expected a non-negative integer");
 		s->portfolio.count = count ? (int)json_integer_value(count) : 0;
 	}
-	v = json_object_get(root, "product");
-	if (v) {
-		if (!json_is_object(v))
-			return fcc_err_set(e, FCC_EPARSE, "state: product: expected an object");
-		if ((rc = opt_str(&s->product.name, v, "name", "product", e)) ||
-		    (rc = opt_bool(&s->product.present, v, "present", "product", e)) ||
-		    (rc = opt_str(&s->product.id, v, "id", "product", e)) ||
-		    (rc = opt_str(&s->product.owner, v, "owner", "product", e)) ||
-		    (rc = opt_str(&s->product.description, v, "description", "product", e)) ||
-		    (rc = opt_str(&s->product.distributor, v, "distributor", "product", e)) ||
-		    (rc = opt_str(&s->product.support_email, v, "support_email", "product", e)) ||
-		    (rc = opt_str(&s->product.support_url, v, "support_url", "product", e)) ||
-		    (rc = opt_tags(&s->product.tags, v, "tags", "product", e)))
-			return rc;
-	}
-	arr = list(root, "artifacts", &rc, e);
+	arr = list(root, "products", &rc, e);
 	if (rc)
 		return rc;
 	json_array_foreach(arr, i, it)
 	{
-		state_artifact *a;
-		if ((rc = item(it, "artifacts", i, path, sizeof path, e)))
+		state_product *p;
+		if ((rc = item(it, "products", i, path, sizeof path, e)))
 			return rc;
-		if (!(a = state_add_artifact(s)))
+		if (!(p = state_add_product(s)))
 			return NOMEM();
-		if ((rc = req_str(&a->id, it, "id", path, e)) ||
-		    (rc = opt_str(&a->name, it, "name", path, e)) ||
-		    (rc = opt_str(&a->description, it, "description", path, e)) ||
-		    (rc = opt_bool(&a->active, it, "active", path, e)) ||
-		    (rc = opt_str(&a->guidance, it, "guidance", path, e)) ||
-		    (rc = opt_str(&a->created, it, "created", path, e)))
-			return rc;
-	}
-	if ((rc = opt_bool(&s->association, root, "association", "state", e)))
-		return rc;
-	arr = list(root, "constraints", &rc, e);
-	if (rc)
-		return rc;
-	json_array_foreach(arr, i, it)
-	{
-		state_constraint *c;
-		if ((rc = item(it, "constraints", i, path, sizeof path, e)))
-			return rc;
-		if (!(c = state_add_constraint(s)))
-			return NOMEM();
-		if ((rc = req_str(&c->id, it, "id", path, e)) ||
-		    (rc = req_str(&c->type, it, "type", path, e)) ||
-		    (rc = opt_doc(&c->parameters, it, "parameters", path, e)))
+		if ((rc = parse_product(p, it, path, e)))
 			return rc;
 	}
 	arr = list(root, "principals", &rc, e);
@@ -649,7 +699,7 @@ static json_t *product_json(const state_product *p, int *bad)
 	return j;
 }
 
-static json_t *artifacts_json(const state_snapshot *s, int *bad)
+static json_t *artifacts_json(const state_product *s, int *bad)
 {
 	json_t *a = json_array();
 	size_t i;
@@ -674,7 +724,7 @@ static json_t *artifacts_json(const state_snapshot *s, int *bad)
 	return a;
 }
 
-static json_t *constraints_json(const state_snapshot *s, int *bad)
+static json_t *constraints_json(const state_product *s, int *bad)
 {
 	json_t *a = json_array();
 	size_t i;
@@ -688,6 +738,28 @@ static json_t *constraints_json(const state_snapshot *s, int *bad)
 		put(j, "id", jstr(s->constraints[i].id), bad);
 		put(j, "type", jstr(s->constraints[i].type), bad);
 		put(j, "parameters", jdoc(s->constraints[i].parameters), bad);
+		push(a, j, bad);
+	}
+	if (!a)
+		*bad = 1;
+	return a;
+}
+
+/* products[]: each product's own fields (product_json, also its sc-product
+ * observation) plus what hangs off it. */
+static json_t *products_json(const state_snapshot *s, int *bad)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a && i < s->n_products; i++) {
+		const state_product *p = &s->products[i];
+		json_t *j = product_json(p, bad);
+		if (!j)
+			break;
+		put(j, "artifacts", artifacts_json(p, bad), bad);
+		put(j, "association", json_boolean(p->association), bad);
+		put(j, "constraints", constraints_json(p, bad), bad);
 		push(a, j, bad);
 	}
 	if (!a)
@@ -833,10 +905,7 @@ json_t *state_to_json(const state_snapshot *s)
 		push(roles, role_json(&s->roles[i], &bad), &bad);
 	put(root, "roles", roles, &bad);
 	put(root, "portfolio", portfolio_json(&s->portfolio, &bad), &bad);
-	put(root, "product", product_json(&s->product, &bad), &bad);
-	put(root, "artifacts", artifacts_json(s, &bad), &bad);
-	put(root, "association", json_boolean(s->association), &bad);
-	put(root, "constraints", constraints_json(s, &bad), &bad);
+	put(root, "products", products_json(s, &bad), &bad);
 	put(root, "principals", principals_json(s, &bad), &bad);
 	put(root, "shares", shares_json(s, &bad), &bad);
 	if (s->org_access)
@@ -967,10 +1036,38 @@ static char *idf(fcc_buf *b, const char *fmt, const char *x, const char *y)
 	return (char *)fcc_buf_cstr(b);
 }
 
+/* The four observations of one product: its own fields (without what hangs
+ * off it, so a new version does not make the product stale), its artifacts,
+ * and, once a portfolio was looked up, the association and its constraints. */
+static int product_obs(state_obs_list *out, fcc_buf *b, const char *pf, const state_product *p,
+		       const json_t *pj)
+{
+	const char *pr = p->name;
+	int bad = 0, rc;
+	json_t *own = product_json(p, &bad);
+
+	if (bad || !pj) {
+		json_decref(own);
+		return FCC_ENOMEM;
+	}
+	rc = add_obs(out, idf(b, "sc-product:%s%s", pr, ""), own, 0);
+	json_decref(own);
+	if (rc == FCC_OK)
+		rc = add_obs(out, idf(b, "sc-artifacts:%s%s", pr, ""),
+			     json_object_get(pj, "artifacts"), 1);
+	if (rc == FCC_OK && pf)
+		rc = add_obs(out, idf(b, "sc-association:%s/%s", pf, pr),
+			     json_object_get(pj, "association"), 0);
+	if (rc == FCC_OK && pf)
+		rc = add_obs(out, idf(b, "sc-constraints:%s/%s", pf, pr),
+			     json_object_get(pj, "constraints"), 1);
+	return rc;
+}
+
 int state_observations(state_obs_list *out, const state_snapshot *s, fcc_err *e)
 {
 	json_t *root = state_to_json(s), *arr;
-	const char *pf = s->portfolio.name, *pr = s->product.name;
+	const char *pf = s->portfolio.name;
 	fcc_buf b;
 	size_t i;
 	int rc = FCC_OK;
@@ -1006,18 +1103,9 @@ int state_observations(state_obs_list *out, const state_snapshot *s, fcc_err *e)
 	if (rc == FCC_OK && pf)
 		rc = add_obs(out, idf(&b, "sc-portfolio:%s%s", pf, ""),
 			     json_object_get(root, "portfolio"), 0);
-	if (rc == FCC_OK && pr)
-		rc = add_obs(out, idf(&b, "sc-product:%s%s", pr, ""),
-			     json_object_get(root, "product"), 0);
-	if (rc == FCC_OK && pr)
-		rc = add_obs(out, idf(&b, "sc-artifacts:%s%s", pr, ""),
-			     json_object_get(root, "artifacts"), 1);
-	if (rc == FCC_OK && pf && pr)
-		rc = add_obs(out, idf(&b, "sc-association:%s/%s", pf, pr),
-			     json_object_get(root, "association"), 0);
-	if (rc == FCC_OK && pf && pr)
-		rc = add_obs(out, idf(&b, "sc-constraints:%s/%s", pf, pr),
-			     json_object_get(root, "constraints"), 1);
+	arr = json_object_get(root, "products");
+	for (i = 0; rc == FCC_OK && i < s->n_products; i++)
+		rc = product_obs(out, &b, pf, &s->products[i], json_array_get(arr, i));
 	if (rc == FCC_OK && pf)
 		rc = add_obs(out, idf(&b, "sc-principals:%s%s", pf, ""),
 			     json_object_get(root, "principals"), 1);

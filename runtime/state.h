@@ -3,7 +3,7 @@
  *
  * The state reader (which calls AWS) fills one of these; the diff (diff.h)
  * compares it with the desired state without any I/O. Snapshots also read and
- * write JSON (format fcc-state/1, spec/plan.md), so tests use JSON fixtures.
+ * write JSON (format fcc-state/2, spec/plan.md), so tests use JSON fixtures.
  *
  * Every observation has a stable id and a fingerprint (sha256 of its
  * canonical JSON). A plan file records the fingerprints it was computed from,
@@ -36,7 +36,7 @@
 #include "compiler/base/hash.h"
 #include "runtime/kv.h"
 
-#define STATE_FORMAT "fcc-state/1"
+#define STATE_FORMAT "fcc-state/2"
 
 typedef struct state_object {
 	char *bucket;
@@ -62,13 +62,6 @@ typedef struct state_portfolio {
 	kv_tags tags;
 } state_portfolio;
 
-typedef struct state_product {
-	char *name; /* the name looked up; set even when absent */
-	int present;
-	char *id, *owner, *description, *distributor, *support_email, *support_url;
-	kv_tags tags;
-} state_product;
-
 typedef struct state_artifact {
 	char *id, *name, *description;
 	int active;
@@ -81,6 +74,19 @@ typedef struct state_constraint {
 	char *type;         /* "LAUNCH", "TEMPLATE", ... */
 	json_t *parameters; /* decoded Parameters document, or NULL */
 } state_constraint;
+
+/* One product of the catalog (desired.products[i]), with what hangs off it. */
+typedef struct state_product {
+	char *name; /* the name looked up; set even when absent */
+	int present;
+	char *id, *owner, *description, *distributor, *support_email, *support_url;
+	kv_tags tags;
+	state_artifact *artifacts; /* its provisioning artifacts */
+	size_t n_artifacts;
+	int association;               /* associated with the portfolio */
+	state_constraint *constraints; /* constraints on that association */
+	size_t n_constraints;
+} state_product;
 
 typedef struct state_principal {
 	char *arn;
@@ -133,12 +139,8 @@ typedef struct state_snapshot {
 	state_role *roles;
 	size_t n_roles;
 	state_portfolio portfolio;
-	state_product product;
-	state_artifact *artifacts;
-	size_t n_artifacts;
-	int association; /* product associated with the portfolio */
-	state_constraint *constraints;
-	size_t n_constraints;
+	state_product *products; /* one per desired product, in manifest order */
+	size_t n_products;
 	state_principal *principals;
 	size_t n_principals;
 	kv_strs share_accounts;
@@ -179,29 +181,33 @@ void state_dispose(state_snapshot *s);
  * (snapshot unchanged). The pointer is valid until the next add of that kind. */
 state_object *state_add_object(state_snapshot *s);
 state_role *state_add_role(state_snapshot *s);
-state_artifact *state_add_artifact(state_snapshot *s);
-state_constraint *state_add_constraint(state_snapshot *s);
+state_product *state_add_product(state_snapshot *s);
 state_principal *state_add_principal(state_snapshot *s);
 state_org_node *state_add_share_node(state_snapshot *s);
 state_project *state_add_project(state_snapshot *s);
 state_stack *state_add_stack(state_snapshot *s);
+/* Append a zeroed artifact / constraint to product `p` (NULL on ENOMEM, `p`
+ * unchanged). */
+state_artifact *state_product_add_artifact(state_product *p);
+state_constraint *state_product_add_constraint(state_product *p);
 /* Append a zeroed change to `st` (NULL on ENOMEM, `st` unchanged). */
 state_stack_change *state_stack_add_change(state_stack *st);
 
 /* Lookups (borrowed; NULL when not observed). */
 const state_object *state_find_object(const state_snapshot *s, const char *bucket, const char *key);
 const state_role *state_find_role(const state_snapshot *s, const char *name);
+const state_product *state_find_product(const state_snapshot *s, const char *name);
 const state_project *state_find_project(const state_snapshot *s, const char *name);
 const state_stack *state_find_stack(const state_snapshot *s, const char *name);
 
-/* Fill `out` (state_init'ed or zeroed) from fcc-state/1 JSON. FCC_EPARSE
+/* Fill `out` (state_init'ed or zeroed) from fcc-state/2 JSON. FCC_EPARSE
  * names the field at fault ("state: roles[0].trust_policy: expected an object")
  * and refuses an unknown format; FCC_ENOMEM. On failure `out` is disposed. */
 int state_from_json(state_snapshot *out, const json_t *root, fcc_err *e);
 /* Same from text. */
 int state_from_text(state_snapshot *out, const char *text, size_t len, fcc_err *e);
 
-/* New JSON (fcc-state/1) for `s`; caller decrefs. NULL on ENOMEM. */
+/* New JSON (fcc-state/2) for `s`; caller decrefs. NULL on ENOMEM. */
 json_t *state_to_json(const state_snapshot *s);
 
 /* Every observation of `s` with its fingerprint, sorted by id, into `out`

@@ -75,6 +75,20 @@ typedef struct project_ans {
 	char pipeline_name[300];
 } project_ans;
 
+/* Answers of one product (desired.products[i]). */
+typedef struct prod_ans {
+	sc_product_list search;
+	const sc_product_info *prod; /* the exact name match in `search`, or NULL */
+	int resolved;
+	sc_product desc;
+	int desc_absent;
+	sc_artifact_list arts;
+	int arts_known, arts_have_mine;
+	sc_product_list assoc;
+	sc_constraint_list cons;
+	sc_constraint *consdesc; /* DescribeConstraint per constraint of cons (LAUNCH only) */
+} prod_ans;
+
 /* Answers of one stack fcc owns. */
 typedef struct stack_ans {
 	cfn_stack_list list;
@@ -106,19 +120,12 @@ struct reader {
 	int presolved;
 	sc_principal_list princ;
 	sc_account_list access;
-	/* the product */
-	sc_product_list search;
-	const sc_product_info *prod; /* the exact name match in `search`, or NULL */
-	int prodresolved;
-	sc_product proddesc;
-	int proddesc_absent;
-	sc_artifact_list arts;
-	sc_product_list assoc;
-	sc_constraint_list cons;
-	sc_constraint *consdesc; /* DescribeConstraint per constraint of cons (LAUNCH only) */
-	/* CloudFormation: validated once the template object and the product's
+	/* the products, and how many have their versions known */
+	prod_ans *prods;
+	size_t arts_known;
+	/* CloudFormation: validated once the template object and the products'
 	 * versions are known (see maybe_validate) */
-	int tmpl_known, tmpl_present, arts_known, arts_have_mine;
+	int tmpl_known, tmpl_present;
 	cfn_validation validation;
 	const char *validated; /* the template key, when validated */
 	int valid;
@@ -222,35 +229,49 @@ static void validate(reader *r, int object_present)
  * Service Catalog validated the very same bytes (the version is keyed by the
  * template's sha256) when CreateProvisioningArtifact made it, so asking
  * CloudFormation again would add a call — the slowest of a plan — to learn
- * nothing. Called when the template object's HeadObject and the product's
- * versions have answered (or the product is known to be absent). */
+ * nothing. Every product of a build uses the one template, so one version
+ * of it in any product is enough. Called when the template object's
+ * HeadObject and each product's versions have answered (or the product is
+ * known to be absent). */
 static void maybe_validate(reader *r)
 {
-	if (!r->tmpl_known || !r->arts_known || r->arts_have_mine ||
-	    (r->opt && r->opt->skip_validate))
+	size_t k;
+
+	if (!r->tmpl_known || r->arts_known < r->d->n_products || (r->opt && r->opt->skip_validate))
 		return;
+	for (k = 0; k < r->d->n_products; k++)
+		if (r->prods[k].arts_have_mine)
+			return;
 	validate(r, r->tmpl_present);
 }
 
-/* Both the portfolio and the product are known: read what links them. */
-static void pair(reader *r)
+/* Both the portfolio and product k are known: read what links them. */
+static void pair(reader *r, size_t k)
 {
-	const char *pid, *prod;
+	const prod_ans *a = &r->prods[k];
+	const char *pid, *prod, *name = r->d->products[k].name;
 	rcall *c;
 
-	if (!r->presolved || !r->prodresolved || r->pcount != 1 || !r->prod)
+	if (!r->presolved || !a->resolved || r->pcount != 1 || !a->prod)
 		return;
 	pid = r->plist.items[r->pmatch[r->pchosen]].id;
-	prod = r->prod->id;
-	c = newcall(r, K_ASSOC, 0, "sc-association:%s/%s", r->d->portfolio.name,
-		    r->d->product.name);
+	prod = a->prod->id;
+	c = newcall(r, K_ASSOC, k, "sc-association:%s/%s", r->d->portfolio.name, name);
 	SUBMIT(r, c,
-	       sc_search_products_as_admin_submit(&r->assoc, r->ctx, pid, r->d->product.name,
-						  finish, c, &se_));
-	c = newcall(r, K_CONS, 0, "sc-constraints:%s/%s", r->d->portfolio.name, r->d->product.name);
+	       sc_search_products_as_admin_submit(&r->prods[k].assoc, r->ctx, pid, name, finish, c,
+						  &se_));
+	c = newcall(r, K_CONS, k, "sc-constraints:%s/%s", r->d->portfolio.name, name);
 	SUBMIT(r, c,
-	       sc_list_constraints_for_portfolio_submit(&r->cons, r->ctx, pid, prod, finish, c,
-							&se_));
+	       sc_list_constraints_for_portfolio_submit(&r->prods[k].cons, r->ctx, pid, prod,
+							finish, c, &se_));
+}
+
+static void pair_all(reader *r)
+{
+	size_t k;
+
+	for (k = 0; k < r->d->n_products; k++)
+		pair(r, k);
 }
 
 /* ---- organization shares ----
@@ -353,7 +374,7 @@ static void on_portfolios(reader *r)
 		 * for DescribePortfolio keeps the chain at STATE_READ_CHAIN */
 		portfolio_chosen(r);
 		r->presolved = 1;
-		pair(r);
+		pair_all(r);
 	}
 }
 
@@ -373,72 +394,76 @@ static void on_portfolio_desc(reader *r)
 		r->pcount = (int)r->npmatch;
 	}
 	r->presolved = 1;
-	pair(r);
+	pair_all(r);
 }
 
-static void on_search(reader *r)
+static void on_search(reader *r, size_t k)
 {
+	prod_ans *a = &r->prods[k];
+	const char *name = r->d->products[k].name;
 	size_t i;
 	rcall *c;
 
 	/* FullTextSearch matches words anywhere: keep the exact name */
-	for (i = 0; i < r->search.n && !r->prod; i++)
-		if (r->search.items[i].name &&
-		    strcmp(r->search.items[i].name, r->d->product.name) == 0)
-			r->prod = &r->search.items[i];
-	if (!r->prod) {
-		r->prodresolved = 1;
-		r->arts_known = 1;
+	for (i = 0; i < a->search.n && !a->prod; i++)
+		if (a->search.items[i].name && strcmp(a->search.items[i].name, name) == 0)
+			a->prod = &a->search.items[i];
+	a->resolved = 1;
+	if (!a->prod) {
+		a->arts_known = 1;
+		r->arts_known++;
 		maybe_validate(r);
-		pair(r);
+		pair(r, k);
 		return;
 	}
-	c = newcall(r, K_PRODDESC, 0, "sc-product:%s (%s)", r->d->product.name, r->prod->id);
+	c = newcall(r, K_PRODDESC, k, "sc-product:%s (%s)", name, a->prod->id);
 	SUBMIT(r, c,
-	       sc_describe_product_as_admin_submit(&r->proddesc, r->ctx, r->prod->id, NULL, finish,
-						   c, &se_));
-	c = newcall(r, K_ARTS, 0, "sc-artifacts:%s", r->d->product.name);
+	       sc_describe_product_as_admin_submit(&a->desc, r->ctx, a->prod->id, NULL, finish, c,
+						   &se_));
+	c = newcall(r, K_ARTS, k, "sc-artifacts:%s", name);
 	SUBMIT(r, c,
-	       sc_list_provisioning_artifacts_submit(&r->arts, r->ctx, r->prod->id, finish, c,
+	       sc_list_provisioning_artifacts_submit(&a->arts, r->ctx, a->prod->id, finish, c,
 						     &se_));
-	r->prodresolved = 1;
-	pair(r);
+	pair(r, k);
 }
 
-static void on_constraints(reader *r)
+static void on_constraints(reader *r, size_t k)
 {
+	prod_ans *a = &r->prods[k];
 	size_t i;
 
-	if (!(r->consdesc = fcc_calloc(r->cons.n + 1, sizeof *r->consdesc))) {
+	if (!(a->consdesc = fcc_calloc(a->cons.n + 1, sizeof *a->consdesc))) {
 		fail(r, "AWS state", FCC_ENOMEM, "out of memory");
 		return;
 	}
-	for (i = 0; i < r->cons.n; i++) {
+	for (i = 0; i < a->cons.n; i++) {
 		rcall *c;
-		if (!r->cons.items[i].type || strcmp(r->cons.items[i].type, "LAUNCH") != 0 ||
-		    !r->cons.items[i].id)
+		if (!a->cons.items[i].type || strcmp(a->cons.items[i].type, "LAUNCH") != 0 ||
+		    !a->cons.items[i].id)
 			continue;
-		c = newcall(r, K_CONSDESC, i, "sc-constraints:%s/%s (%s)", r->d->portfolio.name,
-			    r->d->product.name, r->cons.items[i].id);
+		c = newcall(r, K_CONSDESC, k, "sc-constraints:%s/%s (%s)", r->d->portfolio.name,
+			    r->d->products[k].name, a->cons.items[i].id);
 		SUBMIT(r, c,
-		       sc_describe_constraint_submit(&r->consdesc[i], r->ctx, r->cons.items[i].id,
+		       sc_describe_constraint_submit(&a->consdesc[i], r->ctx, a->cons.items[i].id,
 						     finish, c, &se_));
 	}
 }
 
-static void on_artifacts(reader *r)
+static void on_artifacts(reader *r, size_t k)
 {
-	const char *want = r->d->version.template_sha256;
+	prod_ans *a = &r->prods[k];
+	const char *want = r->d->products[k].version.template_sha256;
 	size_t i, ml = strlen(DIFF_ARTIFACT_MARKER);
 
-	for (i = 0; i < r->arts.n; i++) {
-		const char *m = r->arts.items[i].description
-					? strstr(r->arts.items[i].description, DIFF_ARTIFACT_MARKER)
+	for (i = 0; i < a->arts.n; i++) {
+		const char *m = a->arts.items[i].description
+					? strstr(a->arts.items[i].description, DIFF_ARTIFACT_MARKER)
 					: NULL;
 		if (m && strncmp(m + ml, want, strlen(want)) == 0)
-			r->arts_have_mine = 1;
+			a->arts_have_mine = 1;
 	}
-	r->arts_known = 1;
+	a->arts_known = 1;
+	r->arts_known++;
 	maybe_validate(r);
 }
 
@@ -509,13 +534,13 @@ static void finish(void *payload, aws_error *ae)
 		on_portfolio_desc(r);
 		break;
 	case K_SEARCH:
-		on_search(r);
+		on_search(r, c->idx);
 		break;
 	case K_PRODDESC:
-		r->proddesc_absent = absent;
+		r->prods[c->idx].desc_absent = absent;
 		break;
 	case K_CONS:
-		on_constraints(r);
+		on_constraints(r, c->idx);
 		break;
 	case K_VALIDATE:
 		r->validated = desired_object_of_kind(r->d, "template")->key;
@@ -528,7 +553,7 @@ static void finish(void *payload, aws_error *ae)
 		r->projects[c->idx].no_pipeline = absent;
 		break;
 	case K_ARTS:
-		on_artifacts(r);
+		on_artifacts(r, c->idx);
 		break;
 	case K_STACK:
 		r->stacks[c->idx].absent = absent;
@@ -572,10 +597,12 @@ static void start(reader *r)
 	}
 	c = newcall(r, K_PLIST, 0, "sc-portfolio:%s", d->portfolio.name);
 	SUBMIT(r, c, sc_list_portfolios_submit(&r->plist, r->ctx, finish, c, &se_));
-	c = newcall(r, K_SEARCH, 0, "sc-product:%s", d->product.name);
-	SUBMIT(r, c,
-	       sc_search_products_as_admin_submit(&r->search, r->ctx, NULL, d->product.name, finish,
-						  c, &se_));
+	for (i = 0; i < d->n_products; i++) {
+		c = newcall(r, K_SEARCH, i, "sc-product:%s", d->products[i].name);
+		SUBMIT(r, c,
+		       sc_search_products_as_admin_submit(&r->prods[i].search, r->ctx, NULL,
+							  d->products[i].name, finish, c, &se_));
+	}
 	if (wants_org(d)) {
 		c = newcall(r, K_ORGACCESS, 0, "sc-org-access (GetAWSOrganizationsAccessStatus)");
 		SUBMIT(r, c,
@@ -684,6 +711,59 @@ static int build_org_nodes(state_snapshot *s, reader *r)
 	return FCC_OK;
 }
 
+static int build_product(state_snapshot *s, reader *r, size_t k)
+{
+	const prod_ans *a = &r->prods[k];
+	state_product *sp = state_add_product(s);
+	size_t i;
+	int rc = FCC_OK;
+
+	if (!sp)
+		return FCC_ENOMEM;
+	TRY(dup(&sp->name, r->d->products[k].name));
+	if (!a->prod || a->desc_absent)
+		return FCC_OK;
+	sp->present = 1;
+	TRY(dup(&sp->id, a->prod->id));
+	TRY(dup(&sp->owner, a->desc.info.owner));
+	TRY(dup(&sp->description, a->desc.info.description));
+	TRY(dup(&sp->distributor, a->desc.info.distributor));
+	TRY(dup(&sp->support_email, a->desc.info.support_email));
+	TRY(dup(&sp->support_url, a->desc.info.support_url));
+	TRY(tags_in(&sp->tags, a->desc.tags, a->desc.ntags));
+	for (i = 0; i < a->arts.n; i++) {
+		const sc_artifact_info *ai = &a->arts.items[i];
+		state_artifact *sa = state_product_add_artifact(sp);
+		char when[32] = "";
+		time_t t = (time_t)ai->created_time;
+		struct tm tm;
+		if (!sa)
+			return FCC_ENOMEM;
+		if (ai->created_time && gmtime_r(&t, &tm))
+			strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		TRY(dup(&sa->id, ai->id));
+		TRY(dup(&sa->name, ai->name));
+		TRY(dup(&sa->description, ai->description));
+		sa->active = ai->active != 0; /* unsaid (-1): AWS's default, active */
+		TRY(dup(&sa->guidance, ai->guidance ? ai->guidance : "DEFAULT"));
+		TRY(dup(&sa->created, when[0] ? when : NULL));
+	}
+	if (r->pcount != 1)
+		return FCC_OK;
+	for (i = 0; i < a->assoc.n; i++)
+		if (a->assoc.items[i].id && strcmp(a->assoc.items[i].id, a->prod->id) == 0)
+			sp->association = 1;
+	for (i = 0; i < a->cons.n; i++) {
+		state_constraint *sc = state_product_add_constraint(sp);
+		if (!sc)
+			return FCC_ENOMEM;
+		TRY(dup(&sc->id, a->cons.items[i].id));
+		TRY(dup(&sc->type, a->cons.items[i].type ? a->cons.items[i].type : ""));
+		sc->parameters = decode(a->consdesc ? a->consdesc[i].parameters : NULL);
+	}
+	return FCC_OK;
+}
+
 static int build_sc(state_snapshot *s, reader *r)
 {
 	const desired *d = r->d;
@@ -714,48 +794,8 @@ static int build_sc(state_snapshot *s, reader *r)
 		TRY(build_org_nodes(s, r));
 	}
 	TRY(dup(&s->org_access, r->org_known ? (r->orgacc.status ? r->orgacc.status : "") : NULL));
-	TRY(dup(&s->product.name, d->product.name));
-	if (r->prod && !r->proddesc_absent) {
-		const sc_product_info *p = &r->proddesc.info;
-		s->product.present = 1;
-		TRY(dup(&s->product.id, r->prod->id));
-		TRY(dup(&s->product.owner, p->owner));
-		TRY(dup(&s->product.description, p->description));
-		TRY(dup(&s->product.distributor, p->distributor));
-		TRY(dup(&s->product.support_email, p->support_email));
-		TRY(dup(&s->product.support_url, p->support_url));
-		TRY(tags_in(&s->product.tags, r->proddesc.tags, r->proddesc.ntags));
-		for (i = 0; i < r->arts.n; i++) {
-			const sc_artifact_info *a = &r->arts.items[i];
-			state_artifact *sa = state_add_artifact(s);
-			char when[32] = "";
-			time_t t = (time_t)a->created_time;
-			struct tm tm;
-			if (!sa)
-				return FCC_ENOMEM;
-			if (a->created_time && gmtime_r(&t, &tm))
-				strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-			TRY(dup(&sa->id, a->id));
-			TRY(dup(&sa->name, a->name));
-			TRY(dup(&sa->description, a->description));
-			sa->active = a->active != 0; /* unsaid (-1): AWS's default, active */
-			TRY(dup(&sa->guidance, a->guidance ? a->guidance : "DEFAULT"));
-			TRY(dup(&sa->created, when[0] ? when : NULL));
-		}
-	}
-	if (r->pcount == 1 && s->product.present) {
-		for (i = 0; i < r->assoc.n; i++)
-			if (r->assoc.items[i].id && strcmp(r->assoc.items[i].id, r->prod->id) == 0)
-				s->association = 1;
-		for (i = 0; i < r->cons.n; i++) {
-			state_constraint *sc = state_add_constraint(s);
-			if (!sc)
-				return FCC_ENOMEM;
-			TRY(dup(&sc->id, r->cons.items[i].id));
-			TRY(dup(&sc->type, r->cons.items[i].type ? r->cons.items[i].type : ""));
-			sc->parameters = decode(r->consdesc ? r->consdesc[i].parameters : NULL);
-		}
-	}
+	for (i = 0; i < d->n_products; i++)
+		TRY(build_product(s, r, i));
 	return FCC_OK;
 }
 
@@ -876,16 +916,22 @@ static void reader_dispose(reader *r)
 	fcc_free(r->stacks);
 	for (i = 0; r->pdesc && i < r->npmatch; i++)
 		aws_pool_dispose(&r->pdesc[i].pool);
-	for (i = 0; r->consdesc && i < r->cons.n; i++)
-		aws_pool_dispose(&r->consdesc[i].pool);
+	for (i = 0; r->prods && i < r->d->n_products; i++) {
+		prod_ans *a = &r->prods[i];
+		size_t j;
+		for (j = 0; a->consdesc && j < a->cons.n; j++)
+			aws_pool_dispose(&a->consdesc[j].pool);
+		fcc_free(a->consdesc);
+		aws_pool_dispose(&a->search.pool);
+		aws_pool_dispose(&a->desc.pool);
+		aws_pool_dispose(&a->arts.pool);
+		aws_pool_dispose(&a->assoc.pool);
+		aws_pool_dispose(&a->cons.pool);
+	}
+	fcc_free(r->prods);
 	aws_pool_dispose(&r->plist.pool);
 	aws_pool_dispose(&r->princ.pool);
 	aws_pool_dispose(&r->access.pool);
-	aws_pool_dispose(&r->search.pool);
-	aws_pool_dispose(&r->proddesc.pool);
-	aws_pool_dispose(&r->arts.pool);
-	aws_pool_dispose(&r->assoc.pool);
-	aws_pool_dispose(&r->cons.pool);
 	aws_pool_dispose(&r->validation.pool);
 	aws_pool_dispose(&r->orgacc.pool);
 	aws_pool_dispose(&r->orgnodes[0].pool);
@@ -896,7 +942,6 @@ static void reader_dispose(reader *r)
 	fcc_free(r->projects);
 	fcc_free(r->pmatch);
 	fcc_free(r->pdesc);
-	fcc_free(r->consdesc);
 	fcc_free(r->valid_error);
 }
 
@@ -919,7 +964,8 @@ int state_read(state_snapshot *out, aws_ctx *ctx, const desired *d, const state_
 	r.roles = fcc_calloc(d->n_roles + 1, sizeof *r.roles);
 	r.projects = fcc_calloc(d->n_instances + 1, sizeof *r.projects);
 	r.stacks = fcc_calloc(d->n_stacks + 1, sizeof *r.stacks);
-	if (!r.heads || !r.head_absent || !r.roles || !r.projects || !r.stacks) {
+	r.prods = fcc_calloc(d->n_products + 1, sizeof *r.prods);
+	if (!r.heads || !r.head_absent || !r.roles || !r.projects || !r.stacks || !r.prods) {
 		rc = fcc_err_set(e, FCC_ENOMEM, "out of memory");
 		goto out;
 	}

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """gen_fixtures.py — (re)write the plan scenarios' inputs under tests/plan/fixtures/.
 
-Each scenario directory holds state.json (an fcc-state/1 snapshot) and, when the
+Each scenario directory holds state.json (an fcc-state/2 snapshot) and, when the
 build differs from fixtures/build/, its own manifest.json. The expected outputs
 (expected.json, expected.txt, expected.md) are written by the unit suite with
 FCC_GOLDEN_UPDATE=1 (make golden-update) and reviewed with git diff.
@@ -20,6 +20,7 @@ manifest = json.load(open(os.path.join(BUILD, "manifest.json")))
 pipeline = json.load(open(os.path.join(BUILD, manifest["pipeline"]["definition_path"])))
 bucket = manifest["artifacts"]["bucket"]
 cat = manifest["catalog"]
+prod = cat["products"][0]
 
 SAGEMAKER_TRUST = {
     "Effect": "Allow",
@@ -59,27 +60,27 @@ def roles(patched):
 
 def in_place():
     return {
-        "format": "fcc-state/1",
+        "format": "fcc-state/2",
         "objects": objects(True),
         "roles": roles(True),
         "portfolio": {"name": cat["portfolio"]["name"], "count": 1, "id": "port-abcdefghijklm",
                       "owner": cat["portfolio"]["owner"],
                       "description": cat["portfolio"]["description"],
                       "tags": {"fcc:project": manifest["project"]["name"]}},
-        "product": {"name": cat["product"]["name"], "present": True, "id": "prod-abcdefghijklm",
-                    "owner": cat["product"]["owner"],
-                    "description": cat["product"]["description"],
-                    "tags": dict(cat["product"]["tags"])},
-        "artifacts": [{"id": "pa-aaaaaaaaaaaaa", "name": cat["version"]["name"],
-                       "description": "fcc:template-sha256=" + cat["version"]["template_sha256"],
-                       "active": True, "guidance": "DEFAULT",
-                       "created": "2024-05-01T10:00:00Z"}],
-        "association": True,
-        "constraints": [{"id": "cons-aaaaaaaaaaaaa", "type": "LAUNCH",
-                         "parameters": {"LocalRoleName": cat["launch_role"]}}],
+        "products": [{
+            "name": prod["name"], "present": True, "id": "prod-abcdefghijklm",
+            "owner": prod["owner"], "description": prod["description"],
+            "tags": dict(prod["tags"]),
+            "artifacts": [{"id": "pa-aaaaaaaaaaaaa", "name": prod["version"]["name"],
+                           "description": "fcc:template-sha256=" + prod["version"]["template_sha256"],
+                           "active": True, "guidance": "DEFAULT",
+                           "created": "2024-05-01T10:00:00Z"}],
+            "association": True,
+            "constraints": [{"id": "cons-aaaaaaaaaaaaa", "type": "LAUNCH",
+                             "parameters": {"LocalRoleName": cat["launch_role"]}}]}],
         "principals": [dict(p) for p in cat["principals"]],
         "shares": {"accounts": [], "nodes": []},
-        "template_validation": {"template": cat["version"]["template_key"], "ok": True},
+        "template_validation": {"template": prod["version"]["template_key"], "ok": True},
         "projects": [{"name": i["name"], "present": True, "status": "CreateCompleted",
                       "product_id": "prod-abcdefghijklm", "artifact_id": "pa-aaaaaaaaaaaaa",
                       "pipeline": pipeline} for i in manifest["instances"]],
@@ -88,12 +89,12 @@ def in_place():
 
 def empty():
     return {
-        "format": "fcc-state/1",
+        "format": "fcc-state/2",
         "objects": objects(False),
         "roles": roles(False),
         "portfolio": {"name": cat["portfolio"]["name"], "count": 0},
-        "product": {"name": cat["product"]["name"], "present": False},
-        "template_validation": {"template": cat["version"]["template_key"], "ok": True},
+        "products": [{"name": prod["name"], "present": False}],
+        "template_validation": {"template": prod["version"]["template_key"], "ok": True},
         "projects": [{"name": i["name"], "present": False} for i in manifest["instances"]],
     }
 
@@ -128,8 +129,8 @@ for o in m["artifacts"]["objects"]:
         o["sha256"], o["key"], o["size"] = NEW_SEED, prefix + "/seedcode/" + NEW_SEED + ".zip", 22801
     else:
         o["sha256"], o["key"] = NEW_TMPL, prefix + "/templates/" + NEW_TMPL + ".yaml"
-m["catalog"]["version"]["template_sha256"] = NEW_TMPL
-m["catalog"]["version"]["template_key"] = prefix + "/templates/" + NEW_TMPL + ".yaml"
+m["catalog"]["products"][0]["version"]["template_sha256"] = NEW_TMPL
+m["catalog"]["products"][0]["version"]["template_key"] = prefix + "/templates/" + NEW_TMPL + ".yaml"
 for f in m["files"]:
     if f["path"] == "seed-code.zip":
         f["sha256"], f["size"] = NEW_SEED, 22801
@@ -142,7 +143,7 @@ s["objects"] += [{"bucket": bucket, "key": o["key"], "present": False}
 write("seed-changed", s, m)
 
 s = in_place()
-s["product"]["tags"]["team"] = "data-science"
+s["products"][0]["tags"]["team"] = "data-science"
 write("tag-changed", s)
 
 s = in_place()

@@ -171,7 +171,7 @@ def put_objects(build_dir, m):
 
 def add_version(product_id, m, name=None):
     sc = boto("servicecatalog")
-    v = m["catalog"]["version"]
+    v = m["catalog"]["products"][0]["version"]
     return sc.create_provisioning_artifact(
         ProductId=product_id, IdempotencyToken="tok-" + v["template_sha256"][:20],
         Parameters={"Name": name or v["name"],
@@ -199,23 +199,26 @@ def in_place(build_dir, m):
                                Description=cat["portfolio"]["description"],
                                Tags=[{"Key": "fcc:project", "Value": m["project"]["name"]}],
                                IdempotencyToken="tok-portfolio")["PortfolioDetail"]["Id"]
-    v = cat["version"]
-    prod = sc.create_product(
-        Name=cat["product"]["name"], Owner=cat["product"]["owner"],
-        Description=cat["product"]["description"], ProductType="CLOUD_FORMATION_TEMPLATE",
-        Tags=[{"Key": k, "Value": val} for k, val in sorted(cat["product"]["tags"].items())],
-        ProvisioningArtifactParameters={
-            "Name": v["name"], "Description": "fcc:template-sha256=" + v["template_sha256"],
-            "Info": {"LoadTemplateFromURL": template_url(m["artifacts"]["bucket"],
-                                                         v["template_key"])},
-            "Type": "CLOUD_FORMATION_TEMPLATE"},
-        IdempotencyToken="tok-product")
-    prod_id = prod["ProductViewDetail"]["ProductViewSummary"]["ProductId"]
-    art_id = prod["ProvisioningArtifactDetail"]["Id"]
-    sc.associate_product_with_portfolio(ProductId=prod_id, PortfolioId=port)
-    sc.create_constraint(PortfolioId=port, ProductId=prod_id, Type="LAUNCH",
-                         Parameters=json.dumps({"LocalRoleName": cat["launch_role"]}),
-                         IdempotencyToken="tok-constraint")
+    made = {}
+    for i, product in enumerate(cat["products"]):
+        v = product["version"]
+        prod = sc.create_product(
+            Name=product["name"], Owner=product["owner"],
+            Description=product["description"], ProductType="CLOUD_FORMATION_TEMPLATE",
+            Tags=[{"Key": k, "Value": val} for k, val in sorted(product["tags"].items())],
+            ProvisioningArtifactParameters={
+                "Name": v["name"], "Description": "fcc:template-sha256=" + v["template_sha256"],
+                "Info": {"LoadTemplateFromURL": template_url(m["artifacts"]["bucket"],
+                                                             v["template_key"])},
+                "Type": "CLOUD_FORMATION_TEMPLATE"},
+            IdempotencyToken="tok-product-%d" % i)
+        pid = prod["ProductViewDetail"]["ProductViewSummary"]["ProductId"]
+        made[product["name"]] = (pid, prod["ProvisioningArtifactDetail"]["Id"])
+        sc.associate_product_with_portfolio(ProductId=pid, PortfolioId=port)
+        sc.create_constraint(PortfolioId=port, ProductId=pid, Type="LAUNCH",
+                             Parameters=json.dumps({"LocalRoleName": cat["launch_role"]}),
+                             IdempotencyToken="tok-constraint-%d" % i)
+    prod_id, art_id = made[cat["products"][0]["name"]]
     for p in cat["principals"]:
         sc.associate_principal_with_portfolio(PortfolioId=port, PrincipalARN=p["arn"],
                                               PrincipalType=p["type"])
@@ -223,9 +226,10 @@ def in_place(build_dir, m):
     with open(os.path.join(build_dir, m["pipeline"]["definition_path"])) as f:
         definition = f.read()
     for inst in m["instances"]:
+        ipid, iart = made[inst["product"]]
         sm.create_project(ProjectName=inst["name"], ProjectDescription=inst["description"],
-                          ServiceCatalogProvisioningDetails={"ProductId": prod_id,
-                                                             "ProvisioningArtifactId": art_id})
+                          ServiceCatalogProvisioningDetails={"ProductId": ipid,
+                                                             "ProvisioningArtifactId": iart})
         sm.create_pipeline(PipelineName="sagemaker-" + inst["name"],
                            PipelineDefinition=definition,
                            RoleArn="arn:aws:iam::123456789012:role/" + ROLES[1],
@@ -338,8 +342,8 @@ class Plan(unittest.TestCase):
                                               AddTags=[{"Key": "team", "Value": "someone-else"}])
         plan = self.plan_all("tag-changed")
         self.assertEqual(self.changed(plan),
-                         [("sc-product:" + self.manifest["catalog"]["product"]["name"], "update")])
-        s = self.step(plan, "sc-product:" + self.manifest["catalog"]["product"]["name"])
+                         [("sc-product:" + self.manifest["catalog"]["products"][0]["name"], "update")])
+        s = self.step(plan, "sc-product:" + self.manifest["catalog"]["products"][0]["name"])
         self.assertEqual([(c["path"], c["before"], c["after"]) for c in s["changes"]],
                          [('tags["team"]', "someone-else", "ml-platform")])
 

@@ -52,11 +52,12 @@ START_TEST(test_destroy_everything_in_reverse_order)
 	ck_assert(depends(st, "sagemaker-project:forecast-dev"));
 	st = find(&p, "sc-association");
 	ck_assert(depends(st, "sc-constraint:"));
-	ck_assert_str_eq(json_string_value(json_object_get(st->attrs, "product_id")), s.product.id);
+	ck_assert_str_eq(json_string_value(json_object_get(st->attrs, "product_id")),
+			 s.products[0].id);
 	st = find(&p, "sc-product");
 	ck_assert(depends(st, "sc-association:"));
 	ck_assert(depends(st, "sagemaker-project:"));
-	ck_assert_str_eq(json_string_value(json_object_get(st->attrs, "id")), s.product.id);
+	ck_assert_str_eq(json_string_value(json_object_get(st->attrs, "id")), s.products[0].id);
 	st = find(&p, "sc-portfolio");
 	ck_assert(depends(st, "sc-association:"));
 	ck_assert(depends(st, "sc-principal:"));
@@ -84,7 +85,7 @@ START_TEST(test_destroy_leaves_untagged_and_refuses_other_projects)
 	const plan_step *st;
 
 	pf_load(&d, &s, "in-place");
-	kv_tags_dispose(&s.product.tags); /* someone else's product of that name */
+	kv_tags_dispose(&s.products[0].tags); /* someone else's product of that name */
 	ck_assert_int_eq(destroy_plan(&p, &d, &s, NULL, &e), FCC_OK);
 	st = find(&p, "sc-product");
 	ck_assert_int_eq(st->action, PLAN_NOOP);

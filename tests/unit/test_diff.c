@@ -368,23 +368,157 @@ START_TEST(test_diff_manifest_errors)
 	fcc_err e = {0};
 	desired d;
 
-	ck_assert_int_eq(manifest_error("\"fcc-manifest/1\"", "\"fcc-manifest/2\"", &e),
+	ck_assert_int_eq(manifest_error("\"fcc-manifest/2\"", "\"fcc-manifest/1\"", &e),
 			 FCC_EPARSE);
 	ck_assert_str_eq(e.msg,
-			 "manifest: format: unknown format \"fcc-manifest/2\" (this fcc reads "
-			 "fcc-manifest/1)");
+			 "manifest: format: unknown format \"fcc-manifest/1\" (this fcc reads "
+			 "fcc-manifest/2)");
+	ck_assert_int_eq(manifest_error("\"product\": \"" PRODUCT "\"",
+					"\"product\": \"forecast-mlops-templat\"", &e),
+			 FCC_EPARSE);
+	ck_assert_str_eq(e.msg, "manifest: instances[0].product: no product named "
+				"\"forecast-mlops-templat\" in catalog.products");
+	ck_assert_int_eq(manifest_error("\"products\": [", "\"products\": [], \"x\": [", &e),
+			 FCC_EPARSE);
+	ck_assert_str_eq(e.msg, "manifest: catalog.products: expected at least one product");
 	ck_assert_int_eq(
 		manifest_error("\"studio_visibility\": true", "\"studio_visibility\": 1", &e),
 		FCC_EPARSE);
 	ck_assert_str_eq(e.msg, "manifest: catalog.studio_visibility: expected a boolean");
 	ck_assert_int_eq(manifest_error("\"cost-center\": \"4711\"", "\"cost-center\": 4711", &e),
 			 FCC_EPARSE);
-	ck_assert_str_eq(e.msg, "manifest: catalog.product.tags.cost-center: expected a string");
+	ck_assert_str_eq(e.msg,
+			 "manifest: catalog.products[0].tags.cost-center: expected a string");
 	ck_assert_int_eq(manifest_error("\"horizon\": 24", "\"horizont\": 24", &e), FCC_EPARSE);
 	ck_assert_str_eq(e.msg, "manifest: pipeline.horizon: missing");
 	ck_assert_int_eq(desired_from_json(&d, "[1", 2, &e), FCC_EPARSE);
 	ck_assert_int_eq(desired_load(&d, "/nonexistent-fcc-build", &e), FCC_ENOTFOUND);
 	ck_assert_ptr_nonnull(strstr(e.msg, "/nonexistent-fcc-build/manifest.json"));
+}
+END_TEST
+
+/* The in-place build with a second product, "`name`", made of the same
+ * template: catalog.products[1], and instance 0 made from it when `use`. */
+static void two_products(desired *out, const char *name, int use, const char *tmpl_sha)
+{
+	char *text = tu_read(tu_path("tests/plan/fixtures/build/manifest.json"), NULL), *dumped;
+	char *pipeline = tu_read(tu_path("tests/plan/fixtures/build/pipeline.json"), NULL);
+	json_t *m, *prods, *second;
+	fcc_err e = {0};
+	int rc;
+
+	ck_assert_ptr_nonnull(text);
+	m = parse(text);
+	prods = json_object_get(json_object_get(m, "catalog"), "products");
+	second = json_deep_copy(json_array_get(prods, 0));
+	ck_assert_int_eq(json_object_set_new(second, "name", json_string(name)), 0);
+	if (tmpl_sha)
+		ck_assert_int_eq(json_object_set_new(json_object_get(second, "version"),
+						     "template_sha256", json_string(tmpl_sha)),
+				 0);
+	ck_assert_int_eq(json_array_append_new(prods, second), 0);
+	if (use)
+		ck_assert_int_eq(
+			json_object_set_new(json_array_get(json_object_get(m, "instances"), 0),
+					    "product", json_string(name)),
+			0);
+	dumped = json_dumps(m, 0);
+	rc = desired_from_json(out, dumped, strlen(dumped), &e);
+	if (rc == FCC_OK && pipeline)
+		ck_assert_int_eq(desired_set_pipeline(out, pipeline, strlen(pipeline), &e), FCC_OK);
+	free(dumped);
+	json_decref(m);
+	free(text);
+	free(pipeline);
+	if (rc != FCC_OK) {
+		out->n_products = 0;
+		ck_assert_str_eq(e.msg,
+				 "manifest: catalog.products[1].version: every product of a "
+				 "build uses its one template (catalog.products[0].version)");
+	}
+}
+
+static const plan_step *step_at(const plan *p, const char *address)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_steps; i++)
+		if (strcmp(p->steps[i].address, address) == 0)
+			return &p->steps[i];
+	return NULL;
+}
+
+/* Two products in one portfolio: the one in place stays a no-op, the new one
+ * gets its own product, version, association and constraint, each depending
+ * on that product's steps only; a project made from it depends on its version. */
+START_TEST(test_diff_second_product)
+{
+	desired d, one;
+	state_snapshot s;
+	plan p;
+	fcc_err e = {0};
+	const plan_step *st;
+	static const char *const kinds[] = {"sc-product", "sc-artifact", "sc-association",
+					    "sc-constraint"};
+	size_t i, n = 0;
+	char want[512];
+
+	pf_load(&one, &s, "in-place");
+	two_products(&d, "forecast-deepar", 1, NULL);
+	ck_assert_uint_eq(d.n_products, 2);
+	ck_assert_ptr_eq(desired_product_named(&d, "forecast-deepar"), &d.products[1]);
+	ck_assert_int_eq(diff_compute(&p, &d, &s, NULL, &e), FCC_OK);
+	/* UpdateProject cannot move a project to another product */
+	ck_assert_uint_eq(p.errors.n, 1);
+	ck_assert_str_eq(p.errors.v[0], "sagemaker project forecast-dev was provisioned from "
+					"product prod-abcdefghijklm, not forecast-deepar (not "
+					"created yet): fcc will not replace it");
+	for (i = 0; i < p.n_steps; i++)
+		if (p.steps[i].action == PLAN_CREATE) {
+			ck_assert_ptr_nonnull(strstr(p.steps[i].address, "forecast-deepar"));
+			n++;
+		}
+	ck_assert_uint_eq(n, 4);
+	for (i = 0; i < 4; i++) {
+		size_t j, found = 0;
+		for (j = 0; j < p.n_steps; j++)
+			if (strcmp(p.steps[j].kind, kinds[i]) == 0 &&
+			    strstr(p.steps[j].address, "forecast-deepar")) {
+				ck_assert_int_eq(p.steps[j].action, PLAN_CREATE);
+				found++;
+			}
+		ck_assert_uint_eq(found, 1);
+	}
+	st = step_at(&p, "sc-association:" PORTFOLIO "/forecast-deepar");
+	ck_assert_ptr_nonnull(st);
+	ck_assert(kv_strs_has(&st->depends_on, "sc-product:forecast-deepar"));
+	ck_assert(!kv_strs_has(&st->depends_on, "sc-product:" PRODUCT));
+	/* the project moves to the new product: it waits for that product's version */
+	st = step_at(&p, "sagemaker-project:forecast-dev");
+	ck_assert_ptr_nonnull(st);
+	snprintf(want, sizeof want, "sc-artifact:forecast-deepar/%s",
+		 d.products[1].version.template_sha256);
+	ck_assert(kv_strs_has(&st->depends_on, want));
+	plan_dispose(&p);
+	/* the observations name each product */
+	{
+		state_obs_list l;
+		state_product *sp = state_add_product(&s);
+		ck_assert_ptr_nonnull(sp);
+		ck_assert_ptr_nonnull(sp->name = fcc_strdup("forecast-deepar"));
+		ck_assert_int_eq(state_observations(&l, &s, &e), FCC_OK);
+		for (i = 0, n = 0; i < l.n; i++)
+			n += strstr(l.v[i].id, "forecast-deepar") != NULL;
+		ck_assert_uint_eq(n, 4); /* product, artifacts, association, constraints */
+		state_obs_list_dispose(&l);
+	}
+	desired_dispose(&d);
+	desired_dispose(&one);
+	state_dispose(&s);
+	/* a build has one template */
+	two_products(&d, "other", 0,
+		     "00000000000000000000000000000000000000000000000000000000deadbeef");
+	ck_assert_uint_eq(d.n_products, 0);
 }
 END_TEST
 
@@ -427,7 +561,7 @@ START_TEST(test_diff_state_round_trip)
 	}
 	state_dispose(&t);
 	{
-		const char *bad = "{\"format\":\"fcc-state/1\",\"roles\":[{\"name\":1}]}";
+		const char *bad = "{\"format\":\"fcc-state/2\",\"roles\":[{\"name\":1}]}";
 		ck_assert_int_eq(state_from_text(&t, bad, strlen(bad), &e), FCC_EPARSE);
 	}
 	ck_assert_str_eq(e.msg, "state: roles[0].name: expected a string");
@@ -603,6 +737,7 @@ Suite *suite_diff(void)
 	tcase_add_test(core, test_diff_ambiguous_portfolio);
 	tcase_add_test(core, test_diff_manifest_errors);
 	tcase_add_test(core, test_diff_pipeline_changed_since_build);
+	tcase_add_test(core, test_diff_second_product);
 	tcase_add_test(core, test_diff_state_round_trip);
 	tcase_add_test(oom, test_diff_oom_sweep);
 	tcase_set_timeout(oom, 300);

@@ -713,15 +713,23 @@ static int each_project(void *payload, const json_t *page)
 	return FCC_OK;
 }
 
-static int other_projects(kv_strs *out, aws_ctx *ctx, const desired *d, const char *product_id)
+/* SageMaker projects outside the spec made from one of the products in `s`,
+ * as "NAME (product PRODUCT)" into `out`. */
+static int other_projects(kv_strs *out, aws_ctx *ctx, const desired *d, const state_snapshot *s)
 {
 	others_ctx o;
 	json_t *in = json_object();
 	aws_error ae;
 	sm_project pj;
-	size_t i;
+	size_t i, j;
 	int rc;
 
+	for (i = 0; i < s->n_products && !(s->products[i].present && s->products[i].id); i++)
+		;
+	if (i == s->n_products) {
+		json_decref(in);
+		return FCC_OK; /* no product of the spec exists: nothing can use one */
+	}
 	memset(&o, 0, sizeof o);
 	o.d = d;
 	if (!in)
@@ -740,8 +748,14 @@ static int other_projects(kv_strs *out, aws_ctx *ctx, const desired *d, const ch
 			cli_aws_print_error(cmd_name, &ae);
 			goto out;
 		}
-		if (pj.product_id && strcmp(pj.product_id, product_id) == 0)
-			rc = kv_strs_push(out, o.names.v[i]);
+		for (j = 0; pj.product_id && j < s->n_products && !rc; j++)
+			if (s->products[j].present && s->products[j].id &&
+			    strcmp(pj.product_id, s->products[j].id) == 0) {
+				char who[1024];
+				snprintf(who, sizeof who, "%s (product %s)", o.names.v[i],
+					 s->products[j].name);
+				rc = kv_strs_push(out, who);
+			}
 		aws_pool_dispose(&pj.pool);
 		if (rc)
 			goto out;
@@ -764,8 +778,7 @@ static int make_plan(plan *out, aws_ctx *ctx, const desired *d, const state_snap
 	fcc_err_clear(&e);
 	if (destroy) {
 		kv_strs_dispose(others);
-		if (s->product.present && s->product.id &&
-		    other_projects(others, ctx, d, s->product.id) != FCC_OK)
+		if (other_projects(others, ctx, d, s) != FCC_OK)
 			return CLI_FAIL;
 		memset(&dop, 0, sizeof dop);
 		dop.purge = purge;
@@ -945,8 +958,8 @@ static int run_cmd(int argc, char **argv, int destroy)
 		goto out;
 	/* the template is validated as plan does it (by its body while it is not
 	 * uploaded), so a saved plan's cfn-validate observation compares */
-	if (read_template(&tmpl, build_dir, d.version.template_path) != FCC_OK) {
-		say("cannot read %s/%s\n", build_dir, d.version.template_path);
+	if (read_template(&tmpl, build_dir, d.products[0].version.template_path) != FCC_OK) {
+		say("cannot read %s/%s\n", build_dir, d.products[0].version.template_path);
 		goto out;
 	}
 	memset(&ro, 0, sizeof ro);

@@ -243,7 +243,7 @@ static int from_spec(desired *d, char **tmpl, size_t *tmpl_len, const plan_args 
 			fprintf(stderr, "fcc plan: %s: %s\n", a->input, e.msg);
 			goto out;
 		}
-	if ((f = build_find(&r, d->version.template_path))) {
+	if ((f = build_find(&r, d->products[0].version.template_path))) {
 		if (!(*tmpl = fcc_malloc(f->len + 1))) {
 			fprintf(stderr, "fcc plan: out of memory\n");
 			goto out;
@@ -282,11 +282,12 @@ static int from_dir(desired *d, char **tmpl, size_t *tmpl_len, const plan_args *
 			d->environment ? d->environment : "", a->env, a->env);
 		return CLI_FAIL;
 	}
-	if (!(path = fcc_malloc(strlen(a->input) + strlen(d->version.template_path) + 2))) {
+	if (!(path = fcc_malloc(strlen(a->input) + strlen(d->products[0].version.template_path) +
+				2))) {
 		fprintf(stderr, "fcc plan: out of memory\n");
 		return CLI_FAIL;
 	}
-	sprintf(path, "%s/%s", a->input, d->version.template_path);
+	sprintf(path, "%s/%s", a->input, d->products[0].version.template_path);
 	rc = slurp(tmpl, tmpl_len, path, &e);
 	fcc_free(path);
 	if (rc) {

@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""run_apply_products.py — a spec with several products (catalog.products),
+applied, planned and destroyed end to end against the local endpoint.
+
+Uses run_apply.py's fault proxy, account reset and helpers (imported, not
+copied), with its own workspace: the example with three products in the one
+portfolio and the SageMaker project made from the second. Scenarios:
+
+- apply on an empty account: three products, each with one version of the
+  build's template, associated with the portfolio and with its own LAUNCH
+  constraint; the project is provisioned from the second product; a second
+  apply writes nothing; `fcc plan --detailed-exitcode` exits 0;
+- throttling and dropped connections on the per-product writes (CreateProduct,
+  AssociateProductWithPortfolio, CreateConstraint): apply converges to the
+  same inventory with nothing duplicated;
+- SIGKILL while the first CreateConstraint is held (--parallelism 1: the
+  products are made, their constraints are not), then a rerun after `fcc
+  unlock`: converges with three products, no duplicates;
+- destroy removes every product, its constraint and association, then the
+  portfolio.
+
+Fails (never skips) without FCC_TEST_ENDPOINT. Prints `N passed, N failed`.
+"""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import run_apply as ra  # noqa: E402
+from products_spec import name, products_spec  # noqa: E402
+
+N = 3
+WS = None
+
+
+def setUpModule():
+    global WS
+    ra.setUpModule()
+    WS = ra.Workspace(edit=lambda t: products_spec(t, N, instance_product=1))
+
+
+def tearDownModule():
+    if WS:
+        WS.close()
+    ra.tearDownModule()
+
+
+def apply_args(*extra):
+    return ["apply", WS.build, "--endpoint-url", ra.PROXY_URL, "--progress", "plain"] + list(extra)
+
+
+def inventory():
+    """Per product: its versions, whether it is in the portfolio and its
+    constraints; and the project's product."""
+    sc, sm = ra.boto("servicecatalog"), ra.boto("sagemaker")
+    ports = [p for p in sc.list_portfolios()["PortfolioDetails"]
+             if p["DisplayName"] == ra.PORTFOLIO]
+    names = [name(i) for i in range(N)]
+    prods = [p["ProductViewSummary"] for p in sc.search_products_as_admin()["ProductViewDetails"]]
+    inv = {"portfolios": len(ports),
+           "products": sorted(p["Name"] for p in prods if p["Name"] in names)}
+    if len(ports) != 1:
+        return inv
+    pid = ports[0]["Id"]
+    inv["in_portfolio"] = sorted(
+        p["ProductViewSummary"]["Name"]
+        for p in sc.search_products_as_admin(PortfolioId=pid)["ProductViewDetails"])
+    per = {}
+    for p in prods:
+        if p["Name"] not in names:
+            continue
+        arts = sc.list_provisioning_artifacts(ProductId=p["ProductId"])["ProvisioningArtifactDetails"]
+        for a in arts:
+            assert re.match(r"^1\.0\+[0-9a-f]{8}$", a["Name"]), a["Name"]
+        cons = sc.list_constraints_for_portfolio(PortfolioId=pid, ProductId=p["ProductId"])
+        per[p["Name"]] = (len(arts), sorted(c["Type"] for c in cons["ConstraintDetails"]))
+    inv["per_product"] = per
+    projects = sm.list_projects()["ProjectSummaryList"]
+    inv["projects"] = []
+    for pj in projects:
+        d = sm.describe_project(ProjectName=pj["ProjectName"])
+        prod = d["ServiceCatalogProvisioningDetails"]["ProductId"]
+        inv["projects"].append((pj["ProjectName"], d["ProjectStatus"],
+                                [p["Name"] for p in prods if p["ProductId"] == prod]))
+    return inv
+
+
+CONVERGED = {
+    "portfolios": 1,
+    "products": sorted(name(i) for i in range(N)),
+    "in_portfolio": sorted(name(i) for i in range(N)),
+    "per_product": {name(i): (1, ["LAUNCH"]) for i in range(N)},
+    "projects": [(ra.PROJECT, "CreateCompleted", [name(1)])],
+}
+
+
+class Products(unittest.TestCase):
+    maxDiff = None
+
+    def setUp(self):
+        ra.reset_account()
+
+    def converged(self):
+        self.assertEqual(inventory(), CONVERGED)
+        r = ra.fcc(["plan", WS.build, "--endpoint-url", ra.EP, "--detailed-exitcode"])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_apply_three_products_then_noop(self):
+        r = ra.fcc(apply_args("--auto-approve"))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.converged()
+        ra.proxy_reset()
+        r = ra.fcc(apply_args("--auto-approve"))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("No changes", r.stdout)
+        writes = [ra.operation(q) for q in ra.proxy_log()["requests"] if not ra.is_read(q)]
+        self.assertEqual(writes, [])
+        # each product's reads went out: three SearchProductsAsAdmin by name at least
+        ops = [ra.operation(q) for q in ra.proxy_log()["requests"]]
+        self.assertGreaterEqual(ops.count("DescribeProductAsAdmin"), N)
+
+    def test_faults_on_per_product_writes_converge(self):
+        ra.proxy_reset(["op=CreateProduct:throttle", "first:2:throttle",
+                        "op=AssociateProductWithPortfolio:lost", "op=CreateConstraint:500"])
+        r = ra.fcc(apply_args("--auto-approve"), timeout=300)
+        if r.returncode != 0:
+            # a lost answer may exhaust a step's retries: the rerun finishes the job
+            ra.proxy_reset()
+            r = ra.fcc(apply_args("--auto-approve"), timeout=300)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.converged()
+
+    def test_sigkill_midway_then_rerun(self):
+        # the first CreateConstraint is held: products are made, constraints are not
+        ra.proxy_reset(["op=CreateConstraint:stall=30000"])
+        p = subprocess.Popen([ra.FCC] + apply_args("--auto-approve", "--parallelism", "1"),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             stdin=subprocess.DEVNULL, env=ra.env(), start_new_session=True)
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                held = [q for q in ra.proxy_log()["requests"]
+                        if ra.operation(q) == "CreateConstraint"]
+                if held:
+                    break
+                time.sleep(0.05)
+            else:
+                self.fail("CreateConstraint never arrived")
+        finally:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.communicate(timeout=30)
+        time.sleep(0.2)  # the proxy abandons the held request
+        ra.proxy_reset()
+        mid = inventory()
+        self.assertNotEqual(mid, CONVERGED)
+        self.assertEqual(mid["portfolios"], 1)
+        self.assertGreaterEqual(len(mid["products"]), 1)
+        r = ra.fcc(apply_args("--auto-approve"))
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        m = re.search(r"fcc unlock (\S+)", r.stderr)
+        self.assertIsNotNone(m, r.stderr)
+        u = ra.fcc(["unlock", m.group(1), "--bucket", ra.BUCKET, "--key", ra.LOCK_KEY,
+                    "--endpoint-url", ra.EP])
+        self.assertEqual(u.returncode, 0, u.stdout + u.stderr)
+        r = ra.fcc(apply_args("--auto-approve"))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.converged()
+
+    def test_destroy_removes_every_product(self):
+        r = ra.fcc(apply_args("--auto-approve"))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        r = ra.fcc(["destroy", WS.build, "--endpoint-url", ra.PROXY_URL, "--auto-approve",
+                    "--progress", "plain"])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        inv = inventory()
+        self.assertEqual((inv["portfolios"], inv["products"]), (0, []))
+        r = ra.fcc(["plan", WS.build, "--endpoint-url", ra.EP, "--format", "json"])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        plan = json.loads(r.stdout)
+        creates = sorted(s["address"] for s in plan["steps"]
+                         if s["kind"] == "sc-product" and s["action"] == "create")
+        self.assertEqual(creates, sorted("sc-product:" + name(i) for i in range(N)))
+
+
+if __name__ == "__main__":
+    ra.run_main(sys.modules[__name__])
