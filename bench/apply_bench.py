@@ -138,31 +138,34 @@ def cli_apply(ra):
                "--provider-name", cat["portfolio"]["owner"], "--description",
                cat["portfolio"]["description"], "--tags",
                "Key=fcc:project,Value=%s" % man["project"]["name"])["PortfolioDetail"]["Id"]
-    v = cat["version"]
-    url = "https://%s.s3.us-east-1.amazonaws.com/%s" % (bucket, v["template_key"])
-    prod = aws("servicecatalog", "create-product", "--name", cat["product"]["name"], "--owner",
-               cat["product"]["owner"], "--description", cat["product"]["description"],
-               "--product-type", "CLOUD_FORMATION_TEMPLATE", "--tags",
-               *["Key=%s,Value=%s" % kv for kv in cat["product"]["tags"].items()],
-               "--provisioning-artifact-parameters",
-               json.dumps({"Name": v["name"], "Description": "fcc:template-sha256=" + v["template_sha256"],
-                           "Info": {"LoadTemplateFromURL": url},
-                           "Type": "CLOUD_FORMATION_TEMPLATE"}))
-    pid = prod["ProductViewDetail"]["ProductViewSummary"]["ProductId"]
-    aid = prod["ProvisioningArtifactDetail"]["Id"]
-    aws("servicecatalog", "associate-product-with-portfolio", "--product-id", pid,
-        "--portfolio-id", port)
     acct = aws("sts", "get-caller-identity")["Account"]
-    aws("servicecatalog", "create-constraint", "--portfolio-id", port, "--product-id", pid,
-        "--type", "LAUNCH", "--parameters",
-        json.dumps({"RoleArn": "arn:aws:iam::%s:role/%s" % (acct, cat["launch_role"])}))
+    ids = {}  # product name -> (product id, provisioning artifact id)
+    for pr in cat["products"]:
+        v = pr["version"]
+        url = "https://%s.s3.us-east-1.amazonaws.com/%s" % (bucket, v["template_key"])
+        prod = aws("servicecatalog", "create-product", "--name", pr["name"], "--owner",
+                   pr["owner"], "--description", pr["description"],
+                   "--product-type", "CLOUD_FORMATION_TEMPLATE", "--tags",
+                   *["Key=%s,Value=%s" % kv for kv in pr["tags"].items()],
+                   "--provisioning-artifact-parameters",
+                   json.dumps({"Name": v["name"], "Description": "fcc:template-sha256=" + v["template_sha256"],
+                               "Info": {"LoadTemplateFromURL": url},
+                               "Type": "CLOUD_FORMATION_TEMPLATE"}))
+        pid = prod["ProductViewDetail"]["ProductViewSummary"]["ProductId"]
+        ids[pr["name"]] = (pid, prod["ProvisioningArtifactDetail"]["Id"])
+        aws("servicecatalog", "associate-product-with-portfolio", "--product-id", pid,
+            "--portfolio-id", port)
+        aws("servicecatalog", "create-constraint", "--portfolio-id", port, "--product-id", pid,
+            "--type", "LAUNCH", "--parameters",
+            json.dumps({"RoleArn": "arn:aws:iam::%s:role/%s" % (acct, cat["launch_role"])}))
     for p in cat["principals"]:
         aws("servicecatalog", "associate-principal-with-portfolio", "--portfolio-id", port,
             "--principal-arn", p["arn"], "--principal-type", p["type"])
     for inst in man["instances"]:
         aws("sagemaker", "create-project", "--project-name", inst["name"], "--project-description",
             inst["description"], "--service-catalog-provisioning-details",
-            json.dumps({"ProductId": pid, "ProvisioningArtifactId": aid}))
+            json.dumps({"ProductId": ids[inst["product"]][0],
+                        "ProvisioningArtifactId": ids[inst["product"]][1]}))
         while aws("sagemaker", "describe-project", "--project-name",
                   inst["name"])["ProjectStatus"] != "CreateCompleted":
             time.sleep(0.05)

@@ -21,19 +21,21 @@ for r in $(j '" ".join(r["role"] for r in m["iam"]["roles"])'); do
 	$A iam list-attached-role-policies --role-name "$r" >/dev/null
 done
 PNAME=$(j 'm["catalog"]["portfolio"]["name"]')
-PROD=$(j 'm["catalog"]["product"]["name"]')
 PID=$($A servicecatalog list-portfolios --query "PortfolioDetails[?DisplayName=='$PNAME'].Id | [0]")
 $A servicecatalog describe-portfolio --id "$PID" >/dev/null
 $A servicecatalog list-principals-for-portfolio --portfolio-id "$PID" >/dev/null
 $A servicecatalog list-portfolio-access --portfolio-id "$PID" >/dev/null
-PRID=$($A servicecatalog search-products-as-admin --filters "FullTextSearch=$PROD" \
-	--query "ProductViewDetails[?ProductViewSummary.Name=='$PROD'].ProductViewSummary.ProductId | [0]")
-$A servicecatalog describe-product-as-admin --id "$PRID" >/dev/null
-$A servicecatalog list-provisioning-artifacts --product-id "$PRID" >/dev/null
-$A servicecatalog search-products-as-admin --portfolio-id "$PID" --filters "FullTextSearch=$PROD" >/dev/null
-CID=$($A servicecatalog list-constraints-for-portfolio --portfolio-id "$PID" --product-id "$PRID" \
-	--query "ConstraintDetails[?Type=='LAUNCH'].ConstraintId | [0]")
-$A servicecatalog describe-constraint --id "$CID" >/dev/null
+# fcc-manifest/2: the portfolio's products, each read as fcc's plan reads it
+for PROD in $(j '" ".join(p["name"] for p in m["catalog"]["products"])'); do
+	PRID=$($A servicecatalog search-products-as-admin --filters "FullTextSearch=$PROD" \
+		--query "ProductViewDetails[?ProductViewSummary.Name=='$PROD'].ProductViewSummary.ProductId | [0]")
+	$A servicecatalog describe-product-as-admin --id "$PRID" >/dev/null
+	$A servicecatalog list-provisioning-artifacts --product-id "$PRID" >/dev/null
+	$A servicecatalog search-products-as-admin --portfolio-id "$PID" --filters "FullTextSearch=$PROD" >/dev/null
+	CID=$($A servicecatalog list-constraints-for-portfolio --portfolio-id "$PID" --product-id "$PRID" \
+		--query "ConstraintDetails[?Type=='LAUNCH'].ConstraintId | [0]")
+	$A servicecatalog describe-constraint --id "$CID" >/dev/null
+done
 for p in $(j '" ".join(i["name"] for i in m["instances"])'); do
 	$A sagemaker describe-project --project-name "$p" >/dev/null
 	$A sagemaker describe-pipeline --pipeline-name "sagemaker-$p" >/dev/null
