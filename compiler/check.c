@@ -53,7 +53,8 @@ typedef struct ck {
 	rx_entry rx[48];
 	size_t nrx;
 	int oom;
-	int data_bad; /* data is not a list: skip rules that look entries up */
+	int data_bad;     /* data is not a list: skip rules that look entries up */
+	int products_bad; /* a product is missing or unnamed: skip product look-ups */
 	spec_model *m;
 } ck;
 
@@ -1571,15 +1572,142 @@ static void check_pipeline(ck *c, const spec_node *root, fcc_span where)
 	}
 }
 
-static void check_catalog(ck *c, const spec_node *root, fcc_span where)
+/* One product's map `sub` at `path` ("catalog.product", "catalog.products[2]"),
+ * missing keys reported at `w`. Returns 1 when its name is good (the entry
+ * can be named by instances), 0 otherwise; the other fields are set when
+ * valid, and left NULL (reported) when not. */
+static int check_product(ck *c, const spec_node *sub, const char *path, fcc_span w,
+			 spec_product *out)
 {
-	static const char *const keys[] = {"portfolio",  "product",           "launch_role",
-					   "principals", "studio_visibility", "share",
-					   NULL};
-	static const char *const pfkeys[] = {"name", "owner", "description", NULL};
-	static const char *const prkeys[] = {
+	static const char *const keys[] = {
 		"name",          "owner",       "description", "distributor",
 		"support_email", "support_url", "version",     NULL};
+	const spec_node *n;
+	spec_str v;
+	int named = 0;
+
+	memset(out, 0, sizeof *out);
+	check_keys(c, sub, path, keys);
+	if (get_str_len(c, need(c, sub, "name", path, w), path_join(c, path, "name"), &v, 1,
+			8191)) {
+		out->name = v;
+		named = 1;
+	}
+	if (get_str_len(c, need(c, sub, "owner", path, w), path_join(c, path, "owner"), &v, 1,
+			8191))
+		out->owner = v;
+	if (get_str_len(c, need(c, sub, "version", path, w), path_join(c, path, "version"), &v, 1,
+			100))
+		out->version = v;
+	out->description = dflt("");
+	if ((n = opt(sub, "description")) &&
+	    get_str_len(c, n, path_join(c, path, "description"), &v, 0, 8191))
+		out->description = v;
+	if ((n = opt(sub, "distributor")) &&
+	    get_str_len(c, n, path_join(c, path, "distributor"), &v, 0, 8191))
+		out->distributor = v;
+	if ((n = opt(sub, "support_email")) &&
+	    get_str_len(c, n, path_join(c, path, "support_email"), &v, 0, 8191)) {
+		if (!strchr(v.s, '@'))
+			diag_error(c->d, v.span, "%s.support_email '%s' is not an email address",
+				   path, v.s);
+		else
+			out->support_email = v;
+	}
+	if ((n = opt(sub, "support_url")) &&
+	    get_str_len(c, n, path_join(c, path, "support_url"), &v, 0, 2083)) {
+		if (strncmp(v.s, "https://", 8) != 0 && strncmp(v.s, "http://", 7) != 0)
+			diag_error(c->d, v.span, "%s.support_url '%s' must be an http(s) URL", path,
+				   v.s);
+		else
+			out->support_url = v;
+	}
+	return named;
+}
+
+/* `catalog.product` (one, a map) or `catalog.products` (a list of the same
+ * maps): exactly one of the two. Both become mo->catalog.products. When a
+ * product is missing or unnamed, c->products_bad makes check_instances skip
+ * the rules that look products up, so one mistake is reported once. */
+static void check_products(ck *c, const spec_node *m, fcc_span where)
+{
+	spec_pair *one = spec_map_get(m, "product"), *many = spec_map_get(m, "products");
+	spec_model *mo = c->m;
+	const spec_node *seq, *sub;
+	size_t i, j;
+
+	mo->catalog.products = NULL;
+	mo->catalog.nproducts = 0;
+	c->products_bad = 1;
+	if (!one && !many) {
+		diag_error(c->d, where, "catalog is missing required key 'product' or 'products'");
+		return;
+	}
+	if (one && many) {
+		/* at the second as written; an environment's key comes after the base's */
+		const spec_node *second =
+			one->key->span.start > many->key->span.start ? one->key : many->key;
+		diag_error(c->d, second->span,
+			   "catalog.product and catalog.products are exclusive; write one "
+			   "product as a map under product, or several as a list under products");
+		return;
+	}
+	if (one) {
+		if (!(sub = as_map(c, one->value, "catalog.product")))
+			return;
+		mo->catalog.products = fcc_arena_alloc(c->a, sizeof *mo->catalog.products);
+		if (!mo->catalog.products) {
+			c->oom = 1;
+			return;
+		}
+		c->products_bad = !check_product(c, sub, "catalog.product", one->key->span,
+						 mo->catalog.products);
+		mo->catalog.nproducts = 1;
+		return;
+	}
+	if (!(seq = list_of(c, many->value, "catalog.products", (void **)&mo->catalog.products,
+			    sizeof *mo->catalog.products)))
+		return;
+	if (seq->n == 0) {
+		diag_error(c->d, seq->span, "catalog.products must list at least one product");
+		return;
+	}
+	c->products_bad = 0;
+	if (seq->n > CHK_MAX_PRODUCTS)
+		diag_error(c->d, seq->items[CHK_MAX_PRODUCTS]->span,
+			   "catalog.products lists %zu products; fcc allows at most %d", seq->n,
+			   CHK_MAX_PRODUCTS);
+	for (i = 0; i < seq->n; i++) {
+		const char *path = path_index(c, "catalog.products", i);
+		spec_product pr;
+
+		if (!(sub = as_map(c, seq->items[i], path))) {
+			c->products_bad = 1;
+			continue;
+		}
+		if (!check_product(c, sub, path, sub->span, &pr)) {
+			c->products_bad = 1;
+			continue;
+		}
+		for (j = 0; j < mo->catalog.nproducts; j++)
+			if (strcmp(mo->catalog.products[j].name.s, pr.name.s) == 0) {
+				diag_error(c->d, pr.name.span, "product '%s' is listed twice",
+					   pr.name.s);
+				diag_note(c->d, mo->catalog.products[j].name.span,
+					  "first listed here");
+				break;
+			}
+		if (j == mo->catalog.nproducts)
+			mo->catalog.products[mo->catalog.nproducts++] = pr;
+	}
+}
+
+static void check_catalog(ck *c, const spec_node *root, fcc_span where)
+{
+	static const char *const keys[] = {"portfolio",   "product",    "products",
+					   "launch_role", "principals", "studio_visibility",
+					   "share",       NULL};
+	static const char *const pfkeys[] = {"name", "owner", "description", NULL};
 	static const char *const shkeys[] = {"accounts", "organization", "organizational_units",
 					     NULL};
 	const spec_node *m = as_map(c, need(c, root, "catalog", "the spec", where), "catalog");
@@ -1588,6 +1716,7 @@ static void check_catalog(ck *c, const spec_node *root, fcc_span where)
 	spec_str v;
 	size_t i;
 
+	c->products_bad = 1; /* until check_products finds them all named */
 	if (!m)
 		return;
 	where = key_span(root, "catalog", where);
@@ -1606,46 +1735,7 @@ static void check_catalog(ck *c, const spec_node *root, fcc_span where)
 		    get_str_len(c, n, "catalog.portfolio.description", &v, 0, 2000))
 			mo->catalog.portfolio.description = v;
 	}
-	if ((sub = as_map(c, need(c, m, "product", "catalog", where), "catalog.product"))) {
-		fcc_span w = key_span(m, "product", where);
-		check_keys(c, sub, "catalog.product", prkeys);
-		if (get_str_len(c, need(c, sub, "name", "catalog.product", w),
-				"catalog.product.name", &v, 1, 8191))
-			mo->catalog.product.name = v;
-		if (get_str_len(c, need(c, sub, "owner", "catalog.product", w),
-				"catalog.product.owner", &v, 1, 8191))
-			mo->catalog.product.owner = v;
-		if (get_str_len(c, need(c, sub, "version", "catalog.product", w),
-				"catalog.product.version", &v, 1, 100))
-			mo->catalog.product.version = v;
-		mo->catalog.product.description = dflt("");
-		if ((n = opt(sub, "description")) &&
-		    get_str_len(c, n, "catalog.product.description", &v, 0, 8191))
-			mo->catalog.product.description = v;
-		if ((n = opt(sub, "distributor")) &&
-		    get_str_len(c, n, "catalog.product.distributor", &v, 0, 8191))
-			mo->catalog.product.distributor = v;
-		if ((n = opt(sub, "support_email")) &&
-		    get_str_len(c, n, "catalog.product.support_email", &v, 0, 8191)) {
-			if (!strchr(v.s, '@'))
-				diag_error(c->d, v.span,
-					   "catalog.product.support_email '%s' is not an "
-					   "email address",
-					   v.s);
-			else
-				mo->catalog.product.support_email = v;
-		}
-		if ((n = opt(sub, "support_url")) &&
-		    get_str_len(c, n, "catalog.product.support_url", &v, 0, 2083)) {
-			if (strncmp(v.s, "https://", 8) != 0 && strncmp(v.s, "http://", 7) != 0)
-				diag_error(c->d, v.span,
-					   "catalog.product.support_url '%s' must be an "
-					   "http(s) URL",
-					   v.s);
-			else
-				mo->catalog.product.support_url = v;
-		}
-	}
+	check_products(c, m, where);
 	if (get_str(c, need(c, m, "launch_role", "catalog", where), "catalog.launch_role", &v)) {
 		if (strncmp(v.s, "arn:", 4) == 0 ? !rx_match(c, RX_ROLE_ARN, v.s)
 						 : !rx_match(c, RX_ROLE_NAME, v.s))
@@ -1718,9 +1808,55 @@ static void check_catalog(ck *c, const spec_node *root, fcc_span where)
 	}
 }
 
+/* instances[i].product: the catalog's product the project is made from.
+ * Optional with one product (the default), required with several. */
+static void check_instance_product(ck *c, const spec_node *m, const char *path, spec_instance *in)
+{
+	const spec_model *mo = c->m;
+	const spec_node *n = opt(m, "product");
+	const char **names;
+	const char *hint;
+	size_t k;
+
+	if (n && !get_str(c, n, path_join(c, path, "product"), &in->product))
+		return;
+	if (c->products_bad)
+		return; /* the catalog's own error says why */
+	if (!n) {
+		if (mo->catalog.nproducts == 1)
+			in->product = dflt(mo->catalog.products[0].name.s);
+		else
+			diag_error(c->d, m->span,
+				   "%s.product is required when catalog lists more than one "
+				   "product",
+				   path);
+		return;
+	}
+	for (k = 0; k < mo->catalog.nproducts; k++)
+		if (strcmp(mo->catalog.products[k].name.s, in->product.s) == 0)
+			return;
+	names = fcc_arena_alloc(c->a, (mo->catalog.nproducts + 1) * sizeof *names);
+	if (!names) {
+		c->oom = 1;
+		return;
+	}
+	for (k = 0; k < mo->catalog.nproducts; k++)
+		names[k] = mo->catalog.products[k].name.s;
+	names[k] = NULL;
+	hint = chk_suggest(in->product.s, names);
+	if (hint)
+		diag_error(c->d, in->product.span,
+			   "%s.product '%s' is not a product of the catalog; did you mean '%s'?",
+			   path, in->product.s, hint);
+	else
+		diag_error(c->d, in->product.span,
+			   "%s.product '%s' is not a product of the catalog", path, in->product.s);
+	in->product.s = NULL;
+}
+
 static void check_instances(ck *c, const spec_node *root)
 {
-	static const char *const keys[] = {"name", "description", "tags", NULL};
+	static const char *const keys[] = {"name", "description", "product", "tags", NULL};
 	const spec_node *seq = opt(root, "instances");
 	spec_model *mo = c->m;
 	size_t i, j;
@@ -1743,6 +1879,7 @@ static void check_instances(ck *c, const spec_node *root)
 		if ((n = opt(m, "description")))
 			get_str_len(c, n, path_join(c, path, "description"), &in.description, 0,
 				    1024);
+		check_instance_product(c, m, path, &in);
 		if ((n = opt(m, "tags")))
 			check_tags(c, n, path_join(c, path, "tags"), &in.tags, &in.ntags);
 		for (j = 0; j < mo->ninstances; j++)

@@ -14,6 +14,10 @@
 #include "spec_ast.h"
 #include "spec_model.h"
 
+/* The most products `catalog.products` may list: fcc's documented limit,
+ * at Service Catalog's default quota of products per portfolio. */
+#define CHK_MAX_PRODUCTS 100
+
 typedef struct chk_options {
 	/* Environment to select. NULL checks the base and every environment
 	 * (what `fcc check` does) and returns the base model. */

@@ -494,23 +494,36 @@ static json_t *gen_template(bld *b, json_t **res_out)
 {
 	const spec_model *m = b->m;
 	json_t *t = obj(b), *meta = obj(b), *res = obj(b);
-	const char *desc = m->catalog.product.description.s;
+	/* One product: the template is that product's, and says so. Several
+	 * share this one template, so it names none of them (the manifest
+	 * says which products use it). */
+	const spec_product *pr = m->catalog.nproducts == 1 ? &m->catalog.products[0] : NULL;
+	const char *desc = pr ? pr->description.s : NULL;
 	char dflt[512];
 
 	if (!desc || !*desc)
 		desc = m->project.description.s;
 	if (!desc || !*desc) {
-		snprintf(dflt, sizeof dflt,
-			 "SageMaker project template %s (model building with Amazon Forecast)",
-			 m->catalog.product.name.s ? m->catalog.product.name.s : "");
+		if (pr)
+			snprintf(dflt, sizeof dflt,
+				 "SageMaker project template %s (model building with Amazon "
+				 "Forecast)",
+				 pr->name.s ? pr->name.s : "");
+		else
+			snprintf(dflt, sizeof dflt,
+				 "SageMaker project template of project %s (model building with "
+				 "Amazon Forecast)",
+				 m->project.name.s ? m->project.name.s : "");
 		desc = dflt;
 	}
 	set(b, t, "AWSTemplateFormatVersion", str(b, "2010-09-09"));
 	set(b, t, "Description", str(b, desc));
 	set(b, meta, "Generator", str(b, "fcc " FCC_VERSION));
 	set(b, meta, "Project", str(b, m->project.name.s));
-	set(b, meta, "Product", str(b, m->catalog.product.name.s));
-	set(b, meta, "ProductVersion", str(b, m->catalog.product.version.s));
+	if (pr) {
+		set(b, meta, "Product", str(b, pr->name.s));
+		set(b, meta, "ProductVersion", str(b, pr->version.s));
+	}
 	set(b, t, "Metadata", kv(b, "fcc", meta, NULL, NULL));
 	set(b, t, "Parameters", gen_parameters(b));
 	set(b, res, EMIT_CFN_BUCKET, gen_bucket(b));

@@ -61,51 +61,70 @@ static json_t *object_entry(const char *kind, const build_file *f, const char *k
 			 "sha256", f->sha256, "size", (json_int_t)f->len);
 }
 
-static json_t *catalog(const emit_manifest_input *in, const build_file *tmpl)
+/* One element of catalog.products: the product, its tags and its version.
+ * Every product gets the same tags (the project's and fcc's own) and a
+ * version of the one template all products share in this format. */
+static json_t *product(const emit_manifest_input *in, const build_file *tmpl, const spec_product *p)
 {
 	const spec_model *m = in->model;
 	json_t *product_tags = tags(m->project.tags, m->project.ntags);
 	char version[160];
-	json_t *principals = json_array();
-	json_t *shares;
-	size_t i;
 
 	/* fcc's own tags: ownership, and Studio's switch for organization templates */
-	if (product_tags) {
-		json_object_set_new(product_tags, "fcc:project", json_string(m->project.name.s));
-		json_object_set_new(product_tags, "fcc:spec-sha256", json_string(in->spec_sha256));
-		if (m->catalog.studio_visibility)
-			json_object_set_new(product_tags, "sagemaker:studio-visibility",
-					    json_string("true"));
-	}
-	for (i = 0; principals && i < m->catalog.nprincipals; i++) {
-		const char *arn = m->catalog.principals[i].s;
-		json_array_append_new(principals,
-				      json_pack("{s:s, s:s}", "arn", arn, "type",
-						strchr(arn, '*') ? "IAM_PATTERN" : "IAM"));
+	if (product_tags &&
+	    (json_object_set_new(product_tags, "fcc:project", json_string(m->project.name.s)) ||
+	     json_object_set_new(product_tags, "fcc:spec-sha256", json_string(in->spec_sha256)) ||
+	     (m->catalog.studio_visibility &&
+	      json_object_set_new(product_tags, "sagemaker:studio-visibility",
+				  json_string("true"))))) {
+		json_decref(product_tags);
+		product_tags = NULL;
 	}
 	/* One provisioning artifact per template, and Service Catalog refuses two
 	 * with one name: the spec's version plus which template it is. */
-	snprintf(version, sizeof version, "%s+%.8s", m->catalog.product.version.s, tmpl->sha256);
+	snprintf(version, sizeof version, "%s+%.8s", p->version.s, tmpl->sha256);
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:{s:s, s:s, s:s, s:s}}", "name",
+			 p->name.s, "owner", p->owner.s, "description", p->description.s,
+			 "distributor", str_or_null(&p->distributor), "support_email",
+			 str_or_null(&p->support_email), "support_url",
+			 str_or_null(&p->support_url), "tags", product_tags, "version", "name",
+			 version, "template_key", in->template_key, "template_path", tmpl->path,
+			 "template_sha256", tmpl->sha256);
+}
+
+static json_t *catalog(const emit_manifest_input *in, const build_file *tmpl)
+{
+	const spec_model *m = in->model;
+	json_t *principals = json_array();
+	json_t *products = json_array();
+	json_t *shares;
+	size_t i;
+
+	for (i = 0; principals && i < m->catalog.nprincipals; i++) {
+		const char *arn = m->catalog.principals[i].s;
+		if (json_array_append_new(principals,
+					  json_pack("{s:s, s:s}", "arn", arn, "type",
+						    strchr(arn, '*') ? "IAM_PATTERN" : "IAM"))) {
+			json_decref(principals);
+			principals = NULL;
+		}
+	}
+	/* in spec order: the runtime creates them in this order */
+	for (i = 0; products && i < m->catalog.nproducts; i++)
+		if (json_array_append_new(products, product(in, tmpl, &m->catalog.products[i]))) {
+			json_decref(products);
+			products = NULL;
+		}
 	shares = json_pack("{s:o, s:o, s:o}", "accounts",
 			   strings(m->catalog.share_accounts, m->catalog.nshare_accounts),
 			   "organization", str_or_null(&m->catalog.share_org),
 			   "organizational_units",
 			   strings(m->catalog.share_ous, m->catalog.nshare_ous));
-	return json_pack(
-		"{s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s, s:o, s:o, s:o, s:o}, s:{s:s, s:s, s:s, s:s},"
-		" s:s, s:o, s:o, s:b}",
-		"portfolio", "name", m->catalog.portfolio.name.s, "owner",
-		m->catalog.portfolio.owner.s, "description", m->catalog.portfolio.description.s,
-		"product", "name", m->catalog.product.name.s, "owner", m->catalog.product.owner.s,
-		"description", m->catalog.product.description.s, "distributor",
-		str_or_null(&m->catalog.product.distributor), "support_email",
-		str_or_null(&m->catalog.product.support_email), "support_url",
-		str_or_null(&m->catalog.product.support_url), "tags", product_tags, "version",
-		"name", version, "template_key", in->template_key, "template_path", tmpl->path,
-		"template_sha256", tmpl->sha256, "launch_role", m->catalog.launch_role.s,
-		"principals", principals, "shares", shares, "studio_visibility",
-		m->catalog.studio_visibility);
+	return json_pack("{s:{s:s, s:s, s:s}, s:o, s:s, s:o, s:o, s:b}", "portfolio", "name",
+			 m->catalog.portfolio.name.s, "owner", m->catalog.portfolio.owner.s,
+			 "description", m->catalog.portfolio.description.s, "products", products,
+			 "launch_role", m->catalog.launch_role.s, "principals", principals,
+			 "shares", shares, "studio_visibility", m->catalog.studio_visibility);
 }
 
 /* The stacks fcc owns (emit_stack.h): an empty array when it owns none. */
@@ -179,10 +198,15 @@ int emit_manifest(fcc_buf *out, const emit_manifest_input *in, fcc_err *e)
 				  strings(m->roles[i].services, m->roles[i].nservices)));
 	instances = json_array();
 	for (i = 0; instances && i < m->ninstances; i++)
-		json_array_append_new(
-			instances, json_pack("{s:s, s:s, s:o}", "name", m->instances[i].name.s,
-					     "description", m->instances[i].description.s, "tags",
-					     tags(m->instances[i].tags, m->instances[i].ntags)));
+		if (json_array_append_new(
+			    instances,
+			    json_pack("{s:s, s:s, s:s, s:o}", "name", m->instances[i].name.s,
+				      "description", m->instances[i].description.s, "product",
+				      m->instances[i].product.s, "tags",
+				      tags(m->instances[i].tags, m->instances[i].ntags)))) {
+			json_decref(instances);
+			instances = NULL;
+		}
 	files = json_array();
 	for (i = 0; files && i < in->nfiles; i++)
 		json_array_append_new(files, json_pack("{s:s, s:s, s:I}", "path", in->files[i].path,

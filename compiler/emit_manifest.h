@@ -2,8 +2,8 @@
  * emit_manifest.h — manifest.json: the desired state the runtime reconciles.
  *
  * Every artifact with its sha256, size and S3 key; data uploads; IAM
- * patches; the Service Catalog portfolio, product, version, launch
- * constraint, principals, tags and shares; the pipeline definition; project
+ * patches; the Service Catalog portfolio, its products (each with its
+ * version and tags), launch constraint, principals and shares; the pipeline definition; project
  * instances. The format is documented in spec/manifest.md. Keys are sorted
  * and the output is deterministic.
  */
@@ -17,7 +17,9 @@
 #include "build.h"
 #include "spec_model.h"
 
-#define EMIT_MANIFEST_FORMAT "fcc-manifest/1"
+/* 2: catalog.products (a list, each with its version) replaced
+ * catalog.product and catalog.version; instances name their product. */
+#define EMIT_MANIFEST_FORMAT "fcc-manifest/2"
 
 typedef struct emit_manifest_data {
 	const char *file; /* as written in the spec */

@@ -54,8 +54,17 @@ typedef struct spec_schema {
 	int present;
 } spec_schema;
 
+/* A Service Catalog product. `catalog.product` (a map) and `catalog.products`
+ * (a list) both become an array of these, in spec order. */
+typedef struct spec_product {
+	spec_str name, owner, description, distributor, support_email, support_url, version;
+} spec_product;
+
 typedef struct spec_instance {
 	spec_str name, description;
+	/* The product's name: as written, or the catalog's only product (span
+	 * src NULL) when the instance names none. */
+	spec_str product;
 	spec_tag *tags;
 	size_t ntags;
 } spec_instance;
@@ -90,10 +99,9 @@ typedef struct spec_model {
 		struct {
 			spec_str name, owner, description;
 		} portfolio;
-		struct {
-			spec_str name, owner, description, distributor, support_email, support_url,
-				version;
-		} product;
+		/* 1..CHK_MAX_PRODUCTS entries; every name distinct */
+		spec_product *products;
+		size_t nproducts;
 		spec_str launch_role;
 		spec_str *principals;
 		size_t nprincipals;

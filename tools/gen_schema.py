@@ -294,22 +294,28 @@ def sections():
             "training": {"$ref": "#/$defs/instance_type"},
         }),
     }, required=["module", "train_data", "frequency", "horizon", "evaluation", "schema"])
-    catalog = obj("The Service Catalog portfolio and product (step 7).", {
+    product = obj("A product (a SageMaker organization template).", {
+        "name": text("Product name; unique in the catalog.", min_len=1, max_len=8191),
+        "owner": text("Product owner.", min_len=1, max_len=8191),
+        "description": text("Description.", max_len=8191),
+        "distributor": text("Distributor.", max_len=8191),
+        "support_email": text("Support e-mail address.", max_len=254),
+        "support_url": text("Support URL.", max_len=2083),
+        "version": text("Provisioning artifact name, e.g. \"1.0\" (quote it: a string).",
+                        min_len=1, max_len=100),
+    }, required=["name", "owner", "version"])
+    catalog = obj("The Service Catalog portfolio and its products (step 7).", {
         "portfolio": obj("The portfolio.", {
             "name": text("Display name.", min_len=1, max_len=100),
             "owner": text("Provider name.", min_len=1, max_len=50),
             "description": text("Description.", max_len=2000),
         }, required=["name", "owner"]),
-        "product": obj("The product (the SageMaker project template).", {
-            "name": text("Product name.", min_len=1, max_len=8191),
-            "owner": text("Product owner.", min_len=1, max_len=8191),
-            "description": text("Description.", max_len=8191),
-            "distributor": text("Distributor.", max_len=8191),
-            "support_email": text("Support e-mail address.", max_len=254),
-            "support_url": text("Support URL.", max_len=2083),
-            "version": text("Provisioning artifact name, e.g. \"1.0\" (quote it: a string).",
-                            min_len=1, max_len=100),
-        }, required=["name", "owner", "version"]),
+        "product": dict(product, description="The product (the SageMaker project template). "
+                                             "Exclusive with products."),
+        "products": array("Several products, 1 to 100, names unique, each made from the same "
+                          "template. Exclusive with product (an environment overlay must use "
+                          "the base's form: the merged catalog may not hold both).", product,
+                          minItems=1, maxItems=100),
         "launch_role": {"$ref": "#/$defs/role"},
         "principals": array("IAM roles, users or groups given access; * in the resource part "
                             "makes a pattern (IAM_PATTERN), written without an account "
@@ -324,11 +330,15 @@ def sections():
             "organizational_units": array("Organizational unit ids.", text(
                 "An OU id.", pattern=r"^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$")),
         }),
-    }, required=["portfolio", "product", "launch_role"])
+    }, required=["portfolio", "launch_role"],
+        oneOf=[{"required": ["product"]}, {"required": ["products"]}])
     instances = array("SageMaker projects created from the template (step 8). Names unique.",
                       obj("A project.", {
                           "name": {"$ref": "#/$defs/name"},
                           "description": text("Description.", max_len=1024),
+                          "product": text("The catalog product the project is created from; "
+                                          "required when the catalog lists more than one.",
+                                          min_len=1, max_len=8191),
                           "tags": {"$ref": "#/$defs/tags"},
                       }, required=["name"]))
     resource = obj("A CloudFormation resource.", {
@@ -394,9 +404,11 @@ def partial(s):
     if not isinstance(s, dict):
         return s
     s.pop("required", None)
-    # Same for the roles-style "at least one of" clauses on merged objects.
-    if "anyOf" in s and all(set(a) == {"required"} for a in s["anyOf"]):
-        s.pop("anyOf")
+    # Same for the roles-style "at least one of" and catalog's "exactly one of"
+    # clauses on merged objects.
+    for k in ("anyOf", "oneOf"):
+        if k in s and all(set(a) == {"required"} for a in s[k]):
+            s.pop(k)
     if isinstance(s.get("properties"), dict):
         s["properties"] = {k: partial(v) for k, v in s["properties"].items()}
     if isinstance(s.get("additionalProperties"), dict):

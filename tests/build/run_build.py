@@ -173,16 +173,25 @@ class Outputs(unittest.TestCase):
 
     def test_manifest(self):
         m = self.manifest
-        self.assertEqual(m["format"], "fcc-manifest/1")
+        self.assertEqual(m["format"], "fcc-manifest/2")
         self.assertEqual(m["data"][0]["key"], "forecast-mlops/data/train.csv")
         with open(os.path.join(ROOT, "examples", "forecast-mlops", "data", "train.csv"), "rb") as f:
             self.assertEqual(m["data"][0]["sha256"], hashlib.sha256(f.read()).hexdigest())
-        self.assertEqual(m["catalog"]["product"]["tags"]["sagemaker:studio-visibility"], "true")
+        self.assertNotIn("product", m["catalog"])
+        self.assertNotIn("version", m["catalog"])
+        self.assertEqual([p["name"] for p in m["catalog"]["products"]], ["forecast-mlops-template"])
+        prod = m["catalog"]["products"][0]
+        self.assertEqual(prod["tags"]["sagemaker:studio-visibility"], "true")
+        tmpl_sha = hashlib.sha256(self.files["template.yaml"]).hexdigest()
+        self.assertEqual(prod["version"]["name"], "1.0+" + tmpl_sha[:8])
+        self.assertEqual(prod["version"]["template_sha256"], tmpl_sha)
         self.assertEqual(m["catalog"]["principals"][0]["type"], "IAM_PATTERN")
         self.assertEqual([r["role"] for r in m["iam"]["roles"]],
                          ["AmazonSageMakerServiceCatalogProductsExecutionRole",
                           "AmazonSageMakerServiceCatalogProductsUseRole"])
         self.assertEqual(m["instances"][0]["name"], "forecast-dev")
+        # one product: the instance names it without the spec saying so
+        self.assertEqual(m["instances"][0]["product"], "forecast-mlops-template")
 
     def test_pipeline_definition(self):
         d = json.loads(self.files["seed-code/pipelines/forecast/pipeline.json"])
@@ -266,6 +275,32 @@ class Outputs(unittest.TestCase):
             r = subprocess.run(["cfn-lint", "--format", "parseable", *paths], capture_output=True, text=True, timeout=600)
             self.assertEqual((r.returncode, r.stdout), (0, ""), r.stderr)
             self.assertGreaterEqual(len(paths), 7)
+
+
+class Products(unittest.TestCase):
+    """tests/golden/products: three products share the build's one template."""
+
+    def test_products_share_the_template(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "build")
+            r = build_case("products", out)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(os.path.join(out, "manifest.json")) as f:
+                m = json.load(f)
+            with open(os.path.join(out, "template.yaml"), "rb") as f:
+                sha = hashlib.sha256(f.read()).hexdigest()
+            self.assertEqual(sorted(os.listdir(out)), ["manifest.json", "seed-code", "seed-code.zip",
+                                                       "template.yaml"])
+        prods = m["catalog"]["products"]
+        self.assertEqual([p["name"] for p in prods], ["multi-forecast", "multi-forecast-gpu", "multi-batch"])
+        self.assertEqual([p["version"]["name"] for p in prods],
+                         ["2.1+" + sha[:8], "1.0+" + sha[:8], "0.9+" + sha[:8]])
+        self.assertEqual({p["version"]["template_sha256"] for p in prods}, {sha})
+        self.assertEqual(len({json.dumps(p["tags"], sort_keys=True) for p in prods}), 1)
+        self.assertEqual(prods[1]["support_url"], "https://wiki.example.com/ml-platform")
+        self.assertIsNone(prods[0]["support_url"])
+        self.assertEqual([(i["name"], i["product"]) for i in m["instances"]],
+                         [("multi-dev", "multi-forecast-gpu")])
 
 
 class Reproducible(unittest.TestCase):

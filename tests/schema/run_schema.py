@@ -178,7 +178,10 @@ class Accepts(unittest.TestCase):
             frag = load_spec(block)
             if not isinstance(frag, dict) or "jobs" in frag:
                 continue  # the editor modeline and the GitHub workflow
-            doc = deep_merge(example(), frag)
+            base = example()
+            if "products" in (frag.get("catalog") or {}):
+                del base["catalog"]["product"]  # the example's form, switched as its author would
+            doc = deep_merge(base, frag)
             self.assertEqual([e.message for e in errors(doc)], [], block)
             checked += 1
         self.assertGreaterEqual(checked, 12)
@@ -208,7 +211,7 @@ class Accepts(unittest.TestCase):
         self.assertEqual(errors(doc), [])
 
 
-class Rejects(unittest.TestCase):
+class SchemaCase(unittest.TestCase):
     def assertRejected(self, doc, path_part):
         errs = errors(doc)
         self.assertTrue(errs, "expected the schema to reject the document")
@@ -217,6 +220,71 @@ class Rejects(unittest.TestCase):
         self.assertTrue(any(path_part == p[:len(path_part)] for p in where),
                         "no error at %r: %r" % (path_part, where))
 
+
+def two_products(d):
+    """The example with catalog.products instead of catalog.product."""
+    one = d["catalog"].pop("product")
+    d["catalog"]["products"] = [one, dict(one, name="forecast-mlops-batch")]
+    d["instances"][0]["product"] = "forecast-mlops-batch"
+
+
+class Products(SchemaCase):
+    def test_products_form_validates(self):
+        self.assertEqual(errors(mutate(two_products)), [])
+
+    def test_products_in_good_spec_validates(self):
+        with open(os.path.join(ROOT, "tests", "specs", "good", "products.spec"), encoding="utf-8") as f:
+            self.assertEqual(errors(load_spec(f.read())), [])
+
+    def test_both_or_neither_rejected(self):
+        def both(d):
+            d["catalog"]["products"] = [d["catalog"]["product"]]
+        errs = errors(mutate(both))
+        self.assertEqual([(list(e.absolute_path), e.validator) for e in errs], [(["catalog"], "oneOf")])
+        errs = errors(mutate(lambda d: d["catalog"].pop("product")))
+        self.assertEqual([(list(e.absolute_path), e.validator) for e in errs], [(["catalog"], "oneOf")])
+
+    def test_list_bounds(self):
+        def empty(d):
+            d["catalog"]["products"] = []
+            d["catalog"].pop("product")
+        self.assertRejected(mutate(empty), ["catalog", "products"])
+
+        def too_many(d):
+            one = d["catalog"].pop("product")
+            d["catalog"]["products"] = [dict(one, name="p%03d" % i) for i in range(101)]
+        self.assertRejected(mutate(too_many), ["catalog", "products"])
+
+        def hundred(d):
+            one = d["catalog"].pop("product")
+            d["catalog"]["products"] = [dict(one, name="p%03d" % i) for i in range(100)]
+            d["instances"][0]["product"] = "p042"
+        self.assertEqual(errors(mutate(hundred)), [])
+
+    def test_product_items_are_complete(self):
+        def no_version(d):
+            two_products(d)
+            del d["catalog"]["products"][1]["version"]
+        self.assertRejected(mutate(no_version), ["catalog", "products", 1])
+        self.assertRejected(mutate(lambda d: d["instances"][0].update(product=3)),
+                            ["instances", 0, "product"])
+
+    def test_overlay_may_replace_products(self):
+        # an overlay's catalog need not name either form (it merges), and its
+        # products list is complete (lists replace)
+        def overlay(d):
+            two_products(d)
+            d["environments"]["prod"]["catalog"] = {
+                "products": [{"name": "forecast-mlops-template", "owner": "x", "version": "2"}]}
+        self.assertEqual(errors(mutate(overlay)), [])
+
+        def partial_item(d):
+            overlay(d)
+            del d["environments"]["prod"]["catalog"]["products"][0]["owner"]
+        self.assertRejected(mutate(partial_item), ["environments", "prod", "catalog", "products", 0])
+
+
+class Rejects(SchemaCase):
     def test_unknown_top_level_key(self):
         doc = mutate(lambda d: d.update(pipelines=d["pipeline"]))
         errs = errors(doc)

@@ -308,6 +308,38 @@ START_TEST(test_emit_cfn_example)
 }
 END_TEST
 
+/* Several products share one template, which then names none of them; one
+ * product (the singular form or a list of one) is named as before. */
+START_TEST(test_emit_cfn_products_metadata)
+{
+	built b = build_spec("tests/specs/good", "products.spec", NULL);
+
+	ck_assert_msg(b.rc == FCC_OK, "build failed:\n%s", b.diag);
+	ck_assert_str_eq(at_str(b.tmpl, "Metadata/fcc/Project"), "multi");
+	ck_assert_ptr_null(at(b.tmpl, "Metadata/fcc/Product"));
+	ck_assert_ptr_null(at(b.tmpl, "Metadata/fcc/ProductVersion"));
+	ck_assert_str_eq(at_str(b.tmpl, "Description"),
+			 "SageMaker project template of project multi (model building with Amazon "
+			 "Forecast)");
+	built_free(&b);
+
+	b = build_spec("tests/specs/good", "products.spec", "prod");
+	ck_assert_msg(b.rc == FCC_OK, "build failed:\n%s", b.diag);
+	ck_assert_str_eq(at_str(b.tmpl, "Metadata/fcc/Product"), "multi-forecast");
+	ck_assert_str_eq(at_str(b.tmpl, "Metadata/fcc/ProductVersion"), "3.0");
+	ck_assert_str_eq(at_str(b.tmpl, "Description"),
+			 "SageMaker project template multi-forecast (model building with Amazon "
+			 "Forecast)");
+	built_free(&b);
+
+	b = build_spec("examples/forecast-mlops", "project.spec", NULL);
+	ck_assert_msg(b.rc == FCC_OK, "build failed:\n%s", b.diag);
+	ck_assert_str_eq(at_str(b.tmpl, "Metadata/fcc/Product"), "forecast-mlops-template");
+	ck_assert_str_eq(at_str(b.tmpl, "Metadata/fcc/ProductVersion"), "1.0");
+	built_free(&b);
+}
+END_TEST
+
 START_TEST(test_emit_cfn_overrides_and_additions)
 {
 	built b = build_spec("tests/specs/good", "everything.spec", NULL);
@@ -763,6 +795,7 @@ Suite *suite_emit_cfn(void)
 	tcase_add_loop_test(cases, test_emit_cfn_template_case, 0, (int)ntmpl);
 	tcase_add_test(core, test_emit_cfn_example);
 	tcase_add_test(core, test_emit_cfn_overrides_and_additions);
+	tcase_add_test(core, test_emit_cfn_products_metadata);
 	tcase_add_test(core, test_emit_cfn_scalars);
 	tcase_add_test(core, test_emit_cfn_yaml_short_tags_stable);
 	tcase_add_test(core, test_emit_cfn_yaml_nested_intrinsic);

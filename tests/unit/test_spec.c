@@ -2,8 +2,8 @@
  * test_spec.c — the spec loader and checker against the case files under
  * tests/specs/: every bad case's rendered diagnostics must equal its .diag
  * file byte for byte (file, line, column, message, caret line), every good
- * case must check clean. Plus limits (size, depth, aliases, UTF-8) and an
- * out-of-memory sweep over a whole check of the workshop example.
+ * case must check clean. Plus limits (size, depth, aliases, UTF-8), products
+ * and an out-of-memory sweep over whole checks of two good specs.
  *
  * A case may start with a line "# args: --env NAME" to select an environment.
  * `make golden-update` rewrites the .diag files for review.
@@ -218,39 +218,45 @@ END_TEST
  * (LeakSanitizer checks the latter under make check-asan). */
 START_TEST(test_spec_oom_sweep)
 {
+	static const char *const files[] = {"workshop.spec", "products.spec"};
 	char cwd[4096];
-	long n;
-	int fired = 1, saw_oom = 0;
+	size_t f;
 
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
 	ck_assert_int_eq(chdir(tu_path("tests/specs/good")), 0);
-	for (n = 1; fired && n < 100000; n++) {
-		fcc_arena arena;
-		diag_sink d;
-		fcc_source *src = NULL;
-		spec_model *m = NULL;
-		fcc_err e;
-		int rc;
+	for (f = 0; f < sizeof files / sizeof *files; f++) {
+		long n;
+		int fired = 1, saw_oom = 0;
 
-		fcc_arena_init(&arena);
-		diag_init(&d);
-		fcc_alloc_fail_after(n, 0);
-		rc = chk_spec_file(&m, &src, "workshop.spec", NULL, &arena, &d, &e);
-		fired = fcc_alloc_failed();
-		fcc_alloc_fail_after(0, 0);
-		if (fired) {
-			ck_assert_msg(rc == FCC_ENOMEM || rc == FCC_OK || rc == FCC_ECHECK,
-				      "allocation %ld: unexpected code %d", n, rc);
-			saw_oom |= rc == FCC_ENOMEM;
-		} else {
-			ck_assert_int_eq(rc, FCC_OK);
+		for (n = 1; fired && n < 100000; n++) {
+			fcc_arena arena;
+			diag_sink d;
+			fcc_source *src = NULL;
+			spec_model *m = NULL;
+			fcc_err e;
+			int rc;
+
+			fcc_arena_init(&arena);
+			diag_init(&d);
+			fcc_alloc_fail_after(n, 0);
+			rc = chk_spec_file(&m, &src, files[f], NULL, &arena, &d, &e);
+			fired = fcc_alloc_failed();
+			fcc_alloc_fail_after(0, 0);
+			if (fired) {
+				ck_assert_msg(rc == FCC_ENOMEM || rc == FCC_OK || rc == FCC_ECHECK,
+					      "%s, allocation %ld: unexpected code %d", files[f], n,
+					      rc);
+				saw_oom |= rc == FCC_ENOMEM;
+			} else {
+				ck_assert_int_eq(rc, FCC_OK);
+			}
+			diag_dispose(&d);
+			fcc_arena_dispose(&arena);
+			fcc_source_free(src);
 		}
-		diag_dispose(&d);
-		fcc_arena_dispose(&arena);
-		fcc_source_free(src);
+		ck_assert(saw_oom);
+		ck_assert_int_gt(n, 10);
 	}
-	ck_assert(saw_oom);
-	ck_assert_int_gt(n, 10);
 	ck_assert_int_eq(chdir(cwd), 0);
 }
 END_TEST
@@ -354,6 +360,76 @@ START_TEST(test_spec_interpolation)
 }
 END_TEST
 
+/* catalog.products: spec order, interpolation, instances' products; the
+ * singular form as a list of one with instances defaulting to it; an
+ * environment's products replacing the base list. */
+START_TEST(test_spec_products)
+{
+	char cwd[4096];
+	fcc_arena arena;
+	diag_sink d;
+	fcc_source *src = NULL;
+	spec_model *m = NULL;
+	chk_options opt = {0};
+	fcc_err e;
+
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+	ck_assert_int_eq(chdir(tu_path("tests/specs/good")), 0);
+	fcc_arena_init(&arena);
+	diag_init(&d);
+	ck_assert_int_eq(chk_spec_file(&m, &src, "products.spec", NULL, &arena, &d, &e), 0);
+	ck_assert_uint_eq(m->catalog.nproducts, 3);
+	ck_assert_str_eq(m->catalog.products[0].name.s, "multi-forecast");
+	ck_assert_str_eq(m->catalog.products[1].name.s, "multi-forecast-gpu");
+	ck_assert_str_eq(m->catalog.products[2].name.s, "multi-batch");
+	/* ${...} in the new keys */
+	ck_assert_str_eq(m->catalog.products[0].owner.s, "ML Platform Team");
+	ck_assert_str_eq(m->catalog.products[0].version.s, "2.1");
+	ck_assert_str_eq(m->catalog.products[0].description.s, "Forecast model building");
+	ck_assert_ptr_null(m->catalog.products[0].support_email.s);
+	ck_assert_str_eq(m->catalog.products[1].support_email.s, "ml-platform@example.com");
+	ck_assert_str_eq(m->catalog.products[1].distributor.s, "Data Science Guild");
+	ck_assert_str_eq(m->catalog.products[2].owner.s, "Data Team");
+	ck_assert_str_eq(m->catalog.products[2].description.s, "");
+	ck_assert_uint_eq(m->ninstances, 2);
+	ck_assert_str_eq(m->instances[0].product.s, "multi-forecast-gpu");
+	ck_assert_ptr_nonnull(m->instances[0].product.span.src); /* written */
+	ck_assert_str_eq(m->instances[1].product.s, "multi-batch");
+	fcc_source_free(src);
+	fcc_arena_dispose(&arena);
+	diag_dispose(&d);
+
+	fcc_arena_init(&arena);
+	diag_init(&d);
+	opt.env = "prod";
+	ck_assert_int_eq(chk_spec_file(&m, &src, "products.spec", &opt, &arena, &d, &e), 0);
+	ck_assert_uint_eq(m->catalog.nproducts, 1);
+	ck_assert_str_eq(m->catalog.products[0].name.s, "multi-forecast");
+	ck_assert_str_eq(m->catalog.products[0].version.s, "3.0");
+	/* the overlay's list replaced the base one: its entry has no description */
+	ck_assert_str_eq(m->catalog.products[0].description.s, "");
+	ck_assert_uint_eq(m->ninstances, 1);
+	ck_assert_str_eq(m->instances[0].product.s, "multi-forecast");
+	ck_assert_ptr_null(m->instances[0].product.span.src); /* defaulted */
+	fcc_source_free(src);
+	fcc_arena_dispose(&arena);
+	diag_dispose(&d);
+
+	fcc_arena_init(&arena);
+	diag_init(&d);
+	ck_assert_int_eq(chk_spec_file(&m, &src, "workshop.spec", NULL, &arena, &d, &e), 0);
+	ck_assert_uint_eq(m->catalog.nproducts, 1);
+	ck_assert_str_eq(m->catalog.products[0].version.s, "1.0");
+	ck_assert_uint_eq(m->ninstances, 1);
+	ck_assert_str_eq(m->instances[0].product.s, m->catalog.products[0].name.s);
+	ck_assert_ptr_null(m->instances[0].product.span.src);
+	fcc_source_free(src);
+	fcc_arena_dispose(&arena);
+	diag_dispose(&d);
+	ck_assert_int_eq(chdir(cwd), 0);
+}
+END_TEST
+
 Suite *suite_spec(void)
 {
 	Suite *s = suite_create("spec");
@@ -371,6 +447,7 @@ Suite *suite_spec(void)
 	tcase_add_test(core, test_spec_suggest);
 	tcase_add_test(core, test_spec_env_merge);
 	tcase_add_test(core, test_spec_interpolation);
+	tcase_add_test(core, test_spec_products);
 	tcase_add_test(core, test_spec_oom_sweep);
 	tcase_set_timeout(core, 120);
 	suite_add_tcase(s, cases);
