@@ -9,6 +9,8 @@ another (what a script replacing the workshop's console clicks would do).
 Prints the medians, the ratios, the calls each made and the longest chain of
 calls made one after another (from the proxy's request times). Every request crosses
 tests/aws/faultproxy.py with --latency ms added, like a round trip to AWS.
+With --products N the spec lists N products in the one portfolio
+(tests/apply/products_spec.py) and the CLI script makes each of them.
 """
 import argparse
 import json
@@ -32,12 +34,18 @@ def main():
     ap.add_argument("--fcc", required=True)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--latency", type=int, default=50)
+    ap.add_argument("--products", type=int, default=1,
+                    help="products in the portfolio (tests/apply/products_spec.py)")
     args = ap.parse_args()
     os.environ["FCC_TEST_ENDPOINT"] = args.endpoint
     os.environ["FCC_BIN"] = args.fcc
     import run_apply as ra  # the test's workspace, seeding and inventory
     ra.EP, ra.FCC = args.endpoint, args.fcc
     ra.setUpModule()
+    if args.products > 1:
+        from products_spec import products_spec
+        ra.WS.close()
+        ra.WS = ra.Workspace(edit=lambda t: products_spec(t, args.products))
     try:
         res = {"fcc -p 1": [], "fcc -p 8": [], "fcc no-op": [], "fcc plan": [], "aws cli": []}
         shape = {}
@@ -70,11 +78,12 @@ def main():
             ra.proxy_reset(latency_ms=args.latency)
             res["aws cli"].append(cli_apply(ra))
             shape["aws cli"] = log_shape(ra.proxy_log()["requests"])
-            if ra.inventory() != ra.CONVERGED:
+            if not same_state(ra, args.products):
                 sys.exit("bench: the CLI script did not reach the same state: %r" % ra.inventory())
         med = {k: statistics.median(v) for k, v in res.items()}
-        print("fcc apply on the example, %d ms per request, median of %d runs:" %
-              (args.latency, args.runs))
+        print("fcc apply on the example%s, %d ms per request, median of %d runs:" %
+              (" with %d products" % args.products if args.products > 1 else "",
+               args.latency, args.runs))
         for k, v in med.items():
             print("  %-10s %7.2f s" % (k, v))
         for k in ("cold", "no-op", "aws cli"):
@@ -88,6 +97,38 @@ def main():
         print("  ratio fcc -p 1 / fcc -p 8: %.1fx" % (med["fcc -p 1"] / med["fcc -p 8"]))
     finally:
         ra.tearDownModule()
+
+
+def same_state(ra, n):
+    """Did the CLI script make what fcc makes: the example's inventory, or
+    with n products each of them once, with one version, in the portfolio
+    with its LAUNCH constraint."""
+    if n == 1:
+        return ra.inventory() == ra.CONVERGED
+    from products_spec import name
+    sc = ra.boto("servicecatalog")
+    names = sorted(name(i) for i in range(n))
+    prods, req = [], {"PageSize": 20}
+    while True:
+        r = sc.search_products_as_admin(**req)
+        prods += [p["ProductViewSummary"] for p in r["ProductViewDetails"]]
+        if not r.get("NextPageToken"):
+            break
+        req["PageToken"] = r["NextPageToken"]
+    ports = [p for p in sc.list_portfolios()["PortfolioDetails"] if p["DisplayName"] == ra.PORTFOLIO]
+    if len(ports) != 1 or sorted(p["Name"] for p in prods) != names:
+        return False
+    cons = []
+    req = {"PortfolioId": ports[0]["Id"]}
+    while True:
+        r = sc.list_constraints_for_portfolio(**req)
+        cons += r["ConstraintDetails"]
+        if not r.get("NextPageToken"):
+            break
+        req["PageToken"] = r["NextPageToken"]
+    return (len(cons) == n and all(
+        len(sc.list_provisioning_artifacts(ProductId=p["ProductId"])["ProvisioningArtifactDetails"]) == 1
+        for p in prods))
 
 
 def log_shape(log):

@@ -35,7 +35,6 @@ enum kind {
 	K_PDESC,
 	K_PRINC,
 	K_ACCESS,
-	K_SEARCH,
 	K_PRODDESC,
 	K_ARTS,
 	K_ASSOC,
@@ -77,8 +76,7 @@ typedef struct project_ans {
 
 /* Answers of one product (desired.products[i]). */
 typedef struct prod_ans {
-	sc_product_list search;
-	const sc_product_info *prod; /* the exact name match in `search`, or NULL */
+	const sc_product_info *prod; /* &desc.info when the product exists, else NULL */
 	int resolved;
 	sc_product desc;
 	int desc_absent;
@@ -245,7 +243,12 @@ static void maybe_validate(reader *r)
 	validate(r, r->tmpl_present);
 }
 
-/* Both the portfolio and product k are known: read what links them. */
+/* Both the portfolio and product k are known: read what links them. The
+ * constraints first: a product with a constraint in the portfolio is in it
+ * (Service Catalog refuses DisassociateProductFromPortfolio while the pair
+ * has constraints, ResourceInUseException), so the association is looked up
+ * only when there are none (on_constraints) — one call fewer per product in
+ * place, and no longer a chain: it runs beside the DescribeConstraints. */
 static void pair(reader *r, size_t k)
 {
 	const prod_ans *a = &r->prods[k];
@@ -256,10 +259,6 @@ static void pair(reader *r, size_t k)
 		return;
 	pid = r->plist.items[r->pmatch[r->pchosen]].id;
 	prod = a->prod->id;
-	c = newcall(r, K_ASSOC, k, "sc-association:%s/%s", r->d->portfolio.name, name);
-	SUBMIT(r, c,
-	       sc_search_products_as_admin_submit(&r->prods[k].assoc, r->ctx, pid, name, finish, c,
-						  &se_));
 	c = newcall(r, K_CONS, k, "sc-constraints:%s/%s", r->d->portfolio.name, name);
 	SUBMIT(r, c,
 	       sc_list_constraints_for_portfolio_submit(&r->prods[k].cons, r->ctx, pid, prod,
@@ -397,18 +396,18 @@ static void on_portfolio_desc(reader *r)
 	pair_all(r);
 }
 
-static void on_search(reader *r, size_t k)
+/* DescribeProductAsAdmin(Name) answered: the product by its exact name, with
+ * its tags, or absent. */
+static void on_product(reader *r, size_t k, int absent)
 {
 	prod_ans *a = &r->prods[k];
 	const char *name = r->d->products[k].name;
-	size_t i;
 	rcall *c;
 
-	/* FullTextSearch matches words anywhere: keep the exact name */
-	for (i = 0; i < a->search.n && !a->prod; i++)
-		if (a->search.items[i].name && strcmp(a->search.items[i].name, name) == 0)
-			a->prod = &a->search.items[i];
+	a->desc_absent = absent;
 	a->resolved = 1;
+	if (!absent && a->desc.info.id && a->desc.info.name && strcmp(a->desc.info.name, name) == 0)
+		a->prod = &a->desc.info;
 	if (!a->prod) {
 		a->arts_known = 1;
 		r->arts_known++;
@@ -416,10 +415,6 @@ static void on_search(reader *r, size_t k)
 		pair(r, k);
 		return;
 	}
-	c = newcall(r, K_PRODDESC, k, "sc-product:%s (%s)", name, a->prod->id);
-	SUBMIT(r, c,
-	       sc_describe_product_as_admin_submit(&a->desc, r->ctx, a->prod->id, NULL, finish, c,
-						   &se_));
 	c = newcall(r, K_ARTS, k, "sc-artifacts:%s", name);
 	SUBMIT(r, c,
 	       sc_list_provisioning_artifacts_submit(&a->arts, r->ctx, a->prod->id, finish, c,
@@ -431,6 +426,15 @@ static void on_constraints(reader *r, size_t k)
 {
 	prod_ans *a = &r->prods[k];
 	size_t i;
+
+	if (!a->cons.n) {
+		const char *name = r->d->products[k].name;
+		rcall *c = newcall(r, K_ASSOC, k, "sc-association:%s/%s", r->d->portfolio.name, name);
+		SUBMIT(r, c,
+		       sc_search_products_as_admin_submit(&a->assoc, r->ctx,
+							  r->plist.items[r->pmatch[r->pchosen]].id,
+							  name, finish, c, &se_));
+	}
 
 	if (!(a->consdesc = fcc_calloc(a->cons.n + 1, sizeof *a->consdesc))) {
 		fail(r, "AWS state", FCC_ENOMEM, "out of memory");
@@ -533,11 +537,8 @@ static void finish(void *payload, aws_error *ae)
 	case K_PDESC:
 		on_portfolio_desc(r);
 		break;
-	case K_SEARCH:
-		on_search(r, c->idx);
-		break;
 	case K_PRODDESC:
-		r->prods[c->idx].desc_absent = absent;
+		on_product(r, c->idx, absent);
 		break;
 	case K_CONS:
 		on_constraints(r, c->idx);
@@ -598,10 +599,11 @@ static void start(reader *r)
 	c = newcall(r, K_PLIST, 0, "sc-portfolio:%s", d->portfolio.name);
 	SUBMIT(r, c, sc_list_portfolios_submit(&r->plist, r->ctx, finish, c, &se_));
 	for (i = 0; i < d->n_products; i++) {
-		c = newcall(r, K_SEARCH, i, "sc-product:%s", d->products[i].name);
+		/* by its exact name: one call for the id, fields and tags */
+		c = newcall(r, K_PRODDESC, i, "sc-product:%s", d->products[i].name);
 		SUBMIT(r, c,
-		       sc_search_products_as_admin_submit(&r->prods[i].search, r->ctx, NULL,
-							  d->products[i].name, finish, c, &se_));
+		       sc_describe_product_as_admin_submit(&r->prods[i].desc, r->ctx, NULL,
+							   d->products[i].name, finish, c, &se_));
 	}
 	if (wants_org(d)) {
 		c = newcall(r, K_ORGACCESS, 0, "sc-org-access (GetAWSOrganizationsAccessStatus)");
@@ -750,6 +752,7 @@ static int build_product(state_snapshot *s, reader *r, size_t k)
 	}
 	if (r->pcount != 1)
 		return FCC_OK;
+	sp->association = a->cons.n > 0; /* see pair() */
 	for (i = 0; i < a->assoc.n; i++)
 		if (a->assoc.items[i].id && strcmp(a->assoc.items[i].id, a->prod->id) == 0)
 			sp->association = 1;
@@ -922,7 +925,6 @@ static void reader_dispose(reader *r)
 		for (j = 0; a->consdesc && j < a->cons.n; j++)
 			aws_pool_dispose(&a->consdesc[j].pool);
 		fcc_free(a->consdesc);
-		aws_pool_dispose(&a->search.pool);
 		aws_pool_dispose(&a->desc.pool);
 		aws_pool_dispose(&a->arts.pool);
 		aws_pool_dispose(&a->assoc.pool);

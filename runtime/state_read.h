@@ -16,11 +16,13 @@
  *        it made the version
  *   ListPortfolios ─→ DescribePortfolio (tags), ListPrincipalsForPortfolio,
  *                     ListPortfolioAccess ─┐
- *   SearchProductsAsAdmin(name) ─→ DescribeProductAsAdmin (tags),
- *                     ListProvisioningArtifacts
- *         both ─→ SearchProductsAsAdmin(PortfolioId) (association),
- *                 ListConstraintsForPortfolio ─→ DescribeConstraint (LAUNCH
- *                 parameters, which the list does not carry)
+ *   for each product of the build:
+ *   DescribeProductAsAdmin(Name: its exact name; id, fields, tags)
+ *                  ─→ ListProvisioningArtifacts
+ *         and the portfolio ─→ ListConstraintsForPortfolio ─→ DescribeConstraint (LAUNCH
+ *                 parameters, which the list does not carry); or, when the
+ *                 pair has no constraint, SearchProductsAsAdmin(PortfolioId)
+ *                 for the association (a constraint implies it)
  *   GetAWSOrganizationsAccessStatus (only when the spec shares with an
  *        organization or OUs) and the chosen portfolio ─→
  *        ListOrganizationPortfolioAccess, one per node type the spec uses,

@@ -48,7 +48,7 @@
 #define CMD cmd_name
 #define LOCK_TTL_S (60 * 60)
 /* HTTP transfers in flight at once, as fcc plan (cmd_plan.c PLAN_IN_FLIGHT) */
-#define READS_IN_FLIGHT 32
+#define READS_IN_FLIGHT 64
 
 /* "apply" or "destroy": the two commands share this file's flow */
 static const char *cmd_name = "apply";

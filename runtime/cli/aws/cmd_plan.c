@@ -25,8 +25,11 @@
 #include "runtime/state_read.h"
 
 /* Parallel reads: the first wave of a plan (objects, roles, catalog,
- * projects) is about a dozen requests, and 8 in flight would split it. */
-#define PLAN_IN_FLIGHT 32
+ * projects) is about a dozen requests for one product, and 8 in flight
+ * would split it; a catalog of 50 products makes ~200 reads, four per
+ * product, and 64 in flight halved its wall time against 32 behind a 50 ms
+ * latency (bench/plan.sh) where 128 gained nothing more. */
+#define PLAN_IN_FLIGHT 64
 
 static void help(FILE *f)
 {
