@@ -429,7 +429,8 @@ static void on_constraints(reader *r, size_t k)
 
 	if (!a->cons.n) {
 		const char *name = r->d->products[k].name;
-		rcall *c = newcall(r, K_ASSOC, k, "sc-association:%s/%s", r->d->portfolio.name, name);
+		rcall *c =
+			newcall(r, K_ASSOC, k, "sc-association:%s/%s", r->d->portfolio.name, name);
 		SUBMIT(r, c,
 		       sc_search_products_as_admin_submit(&a->assoc, r->ctx,
 							  r->plist.items[r->pmatch[r->pchosen]].id,
