@@ -470,7 +470,13 @@ class Plan(unittest.TestCase):
         self.assertEqual(ops.count("DescribePortfolio"), 1)
         self.assertEqual(ops.count("DescribeProductAsAdmin"), 1)
         self.assertNotIn("ValidateTemplate", ops)  # the version of this template exists
-        self.assertEqual(len(ops), n_obj + 4 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 2 + 1 + 1 + 1)
+        # the product by its name (no search first); its LAUNCH constraint
+        # proves the association (no SearchProductsAsAdmin at all)
+        self.assertNotIn("SearchProductsAsAdmin", ops)
+        # objects, 2 roles x 2, ListPortfolios, DescribePortfolio, principals,
+        # access; the product, its versions, constraints, the constraint; the
+        # project and its pipeline
+        self.assertEqual(len(ops), n_obj + 4 + 4 + 4 + 2)
 
     def test_new_template_is_validated(self):
         # no version of the template yet: ValidateTemplate of the uploaded object (TemplateURL)
