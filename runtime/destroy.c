@@ -224,11 +224,11 @@ static int role_patches(dctx *c)
 	return FCC_OK;
 }
 
-/* Steps 3 and 4 for product `dp`: its launch constraint and association
- * (when in the portfolio), then the product itself. */
-static int destroy_product(dctx *c, const desired_product *dp, int have_port)
+/* Steps 3 and 4 for the product named `name`: its constraints and
+ * association (when in the portfolio), then the product itself. */
+static int destroy_product(dctx *c, const char *name, int have_port)
 {
-	const state_product *sp = state_find_product(c->s, dp->name);
+	const state_product *sp = state_find_product(c->s, name);
 	const char *pname = c->d->portfolio.name;
 	char assoc_addr[1200], con_addr[1300];
 	plan_step *st;
@@ -237,8 +237,8 @@ static int destroy_product(dctx *c, const desired_product *dp, int have_port)
 
 	if (!sp || !sp->present)
 		return FCC_OK;
-	snprintf(assoc_addr, sizeof assoc_addr, "sc-association:%s/%s", pname, dp->name);
-	snprintf(con_addr, sizeof con_addr, "sc-constraint:%s/%s/LAUNCH", pname, dp->name);
+	snprintf(assoc_addr, sizeof assoc_addr, "sc-association:%s/%s", pname, name);
+	snprintf(con_addr, sizeof con_addr, "sc-constraint:%s/%s/LAUNCH", pname, name);
 	if (have_port && sp->association) {
 		for (i = 0; i < sp->n_constraints; i++) {
 			if (strcmp(sp->constraints[i].type, "LAUNCH") != 0)
@@ -249,14 +249,14 @@ static int destroy_product(dctx *c, const desired_product *dp, int have_port)
 			TRY(depend_on_projects(c, st));
 		}
 		NEED(fmt_addr(c, "%s", assoc_addr));
-		NEED(st = step(c, "sc-association", dp->name, NULL));
+		NEED(st = step(c, "sc-association", name, NULL));
 		TRY(attr(st, "product_id", sp->id));
 		TRY(attr(st, "portfolio_id", c->s->portfolio.id));
 		TRY(plan_step_depend(st, con_addr));
 		TRY(depend_on_projects(c, st));
 	}
-	NEED(fmt_addr(c, "sc-product:%s", dp->name));
-	NEED(st = step(c, "sc-product", dp->name,
+	NEED(fmt_addr(c, "sc-product:%s", name));
+	NEED(st = step(c, "sc-product", name,
 		       is_fccs(&sp->tags, c->d->project)
 			       ? NULL
 			       : "no fcc:project tag for this project: not fcc's, left alone"));
@@ -375,13 +375,30 @@ int destroy_plan(plan *out, const desired *d, const state_snapshot *s, const des
 	/* 3. each product's launch constraint, then its association; 4. the
 	 * product (its versions go with it) */
 	for (k = 0; k < d->n_products; k++)
-		TRY(destroy_product(&c, &d->products[k], have_port));
+		TRY(destroy_product(&c, d->products[k].name, have_port));
+	/* fcc's products the spec dropped (still in its portfolio) go too */
+	for (k = 0; k < s->n_products; k++)
+		if (!desired_product_named(d, s->products[k].name) &&
+		    is_fccs(&s->products[k].tags, d->project))
+			TRY(destroy_product(&c, s->products[k].name, have_port));
 	if (have_port) {
+		const char *foreign = NULL; /* a product in it that is not fcc's */
+		char why[700];
+		for (k = 0; k < s->n_products && !foreign; k++)
+			if (s->products[k].present && s->products[k].association &&
+			    !desired_product_named(d, s->products[k].name) &&
+			    !is_fccs(&s->products[k].tags, d->project))
+				foreign = s->products[k].name;
+		snprintf(why, sizeof why,
+			 "holds product %s, which is not fcc's: kept (DeletePortfolio would "
+			 "refuse it)",
+			 foreign ? foreign : "");
 		NEED(fmt_addr(&c, "%s", port_addr));
 		NEED(st = step(&c, "sc-portfolio", pname,
-			       own_port ? NULL
-					: "no fcc:project tag for this project: not fcc's, "
-					  "left alone"));
+			       !own_port ? "no fcc:project tag for this project: not fcc's, "
+					   "left alone"
+			       : foreign ? why
+					 : NULL));
 		TRY(attr(st, "id", s->portfolio.id));
 		for (i = 0; i < out->n_steps; i++)
 			if (strcmp(out->steps[i].kind, "sc-principal") == 0 ||

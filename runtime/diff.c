@@ -899,6 +899,65 @@ out:
 	return rc < 0 ? rc : FCC_OK;
 }
 
+/* A product of the portfolio the build does not declare (state_read lists
+ * them): fcc's own (tagged fcc:project=<project>) was dropped from the spec
+ * and goes, as `fcc destroy` removes a product: its constraints, then its
+ * association, then the product with its versions. Anyone else's is
+ * reported and left alone. */
+static int dropped_product(ctx *c, const state_product *sp)
+{
+	const char *pf = c->d->portfolio.name, *owner = kv_tags_get(&sp->tags, "fcc:project");
+	char *assoc = NULL, *address = NULL;
+	plan_step *st;
+	size_t i;
+	int rc = FCC_OK;
+
+	if (!owner || strcmp(owner, c->d->project) != 0) {
+		NEED(address = addr(c, "sc-product:%s", sp->name));
+		NEED(st = plan_add_step(c->p, "sc-product", address, sp->name, PLAN_NOOP));
+		TRY(attr_str(st, "id", sp->id));
+		TRY(plan_step_reason(st,
+				     "in the portfolio, not in the spec and not fcc's (no "
+				     "fcc:project=%s tag): left alone",
+				     c->d->project));
+		goto out;
+	}
+	NEED(assoc = addr(c, "sc-association:%s/%s", pf, sp->name));
+	NEED(address = addr(c, "sc-constraint:%s/%s/LAUNCH", pf, sp->name));
+	/* fcc's LAUNCH constraint; a constraint someone else added is theirs to
+	 * remove (Service Catalog refuses the disassociation until then) */
+	for (i = 0; i < sp->n_constraints; i++) {
+		const state_constraint *k = &sp->constraints[i];
+		if (!streq(k->type, "LAUNCH"))
+			continue;
+		NEED(st = plan_add_step(c->p, "sc-constraint", address, "LAUNCH", PLAN_DELETE));
+		TRY(attr_str(st, "id", k->id));
+		TRY(plan_step_reason(st, "on product %s, which the spec no longer declares",
+				     sp->name));
+		TRY(str_change(st, "type", k->type, NULL));
+		break;
+	}
+	NEED(st = plan_add_step(c->p, "sc-association", assoc, sp->name, PLAN_DELETE));
+	TRY(attr_str(st, "product_id", sp->id));
+	TRY(attr_str(st, "portfolio_id", c->s->portfolio.id));
+	TRY(plan_step_reason(st, "product %s is no longer in the spec", sp->name));
+	TRY(plan_step_depend(st, address));
+	fcc_free(address);
+	NEED(address = addr(c, "sc-product:%s", sp->name));
+	NEED(st = plan_add_step(c->p, "sc-product", address, sp->name, PLAN_DELETE));
+	TRY(attr_str(st, "id", sp->id));
+	TRY(plan_step_reason(st,
+			     "fcc's product (fcc:project=%s), no longer in the spec: "
+			     "removed with its versions",
+			     c->d->project));
+	TRY(str_change(st, "name", sp->name, NULL));
+	TRY(plan_step_depend(st, assoc));
+out:
+	fcc_free(assoc);
+	fcc_free(address);
+	return rc < 0 ? rc : FCC_OK;
+}
+
 static int principals(ctx *c)
 {
 	const desired *d = c->d;
@@ -1409,6 +1468,9 @@ int diff_compute(plan *out, const desired *d, const state_snapshot *s, const dif
 		TRY(association(&c));
 		TRY(constraint(&c));
 	}
+	for (k = 0; k < s->n_products; k++)
+		if (!desired_product_named(d, s->products[k].name))
+			TRY(dropped_product(&c, &s->products[k]));
 	TRY(principals(&c));
 	TRY(shares(&c));
 	TRY(org_access(&c));

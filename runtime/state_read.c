@@ -46,7 +46,10 @@ enum kind {
 	K_STACK,
 	K_STACK_TMPL,
 	K_ORGACCESS,
-	K_ORGNODES
+	K_ORGNODES,
+	K_PPLIST,
+	K_ORPHDESC,
+	K_ORPHCONS
 };
 
 typedef struct reader reader;
@@ -87,6 +90,15 @@ typedef struct prod_ans {
 	sc_constraint *consdesc; /* DescribeConstraint per constraint of cons (LAUNCH only) */
 } prod_ans;
 
+/* A product in the portfolio that the build does not declare: fcc's (its
+ * fcc:project tag) to remove, or someone else's to leave alone. */
+typedef struct orph_ans {
+	const sc_product_info *item; /* in reader.pprods */
+	sc_product desc;
+	int desc_absent; /* deleted since the listing */
+	sc_constraint_list cons;
+} orph_ans;
+
 /* Answers of one stack fcc owns. */
 typedef struct stack_ans {
 	cfn_stack_list list;
@@ -121,6 +133,10 @@ struct reader {
 	/* the products, and how many have their versions known */
 	prod_ans *prods;
 	size_t arts_known;
+	/* the portfolio's products, and those the build does not declare */
+	sc_product_list pprods;
+	orph_ans *orph;
+	size_t norph;
 	/* CloudFormation: validated once the template object and the products'
 	 * versions are known (see maybe_validate) */
 	int tmpl_known, tmpl_present;
@@ -326,8 +342,45 @@ static void portfolio_chosen(reader *r)
 	       sc_list_principals_for_portfolio_submit(&r->princ, r->ctx, pid, finish, c, &se_));
 	c = newcall(r, K_ACCESS, 0, "sc-shares:%s", r->d->portfolio.name);
 	SUBMIT(r, c, sc_list_portfolio_access_submit(&r->access, r->ctx, pid, finish, c, &se_));
+	c = newcall(r, K_PPLIST, 0, "sc-portfolio:%s (its products)", r->d->portfolio.name);
+	SUBMIT(r, c,
+	       sc_search_products_as_admin_submit(&r->pprods, r->ctx, pid, NULL, finish, c, &se_));
 	r->port_ready = 1;
 	maybe_org_nodes(r);
+}
+
+/* The portfolio's products are listed: each one the build does not declare
+ * is described (its tags say whose it is) and its constraints listed, so
+ * that fcc can remove its own product once the spec drops it. */
+static void on_portfolio_products(reader *r)
+{
+	const char *pid = r->plist.items[r->pmatch[r->pchosen]].id;
+	size_t i;
+
+	if (!(r->orph = fcc_calloc(r->pprods.n + 1, sizeof *r->orph))) {
+		fail(r, "AWS state", FCC_ENOMEM, "out of memory");
+		return;
+	}
+	for (i = 0; i < r->pprods.n; i++) {
+		const sc_product_info *it = &r->pprods.items[i];
+		orph_ans *o;
+		rcall *c;
+		if (!it->id || !it->name || desired_product_named(r->d, it->name))
+			continue;
+		o = &r->orph[r->norph];
+		o->item = it;
+		c = newcall(r, K_ORPHDESC, r->norph, "sc-product:%s (%s, not in the spec)",
+			    it->name, it->id);
+		SUBMIT(r, c,
+		       sc_describe_product_as_admin_submit(&o->desc, r->ctx, it->id, NULL, finish,
+							   c, &se_));
+		c = newcall(r, K_ORPHCONS, r->norph, "sc-constraints:%s/%s", r->d->portfolio.name,
+			    it->name);
+		SUBMIT(r, c,
+		       sc_list_constraints_for_portfolio_submit(&o->cons, r->ctx, pid, it->id,
+								finish, c, &se_));
+		r->norph++;
+	}
 }
 
 static int tagged_mine(const reader *r, const sc_portfolio *p)
@@ -475,7 +528,7 @@ static void on_artifacts(reader *r, size_t k)
 static int allowed_absent(enum kind k)
 {
 	return k == K_HEAD || k == K_ROLE || k == K_POLICIES || k == K_PRODDESC || k == K_PROJECT ||
-	       k == K_PIPELINE || k == K_STACK || k == K_STACK_TMPL;
+	       k == K_ORPHDESC || k == K_PIPELINE || k == K_STACK || k == K_STACK_TMPL;
 }
 
 static void finish(void *payload, aws_error *ae)
@@ -565,6 +618,12 @@ static void finish(void *payload, aws_error *ae)
 		break;
 	case K_ORGACCESS:
 		on_org_access(r);
+		break;
+	case K_PPLIST:
+		on_portfolio_products(r);
+		break;
+	case K_ORPHDESC:
+		r->orph[c->idx].desc_absent = absent;
 		break;
 	default: /* K_PRINC, K_ACCESS, K_ASSOC, K_CONSDESC: the answer is all */
 		break;
@@ -768,6 +827,38 @@ static int build_product(state_snapshot *s, reader *r, size_t k)
 	return FCC_OK;
 }
 
+/* An undeclared product of the portfolio (see on_portfolio_products). */
+static int build_orphan(state_snapshot *s, const orph_ans *o)
+{
+	state_product *sp;
+	const sc_product_info *in = o->desc_absent ? o->item : &o->desc.info;
+	size_t i;
+	int rc = FCC_OK;
+
+	if (o->desc_absent)
+		return FCC_OK; /* gone since the listing */
+	if (!(sp = state_add_product(s)))
+		return FCC_ENOMEM;
+	sp->present = 1;
+	sp->association = 1;
+	TRY(dup(&sp->name, o->item->name));
+	TRY(dup(&sp->id, o->item->id));
+	TRY(dup(&sp->owner, in->owner));
+	TRY(dup(&sp->description, in->description));
+	TRY(dup(&sp->distributor, in->distributor));
+	TRY(dup(&sp->support_email, in->support_email));
+	TRY(dup(&sp->support_url, in->support_url));
+	TRY(tags_in(&sp->tags, o->desc.tags, o->desc.ntags));
+	for (i = 0; i < o->cons.n; i++) {
+		state_constraint *sc = state_product_add_constraint(sp);
+		if (!sc)
+			return FCC_ENOMEM;
+		TRY(dup(&sc->id, o->cons.items[i].id));
+		TRY(dup(&sc->type, o->cons.items[i].type ? o->cons.items[i].type : ""));
+	}
+	return FCC_OK;
+}
+
 static int build_sc(state_snapshot *s, reader *r)
 {
 	const desired *d = r->d;
@@ -800,6 +891,8 @@ static int build_sc(state_snapshot *s, reader *r)
 	TRY(dup(&s->org_access, r->org_known ? (r->orgacc.status ? r->orgacc.status : "") : NULL));
 	for (i = 0; i < d->n_products; i++)
 		TRY(build_product(s, r, i));
+	for (i = 0; r->pcount == 1 && i < r->norph; i++)
+		TRY(build_orphan(s, &r->orph[i]));
 	return FCC_OK;
 }
 
@@ -932,6 +1025,12 @@ static void reader_dispose(reader *r)
 		aws_pool_dispose(&a->cons.pool);
 	}
 	fcc_free(r->prods);
+	for (i = 0; r->orph && i < r->norph; i++) {
+		aws_pool_dispose(&r->orph[i].desc.pool);
+		aws_pool_dispose(&r->orph[i].cons.pool);
+	}
+	fcc_free(r->orph);
+	aws_pool_dispose(&r->pprods.pool);
 	aws_pool_dispose(&r->plist.pool);
 	aws_pool_dispose(&r->princ.pool);
 	aws_pool_dispose(&r->access.pool);

@@ -23,6 +23,12 @@
  *                 parameters, which the list does not carry); or, when the
  *                 pair has no constraint, SearchProductsAsAdmin(PortfolioId)
  *                 for the association (a constraint implies it)
+ *   ListPortfolios ─→ SearchProductsAsAdmin(PortfolioId: the portfolio's
+ *        products, pages of 20 one after another) ─→ for each product the
+ *        build does not declare: DescribeProductAsAdmin (whose it is: its
+ *        fcc:project tag) + ListConstraintsForPortfolio, so that a product
+ *        dropped from the spec is removed (a portfolio of more than 40
+ *        products makes this chain longer by a page each 20)
  *   GetAWSOrganizationsAccessStatus (only when the spec shares with an
  *        organization or OUs) and the chosen portfolio ─→
  *        ListOrganizationPortfolioAccess, one per node type the spec uses,

@@ -16,6 +16,10 @@ portfolio and the SageMaker project made from the second. Scenarios:
 - SIGKILL while the first CreateConstraint is held (--parallelism 1: the
   products are made, their constraints are not), then a rerun after `fcc
   unlock`: converges with three products, no duplicates;
+- dropping a product from the spec: plan deletes it (its LAUNCH constraint,
+  association, then the product); apply leaves two products, and a product
+  someone else added to the portfolio by hand stays; destroy then keeps that
+  product and the portfolio holding it;
 - destroy removes every product, its constraint and association, then the
   portfolio.
 
@@ -171,6 +175,57 @@ class Products(unittest.TestCase):
         r = ra.fcc(apply_args("--auto-approve"))
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.converged()
+
+    def test_dropping_a_product_removes_it(self):
+        r = ra.fcc(apply_args("--auto-approve"))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        # someone adds their own product to the portfolio by hand
+        sc = ra.boto("servicecatalog")
+        port = [p for p in sc.list_portfolios()["PortfolioDetails"]
+                if p["DisplayName"] == ra.PORTFOLIO][0]["Id"]
+        theirs = sc.create_product(
+            Name="team-b-template", Owner="Team B", ProductType="CLOUD_FORMATION_TEMPLATE",
+            ProvisioningArtifactParameters={
+                "Name": "1", "Type": "CLOUD_FORMATION_TEMPLATE",
+                "Info": {"LoadTemplateFromURL": "https://%s.s3.us-east-1.amazonaws.com/x.yaml"
+                         % ra.BUCKET}},
+            IdempotencyToken="team-b")["ProductViewDetail"]["ProductViewSummary"]["ProductId"]
+        sc.associate_product_with_portfolio(ProductId=theirs, PortfolioId=port)
+        # the spec drops the third product
+        two = ra.Workspace(edit=lambda t: products_spec(t, 2, instance_product=1))
+        try:
+            r = ra.fcc(["plan", two.build, "--endpoint-url", ra.EP, "--format", "json"])
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            steps = {s["address"]: s for s in json.loads(r.stdout)["steps"]}
+            gone = "sc-product:" + name(2)
+            self.assertEqual(steps[gone]["action"], "delete")
+            self.assertEqual(steps["sc-association:%s/%s" % (ra.PORTFOLIO, name(2))]["action"],
+                             "delete")
+            self.assertEqual(steps["sc-product:team-b-template"]["action"], "no-op")
+            # (the two kept products are updated: their fcc:spec-sha256 tag names the new spec)
+            self.assertEqual(sorted(a for a, s in steps.items() if s["action"] == "delete"),
+                             sorted([gone, "sc-association:%s/%s" % (ra.PORTFOLIO, name(2)),
+                                     "sc-constraint:%s/%s/LAUNCH" % (ra.PORTFOLIO, name(2))]))
+            r = ra.fcc(["apply", two.build, "--endpoint-url", ra.PROXY_URL, "--auto-approve",
+                        "--progress", "plain"])
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            inv = inventory()
+            self.assertEqual(inv["products"], [name(0), name(1)])
+            self.assertEqual(inv["in_portfolio"], sorted([name(0), name(1), "team-b-template"]))
+            self.assertEqual(inv["projects"], [(ra.PROJECT, "CreateCompleted", [name(1)])])
+            r = ra.fcc(["plan", two.build, "--endpoint-url", ra.EP, "--detailed-exitcode"])
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            # destroy leaves team B's product (and so the portfolio it is in)
+            r = ra.fcc(["destroy", two.build, "--endpoint-url", ra.PROXY_URL,
+                        "--auto-approve", "--progress", "plain"])
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("holds product team-b-template, which is not fcc's: kept", r.stdout)
+            left = [p["ProductViewSummary"]["Name"]
+                    for p in sc.search_products_as_admin()["ProductViewDetails"]]
+            self.assertEqual(left, ["team-b-template"])
+            self.assertEqual(inventory()["portfolios"], 1)
+        finally:
+            two.close()
 
     def test_destroy_removes_every_product(self):
         r = ra.fcc(apply_args("--auto-approve"))

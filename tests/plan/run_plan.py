@@ -471,12 +471,13 @@ class Plan(unittest.TestCase):
         self.assertEqual(ops.count("DescribeProductAsAdmin"), 1)
         self.assertNotIn("ValidateTemplate", ops)  # the version of this template exists
         # the product by its name (no search first); its LAUNCH constraint
-        # proves the association (no SearchProductsAsAdmin at all)
-        self.assertNotIn("SearchProductsAsAdmin", ops)
+        # proves the association; one SearchProductsAsAdmin lists the
+        # portfolio's products (any the spec dropped would be described)
+        self.assertEqual(ops.count("SearchProductsAsAdmin"), 1)
         # objects, 2 roles x 2, ListPortfolios, DescribePortfolio, principals,
-        # access; the product, its versions, constraints, the constraint; the
-        # project and its pipeline
-        self.assertEqual(len(ops), n_obj + 4 + 4 + 4 + 2)
+        # access, its products; the product, its versions, constraints, the
+        # constraint; the project and its pipeline
+        self.assertEqual(len(ops), n_obj + 4 + 5 + 4 + 2)
 
     def test_new_template_is_validated(self):
         # no version of the template yet: ValidateTemplate of the uploaded object (TemplateURL)

@@ -3,11 +3,12 @@
  * scenarios' fixtures: everything fcc made is deleted in reverse dependency
  * order, objects only with purge, things without fcc's tag left alone,
  * other projects using the product forbid it, an empty account has nothing
- * to destroy.
+ * to destroy, a product the spec dropped goes too.
  */
 #include <check.h>
 #include <string.h>
 
+#include "compiler/base/alloc.h"
 #include "plan_fixture.h"
 #include "runtime/destroy.h"
 
@@ -103,6 +104,41 @@ START_TEST(test_destroy_leaves_untagged_and_refuses_other_projects)
 }
 END_TEST
 
+/* A product fcc made that the spec dropped (still in the portfolio) goes
+ * with the rest; someone else's product there is not touched. */
+START_TEST(test_destroy_takes_dropped_products)
+{
+	desired d;
+	state_snapshot s;
+	plan p;
+	fcc_err e;
+	state_product *sp;
+	size_t i, dropped = 0, foreign = 0;
+
+	pf_load(&d, &s, "in-place");
+	ck_assert_ptr_nonnull(sp = state_add_product(&s));
+	ck_assert_ptr_nonnull(sp->name = fcc_strdup("forecast-old"));
+	ck_assert_ptr_nonnull(sp->id = fcc_strdup("prod-old0000000001"));
+	sp->present = sp->association = 1;
+	ck_assert_int_eq(kv_tags_set(&sp->tags, "fcc:project", "forecast-mlops"), FCC_OK);
+	ck_assert_ptr_nonnull(sp = state_add_product(&s));
+	ck_assert_ptr_nonnull(sp->name = fcc_strdup("team-b-template"));
+	ck_assert_ptr_nonnull(sp->id = fcc_strdup("prod-teamb0000001"));
+	sp->present = sp->association = 1;
+	ck_assert_int_eq(destroy_plan(&p, &d, &s, NULL, &e), FCC_OK);
+	for (i = 0; i < p.n_steps; i++) {
+		dropped += strstr(p.steps[i].address, "forecast-old") &&
+			   p.steps[i].action == PLAN_DELETE;
+		foreign += strstr(p.steps[i].address, "team-b") != NULL;
+	}
+	ck_assert_uint_eq(dropped, 2); /* its association and the product */
+	ck_assert_uint_eq(foreign, 0);
+	plan_dispose(&p);
+	desired_dispose(&d);
+	state_dispose(&s);
+}
+END_TEST
+
 START_TEST(test_destroy_empty_account_has_nothing)
 {
 	desired d;
@@ -129,6 +165,7 @@ Suite *suite_destroy(void)
 	tcase_add_test(t, test_destroy_everything_in_reverse_order);
 	tcase_add_test(t, test_destroy_leaves_untagged_and_refuses_other_projects);
 	tcase_add_test(t, test_destroy_empty_account_has_nothing);
+	tcase_add_test(t, test_destroy_takes_dropped_products);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -522,6 +522,62 @@ START_TEST(test_diff_second_product)
 }
 END_TEST
 
+/* Products in the portfolio the build does not declare: fcc's own (tagged
+ * fcc:project=<project>) is removed like destroy removes a product; anyone
+ * else's is reported and left alone. */
+START_TEST(test_diff_dropped_product)
+{
+	desired d;
+	state_snapshot s;
+	plan p;
+	fcc_err e = {0};
+	state_product *mine, *theirs;
+	state_constraint *k;
+	const plan_step *st;
+
+	pf_load(&d, &s, "in-place");
+	ck_assert_ptr_nonnull(mine = state_add_product(&s));
+	ck_assert_ptr_nonnull(mine->name = fcc_strdup("forecast-old"));
+	ck_assert_ptr_nonnull(mine->id = fcc_strdup("prod-old0000000001"));
+	mine->present = mine->association = 1;
+	ck_assert_int_eq(kv_tags_set(&mine->tags, "fcc:project", "forecast-mlops"), FCC_OK);
+	ck_assert_ptr_nonnull(k = state_product_add_constraint(mine));
+	ck_assert_ptr_nonnull(k->id = fcc_strdup("cons-old000000001"));
+	ck_assert_ptr_nonnull(k->type = fcc_strdup("LAUNCH"));
+	ck_assert_ptr_nonnull(theirs = state_add_product(&s));
+	ck_assert_ptr_nonnull(theirs->name = fcc_strdup("team-b-template"));
+	ck_assert_ptr_nonnull(theirs->id = fcc_strdup("prod-teamb0000001"));
+	theirs->present = theirs->association = 1;
+	ck_assert_int_eq(kv_tags_set(&theirs->tags, "fcc:project", "team-b"), FCC_OK);
+
+	ck_assert_int_eq(diff_compute(&p, &d, &s, NULL, &e), FCC_OK);
+	ck_assert_int_eq(plan_has_errors(&p), 0);
+	ck_assert_uint_eq(plan_count(&p, PLAN_DELETE), 3);
+	ck_assert_uint_eq(changed(&p, NULL), 3);
+	st = step_at(&p, "sc-constraint:" PORTFOLIO "/forecast-old/LAUNCH");
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(st->action, PLAN_DELETE);
+	ck_assert_str_eq(json_string_value(json_object_get(st->attrs, "id")), "cons-old000000001");
+	st = step_at(&p, "sc-association:" PORTFOLIO "/forecast-old");
+	ck_assert_ptr_nonnull(st);
+	ck_assert(kv_strs_has(&st->depends_on, "sc-constraint:" PORTFOLIO "/forecast-old/LAUNCH"));
+	ck_assert_str_eq(json_string_value(json_object_get(st->attrs, "product_id")),
+			 "prod-old0000000001");
+	st = step_at(&p, "sc-product:forecast-old");
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(st->action, PLAN_DELETE);
+	ck_assert(kv_strs_has(&st->depends_on, "sc-association:" PORTFOLIO "/forecast-old"));
+	st = step_at(&p, "sc-product:team-b-template");
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(st->action, PLAN_NOOP);
+	ck_assert_ptr_nonnull(strstr(st->reason, "left alone"));
+	ck_assert_ptr_null(step_at(&p, "sc-association:" PORTFOLIO "/team-b-template"));
+	plan_dispose(&p);
+	desired_dispose(&d);
+	state_dispose(&s);
+}
+END_TEST
+
 START_TEST(test_diff_pipeline_changed_since_build)
 {
 	desired d;
@@ -738,6 +794,7 @@ Suite *suite_diff(void)
 	tcase_add_test(core, test_diff_manifest_errors);
 	tcase_add_test(core, test_diff_pipeline_changed_since_build);
 	tcase_add_test(core, test_diff_second_product);
+	tcase_add_test(core, test_diff_dropped_product);
 	tcase_add_test(core, test_diff_state_round_trip);
 	tcase_add_test(oom, test_diff_oom_sweep);
 	tcase_set_timeout(oom, 300);
