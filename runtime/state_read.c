@@ -37,7 +37,6 @@ enum kind {
 	K_ACCESS,
 	K_PRODDESC,
 	K_ARTS,
-	K_ASSOC,
 	K_CONS,
 	K_CONSDESC,
 	K_VALIDATE,
@@ -85,7 +84,6 @@ typedef struct prod_ans {
 	int desc_absent;
 	sc_artifact_list arts;
 	int arts_known, arts_have_mine;
-	sc_product_list assoc;
 	sc_constraint_list cons;
 	sc_constraint *consdesc; /* DescribeConstraint per constraint of cons (LAUNCH only) */
 } prod_ans;
@@ -259,12 +257,10 @@ static void maybe_validate(reader *r)
 	validate(r, r->tmpl_present);
 }
 
-/* Both the portfolio and product k are known: read what links them. The
- * constraints first: a product with a constraint in the portfolio is in it
- * (Service Catalog refuses DisassociateProductFromPortfolio while the pair
- * has constraints, ResourceInUseException), so the association is looked up
- * only when there are none (on_constraints) — one call fewer per product in
- * place, and no longer a chain: it runs beside the DescribeConstraints. */
+/* Both the portfolio and product k are known: its constraints in the
+ * portfolio. (Whether it is in the portfolio at all comes from the listing
+ * of the portfolio's products, portfolio_chosen: one call for every
+ * product.) */
 static void pair(reader *r, size_t k)
 {
 	const prod_ans *a = &r->prods[k];
@@ -480,16 +476,6 @@ static void on_constraints(reader *r, size_t k)
 	prod_ans *a = &r->prods[k];
 	size_t i;
 
-	if (!a->cons.n) {
-		const char *name = r->d->products[k].name;
-		rcall *c =
-			newcall(r, K_ASSOC, k, "sc-association:%s/%s", r->d->portfolio.name, name);
-		SUBMIT(r, c,
-		       sc_search_products_as_admin_submit(&a->assoc, r->ctx,
-							  r->plist.items[r->pmatch[r->pchosen]].id,
-							  name, finish, c, &se_));
-	}
-
 	if (!(a->consdesc = fcc_calloc(a->cons.n + 1, sizeof *a->consdesc))) {
 		fail(r, "AWS state", FCC_ENOMEM, "out of memory");
 		return;
@@ -625,7 +611,7 @@ static void finish(void *payload, aws_error *ae)
 	case K_ORPHDESC:
 		r->orph[c->idx].desc_absent = absent;
 		break;
-	default: /* K_PRINC, K_ACCESS, K_ASSOC, K_CONSDESC: the answer is all */
+	default: /* K_PRINC, K_ACCESS, K_CONSDESC, K_ORPHCONS: the answer is all */
 		break;
 	}
 }
@@ -812,9 +798,9 @@ static int build_product(state_snapshot *s, reader *r, size_t k)
 	}
 	if (r->pcount != 1)
 		return FCC_OK;
-	sp->association = a->cons.n > 0; /* see pair() */
-	for (i = 0; i < a->assoc.n; i++)
-		if (a->assoc.items[i].id && strcmp(a->assoc.items[i].id, a->prod->id) == 0)
+	/* in the portfolio's product listing (portfolio_chosen) */
+	for (i = 0; i < r->pprods.n; i++)
+		if (r->pprods.items[i].id && strcmp(r->pprods.items[i].id, a->prod->id) == 0)
 			sp->association = 1;
 	for (i = 0; i < a->cons.n; i++) {
 		state_constraint *sc = state_product_add_constraint(sp);
@@ -1021,7 +1007,6 @@ static void reader_dispose(reader *r)
 		fcc_free(a->consdesc);
 		aws_pool_dispose(&a->desc.pool);
 		aws_pool_dispose(&a->arts.pool);
-		aws_pool_dispose(&a->assoc.pool);
 		aws_pool_dispose(&a->cons.pool);
 	}
 	fcc_free(r->prods);

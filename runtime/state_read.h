@@ -20,11 +20,10 @@
  *   DescribeProductAsAdmin(Name: its exact name; id, fields, tags)
  *                  ─→ ListProvisioningArtifacts
  *         and the portfolio ─→ ListConstraintsForPortfolio ─→ DescribeConstraint (LAUNCH
- *                 parameters, which the list does not carry); or, when the
- *                 pair has no constraint, SearchProductsAsAdmin(PortfolioId)
- *                 for the association (a constraint implies it)
+ *                 parameters, which the list does not carry)
  *   ListPortfolios ─→ SearchProductsAsAdmin(PortfolioId: the portfolio's
- *        products, pages of 20 one after another) ─→ for each product the
+ *        products, which says which products are in it; pages of 20 one
+ *        after another) ─→ for each product the
  *        build does not declare: DescribeProductAsAdmin (whose it is: its
  *        fcc:project tag) + ListConstraintsForPortfolio, so that a product
  *        dropped from the spec is removed (a portfolio of more than 40
