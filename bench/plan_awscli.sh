@@ -3,7 +3,8 @@
 # state `fcc plan BUILD_DIR` reads, one `aws` process per call, in the order their answers
 # are needed (ids from one call feed the next). bench/plan.sh times it against fcc plan.
 # The same reads fcc makes on a no-op plan: HeadObject per object, GetRole and
-# ListAttachedRolePolicies per role, the portfolio by name (+ its tags, principals, shares),
+# ListAttachedRolePolicies per role, the portfolio by name (+ its tags, principals, shares,
+# products),
 # the product by name (+ tags, versions), the launch constraint (+ its parameters; it proves
 # the association), each project and its pipeline. Reads only.
 set -eu
@@ -25,6 +26,8 @@ PID=$($A servicecatalog list-portfolios --query "PortfolioDetails[?DisplayName==
 $A servicecatalog describe-portfolio --id "$PID" >/dev/null
 $A servicecatalog list-principals-for-portfolio --portfolio-id "$PID" >/dev/null
 $A servicecatalog list-portfolio-access --portfolio-id "$PID" >/dev/null
+# the portfolio's products: which are in it, and any the spec no longer lists
+$A servicecatalog search-products-as-admin --portfolio-id "$PID" >/dev/null
 # each product: by name (with its tags), its versions and its launch constraint (which
 # proves the association, as in fcc plan)
 j '"\n".join(p["name"] for p in m["catalog"]["products"])' | while IFS= read -r PROD; do
