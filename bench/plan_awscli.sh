@@ -4,9 +4,8 @@
 # are needed (ids from one call feed the next). bench/plan.sh times it against fcc plan.
 # The same reads fcc makes on a no-op plan: HeadObject per object, GetRole and
 # ListAttachedRolePolicies per role, the portfolio by name (+ its tags, principals, shares,
-# products),
-# the product by name (+ tags, versions), the launch constraint (+ its parameters; it proves
-# the association), each project and its pipeline. Reads only.
+# products: which are in it), each product by name (+ tags, versions), its launch
+# constraint (+ its parameters), each project and its pipeline. Reads only.
 set -eu
 B=$1
 EP=$2
