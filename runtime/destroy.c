@@ -224,12 +224,11 @@ static int role_patches(dctx *c)
 	return FCC_OK;
 }
 
-/* Steps 3 and 4 for the product named `name`: its constraints and
- * association (when in the portfolio), then the product itself. */
-static int destroy_product(dctx *c, const char *name, int have_port)
+/* Steps 3 and 4 for product `sp` (NULL: not observed): its LAUNCH
+ * constraint and association (when in the portfolio), then the product. */
+static int destroy_product(dctx *c, const state_product *sp, int have_port)
 {
-	const state_product *sp = state_find_product(c->s, name);
-	const char *pname = c->d->portfolio.name;
+	const char *pname = c->d->portfolio.name, *name = sp ? sp->name : NULL;
 	char assoc_addr[1200], con_addr[1300];
 	plan_step *st;
 	size_t i;
@@ -272,7 +271,7 @@ int destroy_plan(plan *out, const desired *d, const state_snapshot *s, const des
 {
 	dctx c;
 	const char *pname = d->portfolio.name;
-	int have_port = s->portfolio.count == 1, have_prod = 0;
+	int have_port = s->portfolio.count == 1;
 	int own_port = have_port && is_fccs(&s->portfolio.tags, d->project);
 	char port_addr[600];
 	plan_step *st;
@@ -297,10 +296,6 @@ int destroy_plan(plan *out, const desired *d, const state_snapshot *s, const des
 		NEED(out->environment = fcc_strdup(d->environment));
 	memcpy(out->manifest_sha256, d->manifest_sha256, sizeof out->manifest_sha256);
 	snprintf(port_addr, sizeof port_addr, "sc-portfolio:%s", pname);
-	for (k = 0; k < d->n_products; k++) {
-		const state_product *sp = state_find_product(s, d->products[k].name);
-		have_prod |= sp && sp->present;
-	}
 
 	/* 1. the spec's projects: they use the product and its launch role */
 	for (i = 0; i < d->n_instances; i++) {
@@ -312,7 +307,8 @@ int destroy_plan(plan *out, const desired *d, const state_snapshot *s, const des
 		TRY(attr(st, "name", pj->name));
 		TRY(kv_strs_push(&c.projects, st->address));
 	}
-	if (have_prod && o && o->others && o->others->n) {
+	/* (only a product that exists can have projects made from it) */
+	if (o && o->others && o->others->n) {
 		fcc_buf b;
 		fcc_buf_init(&b, 1 << 16);
 		for (i = 0; i < o->others->n && rc == FCC_OK; i++)
@@ -375,12 +371,12 @@ int destroy_plan(plan *out, const desired *d, const state_snapshot *s, const des
 	/* 3. each product's launch constraint, then its association; 4. the
 	 * product (its versions go with it) */
 	for (k = 0; k < d->n_products; k++)
-		TRY(destroy_product(&c, d->products[k].name, have_port));
+		TRY(destroy_product(&c, state_find_product(s, d->products[k].name), have_port));
 	/* fcc's products the spec dropped (still in its portfolio) go too */
 	for (k = 0; k < s->n_products; k++)
 		if (!desired_product_named(d, s->products[k].name) &&
 		    is_fccs(&s->products[k].tags, d->project))
-			TRY(destroy_product(&c, s->products[k].name, have_port));
+			TRY(destroy_product(&c, &s->products[k], have_port));
 	if (have_port) {
 		const char *foreign = NULL; /* a product in it that is not fcc's */
 		char why[700];

@@ -39,7 +39,7 @@
 typedef struct destroy_opts {
 	int purge; /* delete the build's S3 objects too */
 	const kv_strs
-		*others; /* names of projects outside the spec that use the product; may be NULL */
+		*others; /* projects outside the spec that use one of its products; may be NULL */
 } destroy_opts;
 
 /* Compute the destroy plan of `d` against `s` into `out` (any contents

@@ -377,7 +377,6 @@ typedef struct ctx {
 	fcc_buf a; /* scratch for addresses */
 	char *seed_addr, *template_addr, *portfolio_addr;
 	prod_ctx *pc;                          /* one per desired product */
-	prod_ctx *cur;                         /* the product being diffed */
 	char patch_key[IAM_PATCH_KEY_MAX + 1]; /* this project's fcc:patch tag key */
 } ctx;
 
@@ -657,47 +656,47 @@ out:
 	return rc < 0 ? rc : FCC_OK;
 }
 
-static int product(ctx *c)
+static int product(ctx *c, prod_ctx *pc)
 {
-	const state_product *have = c->cur->sp;
-	const desired_product *P = c->cur->dp;
+	const state_product *have = pc->sp;
+	const desired_product *dp = pc->dp;
 	kv_strs remove = {0};
 	plan_step *st;
 	json_t *t;
 	int rc = FCC_OK;
 
-	NEED(c->cur->product_addr = addr(c, "sc-product:%s", P->name));
-	NEED(st = plan_add_step(c->p, "sc-product", c->cur->product_addr, P->name, PLAN_NOOP));
+	NEED(pc->product_addr = addr(c, "sc-product:%s", dp->name));
+	NEED(st = plan_add_step(c->p, "sc-product", pc->product_addr, dp->name, PLAN_NOOP));
 	TRY(attr_str(st, "id", have->present ? have->id : NULL));
-	TRY(attr_str(st, "name", P->name));
-	TRY(attr_str(st, "owner", P->owner));
-	TRY(attr_str(st, "description", P->description));
-	TRY(attr_str(st, "distributor", P->distributor));
-	TRY(attr_str(st, "support_email", P->support_email));
-	TRY(attr_str(st, "support_url", P->support_url));
-	NEED(t = kv_tags_to_json(&P->tags));
+	TRY(attr_str(st, "name", dp->name));
+	TRY(attr_str(st, "owner", dp->owner));
+	TRY(attr_str(st, "description", dp->description));
+	TRY(attr_str(st, "distributor", dp->distributor));
+	TRY(attr_str(st, "support_email", dp->support_email));
+	TRY(attr_str(st, "support_url", dp->support_url));
+	NEED(t = kv_tags_to_json(&dp->tags));
 	TRY(plan_step_attr(st, "tags", t));
 	if (!have->present) {
 		static const kv_tags none;
 		st->action = PLAN_CREATE;
-		TRY(plan_step_reason(st, "no product named \"%s\"", P->name));
+		TRY(plan_step_reason(st, "no product named \"%s\"", dp->name));
 		/* CreateProduct takes the first version, so it needs the template. */
 		TRY(plan_step_depend(st, c->template_addr));
-		TRY(str_change(st, "name", NULL, P->name));
-		TRY(str_change(st, "owner", NULL, P->owner));
-		TRY(str_change(st, "description", NULL, P->description));
-		TRY(str_change(st, "distributor", NULL, P->distributor));
-		TRY(str_change(st, "support_email", NULL, P->support_email));
-		TRY(str_change(st, "support_url", NULL, P->support_url));
-		TRY(tag_changes(st, &none, &P->tags, NULL));
+		TRY(str_change(st, "name", NULL, dp->name));
+		TRY(str_change(st, "owner", NULL, dp->owner));
+		TRY(str_change(st, "description", NULL, dp->description));
+		TRY(str_change(st, "distributor", NULL, dp->distributor));
+		TRY(str_change(st, "support_email", NULL, dp->support_email));
+		TRY(str_change(st, "support_url", NULL, dp->support_url));
+		TRY(tag_changes(st, &none, &dp->tags, NULL));
 		goto out;
 	}
-	TRY(str_change(st, "owner", have->owner, P->owner));
-	TRY(str_change(st, "description", have->description, P->description));
-	TRY(str_change(st, "distributor", have->distributor, P->distributor));
-	TRY(str_change(st, "support_email", have->support_email, P->support_email));
-	TRY(str_change(st, "support_url", have->support_url, P->support_url));
-	TRY(tag_changes(st, &have->tags, &P->tags, &remove));
+	TRY(str_change(st, "owner", have->owner, dp->owner));
+	TRY(str_change(st, "description", have->description, dp->description));
+	TRY(str_change(st, "distributor", have->distributor, dp->distributor));
+	TRY(str_change(st, "support_email", have->support_email, dp->support_email));
+	TRY(str_change(st, "support_url", have->support_url, dp->support_url));
+	TRY(tag_changes(st, &have->tags, &dp->tags, &remove));
 	NEED(t = kv_strs_to_json(&remove));
 	TRY(plan_step_attr(st, "tags_remove", t));
 	if (st->n_changes) {
@@ -731,46 +730,46 @@ static int is_deprecated(const state_artifact *a)
 	return a->guidance && strcmp(a->guidance, "DEPRECATED") == 0;
 }
 
-static int artifacts(ctx *c)
+static int artifacts(ctx *c, prod_ctx *pc)
 {
 	const desired *d = c->d;
-	const desired_product *P = c->cur->dp;
-	const state_product *S = c->cur->sp;
-	const char *want = P->version.template_sha256;
+	const desired_product *dp = pc->dp;
+	const state_product *sp = pc->sp;
+	const char *want = dp->version.template_sha256;
 	const state_artifact *mine = NULL;
 	plan_step *st;
 	char *marker = NULL;
 	size_t i, n;
 	int rc = FCC_OK;
 
-	for (i = 0; i < S->n_artifacts; i++) {
-		const char *sha = artifact_sha(&S->artifacts[i], &n);
+	for (i = 0; i < sp->n_artifacts; i++) {
+		const char *sha = artifact_sha(&sp->artifacts[i], &n);
 		if (sha && strncmp(sha, want, n) == 0 &&
-		    (!mine || (!S->artifacts[i].active) < (!mine->active)))
-			mine = &S->artifacts[i];
+		    (!mine || (!sp->artifacts[i].active) < (!mine->active)))
+			mine = &sp->artifacts[i];
 	}
 	NEED(marker = addr(c, "%s%s", DIFF_ARTIFACT_MARKER, want));
-	NEED(c->cur->artifact_addr = addr(c, "sc-artifact:%s/%s", P->name, want));
-	NEED(st = plan_add_step(c->p, "sc-artifact", c->cur->artifact_addr, P->version.name,
+	NEED(pc->artifact_addr = addr(c, "sc-artifact:%s/%s", dp->name, want));
+	NEED(st = plan_add_step(c->p, "sc-artifact", pc->artifact_addr, dp->version.name,
 				PLAN_NOOP));
 	TRY(attr_str(st, "id", mine ? mine->id : NULL));
-	TRY(attr_str(st, "name", P->version.name));
+	TRY(attr_str(st, "name", dp->version.name));
 	TRY(attr_str(st, "description", marker));
 	TRY(attr_str(st, "template_sha256", want));
 	TRY(attr_str(st, "bucket", d->bucket));
-	TRY(attr_str(st, "template_key", P->version.template_key));
+	TRY(attr_str(st, "template_key", dp->version.template_key));
 	TRY(attr_str(st, "guidance", "DEFAULT"));
-	TRY(plan_step_depend(st, c->cur->product_addr));
+	TRY(plan_step_depend(st, pc->product_addr));
 	TRY(plan_step_depend(st, c->template_addr));
-	c->cur->artifact_id = mine ? mine->id : NULL;
+	pc->artifact_id = mine ? mine->id : NULL;
 	if (!mine) {
 		st->action = PLAN_CREATE;
 		TRY(plan_step_reason(st, "no product version of template %.12s", want));
-		TRY(str_change(st, "name", NULL, P->version.name));
+		TRY(str_change(st, "name", NULL, dp->version.name));
 		TRY(str_change(st, "description", NULL, marker));
-		TRY(str_change(st, "template_key", NULL, P->version.template_key));
+		TRY(str_change(st, "template_key", NULL, dp->version.template_key));
 	} else {
-		TRY(str_change(st, "name", mine->name, P->version.name));
+		TRY(str_change(st, "name", mine->name, dp->version.name));
 		if (!mine->active) {
 			json_t *f = json_false(), *t = json_true();
 			TRY(plan_step_change(st, "active", f, t));
@@ -783,8 +782,8 @@ static int artifacts(ctx *c)
 						 "deactivated or deprecated"));
 		}
 	}
-	for (i = 0; i < S->n_artifacts; i++) {
-		const state_artifact *a = &S->artifacts[i];
+	for (i = 0; i < sp->n_artifacts; i++) {
+		const state_artifact *a = &sp->artifacts[i];
 		const char *sha = artifact_sha(a, &n);
 		char *address;
 
@@ -792,8 +791,8 @@ static int artifacts(ctx *c)
 			continue;
 		if (sha && strncmp(sha, want, n) == 0) /* a duplicate of mine: leave it */
 			continue;
-		address = sha ? addr(c, "sc-artifact:%s/%.*s", P->name, (int)n, sha)
-			      : addr(c, "sc-artifact:%s/id:%s", P->name, a->id);
+		address = sha ? addr(c, "sc-artifact:%s/%.*s", dp->name, (int)n, sha)
+			      : addr(c, "sc-artifact:%s/id:%s", dp->name, a->id);
 		NEED(address);
 		st = plan_add_step(c->p, "sc-artifact", address, a->name ? a->name : a->id,
 				   PLAN_NOOP);
@@ -813,26 +812,26 @@ static int artifacts(ctx *c)
 		TRY(str_change(st, "guidance", a->guidance ? a->guidance : "DEFAULT",
 			       "DEPRECATED"));
 		TRY(attr_str(st, "guidance", "DEPRECATED"));
-		TRY(plan_step_depend(st, c->cur->artifact_addr));
+		TRY(plan_step_depend(st, pc->artifact_addr));
 	}
 out:
 	fcc_free(marker);
 	return rc < 0 ? rc : FCC_OK;
 }
 
-static int association(ctx *c)
+static int association(ctx *c, prod_ctx *pc)
 {
-	const desired_product *P = c->cur->dp;
-	const state_product *S = c->cur->sp;
-	int present = c->s->portfolio.count == 1 && S->present && S->association;
+	const desired_product *dp = pc->dp;
+	const state_product *sp = pc->sp;
+	int present = c->s->portfolio.count == 1 && sp->present && sp->association;
 	plan_step *st;
 	int rc = FCC_OK;
 
-	NEED(c->cur->assoc_addr = addr(c, "sc-association:%s/%s", c->d->portfolio.name, P->name));
-	NEED(st = plan_add_step(c->p, "sc-association", c->cur->assoc_addr, P->name,
+	NEED(pc->assoc_addr = addr(c, "sc-association:%s/%s", c->d->portfolio.name, dp->name));
+	NEED(st = plan_add_step(c->p, "sc-association", pc->assoc_addr, dp->name,
 				present ? PLAN_NOOP : PLAN_CREATE));
 	TRY(plan_step_depend(st, c->portfolio_addr));
-	TRY(plan_step_depend(st, c->cur->product_addr));
+	TRY(plan_step_depend(st, pc->product_addr));
 	if (!present)
 		TRY(plan_step_reason(st, "the product is not in the portfolio"));
 out:
@@ -858,28 +857,27 @@ static int names_role(const json_t *params, const char *role)
 	return ln > nn && arn[ln - nn - 1] == '/' && strcmp(arn + ln - nn, name) == 0;
 }
 
-static int constraint(ctx *c)
+static int constraint(ctx *c, prod_ctx *pc)
 {
 	const char *role = c->d->launch_role;
-	const desired_product *P = c->cur->dp;
-	const state_product *S = c->cur->sp;
+	const desired_product *dp = pc->dp;
+	const state_product *sp = pc->sp;
 	const state_constraint *have = NULL;
 	json_t *want = NULL;
 	plan_step *st;
 	size_t i;
 	int rc = FCC_OK;
 
-	if (c->s->portfolio.count == 1 && S->present && S->association)
-		for (i = 0; i < S->n_constraints; i++)
-			if (strcmp(S->constraints[i].type, "LAUNCH") == 0)
-				have = &S->constraints[i];
+	if (c->s->portfolio.count == 1 && sp->present && sp->association)
+		for (i = 0; i < sp->n_constraints; i++)
+			if (strcmp(sp->constraints[i].type, "LAUNCH") == 0)
+				have = &sp->constraints[i];
 	NEED(want = strncmp(role, "arn:", 4) == 0 ? json_pack("{s:s}", "RoleArn", role)
 						  : json_pack("{s:s}", "LocalRoleName", role));
-	NEED(c->cur->constraint_addr =
-		     addr(c, "sc-constraint:%s/%s/LAUNCH", c->d->portfolio.name, P->name));
-	NEED(st = plan_add_step(c->p, "sc-constraint", c->cur->constraint_addr, "LAUNCH",
-				PLAN_NOOP));
-	TRY(plan_step_depend(st, c->cur->assoc_addr));
+	NEED(pc->constraint_addr =
+		     addr(c, "sc-constraint:%s/%s/LAUNCH", c->d->portfolio.name, dp->name));
+	NEED(st = plan_add_step(c->p, "sc-constraint", pc->constraint_addr, "LAUNCH", PLAN_NOOP));
+	TRY(plan_step_depend(st, pc->assoc_addr));
 	TRY(attr_str(st, "id", have ? have->id : NULL));
 	TRY(attr_str(st, "type", "LAUNCH"));
 	TRY(plan_step_attr(st, "parameters", json_incref(want)));
@@ -1460,13 +1458,12 @@ int diff_compute(plan *out, const desired *d, const state_snapshot *s, const dif
 	for (k = 0; k < d->n_products; k++) {
 		static const state_product absent;
 		const state_product *sp = state_find_product(s, d->products[k].name);
-		c.cur = &c.pc[k];
-		c.cur->dp = &d->products[k];
-		c.cur->sp = sp ? sp : &absent;
-		TRY(product(&c));
-		TRY(artifacts(&c));
-		TRY(association(&c));
-		TRY(constraint(&c));
+		c.pc[k].dp = &d->products[k];
+		c.pc[k].sp = sp ? sp : &absent;
+		TRY(product(&c, &c.pc[k]));
+		TRY(artifacts(&c, &c.pc[k]));
+		TRY(association(&c, &c.pc[k]));
+		TRY(constraint(&c, &c.pc[k]));
 	}
 	for (k = 0; k < s->n_products; k++)
 		if (!desired_product_named(d, s->products[k].name))

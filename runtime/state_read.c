@@ -81,9 +81,8 @@ typedef struct prod_ans {
 	const sc_product_info *prod; /* &desc.info when the product exists, else NULL */
 	int resolved;
 	sc_product desc;
-	int desc_absent;
 	sc_artifact_list arts;
-	int arts_known, arts_have_mine;
+	int arts_have_mine;
 	sc_constraint_list cons;
 	sc_constraint *consdesc; /* DescribeConstraint per constraint of cons (LAUNCH only) */
 } prod_ans;
@@ -453,15 +452,12 @@ static void on_product(reader *r, size_t k, int absent)
 	const char *name = r->d->products[k].name;
 	rcall *c;
 
-	a->desc_absent = absent;
 	a->resolved = 1;
 	if (!absent && a->desc.info.id && a->desc.info.name && strcmp(a->desc.info.name, name) == 0)
 		a->prod = &a->desc.info;
-	if (!a->prod) {
-		a->arts_known = 1;
+	if (!a->prod) { /* no versions to wait for; nothing in the portfolio to pair */
 		r->arts_known++;
 		maybe_validate(r);
-		pair(r, k);
 		return;
 	}
 	c = newcall(r, K_ARTS, k, "sc-artifacts:%s", name);
@@ -506,7 +502,6 @@ static void on_artifacts(reader *r, size_t k)
 		if (m && strncmp(m + ml, want, strlen(want)) == 0)
 			a->arts_have_mine = 1;
 	}
-	a->arts_known = 1;
 	r->arts_known++;
 	maybe_validate(r);
 }
@@ -759,6 +754,34 @@ static int build_org_nodes(state_snapshot *s, reader *r)
 	return FCC_OK;
 }
 
+/* A product that exists: its id, DescribeProductAsAdmin's fields and tags,
+ * and its constraints in the portfolio (with their parameters when
+ * `consdesc` holds DescribeConstraint answers, index for index). */
+static int product_found(state_product *sp, const char *id, const sc_product *desc,
+			 const sc_constraint_list *cons, const sc_constraint *consdesc)
+{
+	size_t i;
+	int rc = FCC_OK;
+
+	sp->present = 1;
+	TRY(dup(&sp->id, id));
+	TRY(dup(&sp->owner, desc->info.owner));
+	TRY(dup(&sp->description, desc->info.description));
+	TRY(dup(&sp->distributor, desc->info.distributor));
+	TRY(dup(&sp->support_email, desc->info.support_email));
+	TRY(dup(&sp->support_url, desc->info.support_url));
+	TRY(tags_in(&sp->tags, desc->tags, desc->ntags));
+	for (i = 0; i < cons->n; i++) {
+		state_constraint *sc = state_product_add_constraint(sp);
+		if (!sc)
+			return FCC_ENOMEM;
+		TRY(dup(&sc->id, cons->items[i].id));
+		TRY(dup(&sc->type, cons->items[i].type ? cons->items[i].type : ""));
+		sc->parameters = decode(consdesc ? consdesc[i].parameters : NULL);
+	}
+	return FCC_OK;
+}
+
 static int build_product(state_snapshot *s, reader *r, size_t k)
 {
 	const prod_ans *a = &r->prods[k];
@@ -769,16 +792,10 @@ static int build_product(state_snapshot *s, reader *r, size_t k)
 	if (!sp)
 		return FCC_ENOMEM;
 	TRY(dup(&sp->name, r->d->products[k].name));
-	if (!a->prod || a->desc_absent)
+	if (!a->prod)
 		return FCC_OK;
-	sp->present = 1;
-	TRY(dup(&sp->id, a->prod->id));
-	TRY(dup(&sp->owner, a->desc.info.owner));
-	TRY(dup(&sp->description, a->desc.info.description));
-	TRY(dup(&sp->distributor, a->desc.info.distributor));
-	TRY(dup(&sp->support_email, a->desc.info.support_email));
-	TRY(dup(&sp->support_url, a->desc.info.support_url));
-	TRY(tags_in(&sp->tags, a->desc.tags, a->desc.ntags));
+	/* constraints are read only once the portfolio is chosen (pair) */
+	TRY(product_found(sp, a->prod->id, &a->desc, &a->cons, a->consdesc));
 	for (i = 0; i < a->arts.n; i++) {
 		const sc_artifact_info *ai = &a->arts.items[i];
 		state_artifact *sa = state_product_add_artifact(sp);
@@ -802,14 +819,6 @@ static int build_product(state_snapshot *s, reader *r, size_t k)
 	for (i = 0; i < r->pprods.n; i++)
 		if (r->pprods.items[i].id && strcmp(r->pprods.items[i].id, a->prod->id) == 0)
 			sp->association = 1;
-	for (i = 0; i < a->cons.n; i++) {
-		state_constraint *sc = state_product_add_constraint(sp);
-		if (!sc)
-			return FCC_ENOMEM;
-		TRY(dup(&sc->id, a->cons.items[i].id));
-		TRY(dup(&sc->type, a->cons.items[i].type ? a->cons.items[i].type : ""));
-		sc->parameters = decode(a->consdesc ? a->consdesc[i].parameters : NULL);
-	}
 	return FCC_OK;
 }
 
@@ -817,32 +826,16 @@ static int build_product(state_snapshot *s, reader *r, size_t k)
 static int build_orphan(state_snapshot *s, const orph_ans *o)
 {
 	state_product *sp;
-	const sc_product_info *in = o->desc_absent ? o->item : &o->desc.info;
-	size_t i;
 	int rc = FCC_OK;
 
 	if (o->desc_absent)
 		return FCC_OK; /* gone since the listing */
 	if (!(sp = state_add_product(s)))
 		return FCC_ENOMEM;
-	sp->present = 1;
-	sp->association = 1;
+	sp->association = 1; /* it was listed in the portfolio */
 	TRY(dup(&sp->name, o->item->name));
-	TRY(dup(&sp->id, o->item->id));
-	TRY(dup(&sp->owner, in->owner));
-	TRY(dup(&sp->description, in->description));
-	TRY(dup(&sp->distributor, in->distributor));
-	TRY(dup(&sp->support_email, in->support_email));
-	TRY(dup(&sp->support_url, in->support_url));
-	TRY(tags_in(&sp->tags, o->desc.tags, o->desc.ntags));
-	for (i = 0; i < o->cons.n; i++) {
-		state_constraint *sc = state_product_add_constraint(sp);
-		if (!sc)
-			return FCC_ENOMEM;
-		TRY(dup(&sc->id, o->cons.items[i].id));
-		TRY(dup(&sc->type, o->cons.items[i].type ? o->cons.items[i].type : ""));
-	}
-	return FCC_OK;
+	/* deleting needs only the constraint ids: no DescribeConstraint */
+	return product_found(sp, o->item->id, &o->desc, &o->cons, NULL);
 }
 
 static int build_sc(state_snapshot *s, reader *r)
