@@ -1009,13 +1009,8 @@ static void check_artifacts(ck *c, const spec_node *root, fcc_span where)
 				"CloudFormation allows %d: shorten the project or environment name",
 				mo->project.name.s, mo->env ? "-" : "", mo->env ? mo->env : "", len,
 				EMIT_STACK_NAME_MAX);
-		else if (!emit_stack_name_valid(stack))
-			diag_error(
-				c->d, n->span,
-				"the artifacts stack's name %s is not a CloudFormation stack name "
-				"(letters, digits and '-', starting with a letter): rename the "
-				"environment",
-				stack);
+		/* its characters are the project's and environment's, whose own rules
+		 * already keep it a valid stack name */
 	}
 }
 

@@ -4,7 +4,9 @@
  * Built with the *_new reference-stealing setters; a NULL from any
  * constructor poisons its parent (jansson's setters fail and free the value
  * on a NULL argument), so one check of the root at the end catches every
- * allocation failure.
+ * allocation failure. Arrays are the exception — a failed append leaves the
+ * array whole, one entry short — so every append goes through push(), which
+ * drops the array instead.
  */
 #include "emit_manifest.h"
 
@@ -13,6 +15,20 @@
 
 #include "base/alloc.h"
 #include "emit_stack.h"
+
+/* Append `v` to *a (stolen); on failure *a becomes NULL, which poisons its
+ * parent like any failed constructor. NULL *a: `v` is freed. */
+static void push(json_t **a, json_t *v)
+{
+	if (!*a) {
+		json_decref(v);
+		return;
+	}
+	if (json_array_append_new(*a, v)) {
+		json_decref(*a);
+		*a = NULL;
+	}
+}
 
 static json_t *str_or_null(const spec_str *s)
 {
@@ -25,10 +41,7 @@ static json_t *strings(const spec_str *v, size_t n)
 	size_t i;
 
 	for (i = 0; a && i < n; i++)
-		if (json_array_append_new(a, json_string(v[i].s))) {
-			json_decref(a);
-			return NULL;
-		}
+		push(&a, json_string(v[i].s));
 	return a;
 }
 
@@ -102,19 +115,12 @@ static json_t *catalog(const emit_manifest_input *in, const build_file *tmpl)
 
 	for (i = 0; principals && i < m->catalog.nprincipals; i++) {
 		const char *arn = m->catalog.principals[i].s;
-		if (json_array_append_new(principals,
-					  json_pack("{s:s, s:s}", "arn", arn, "type",
-						    strchr(arn, '*') ? "IAM_PATTERN" : "IAM"))) {
-			json_decref(principals);
-			principals = NULL;
-		}
+		push(&principals, json_pack("{s:s, s:s}", "arn", arn, "type",
+					    strchr(arn, '*') ? "IAM_PATTERN" : "IAM"));
 	}
 	/* in spec order: the runtime creates them in this order */
 	for (i = 0; products && i < m->catalog.nproducts; i++)
-		if (json_array_append_new(products, product(in, tmpl, &m->catalog.products[i]))) {
-			json_decref(products);
-			products = NULL;
-		}
+		push(&products, product(in, tmpl, &m->catalog.products[i]));
 	shares = json_pack("{s:o, s:o, s:o}", "accounts",
 			   strings(m->catalog.share_accounts, m->catalog.nshare_accounts),
 			   "organization", str_or_null(&m->catalog.share_org),
@@ -140,16 +146,14 @@ static json_t *stacks(const emit_manifest_input *in)
 	emit_stack_artifacts_name(name, sizeof name, m->project.name.s, in->env);
 	/* stack-level tags: CloudFormation copies them onto every resource */
 	t = tags(m->project.tags, m->project.ntags);
-	if (t)
-		json_object_set_new(t, "fcc:project", json_string(m->project.name.s));
-	if (json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:s}", "name", name,
-					       "purpose", EMIT_STACK_ARTIFACTS_PURPOSE,
-					       "template_path", f->path, "sha256", f->sha256,
-					       "size", (json_int_t)f->len, "tags", t, "bucket",
-					       m->artifacts.bucket.s))) {
-		json_decref(a);
-		return NULL;
+	if (t && json_object_set_new(t, "fcc:project", json_string(m->project.name.s))) {
+		json_decref(t); /* a stack without its ownership tag is no stack */
+		t = NULL;
 	}
+	push(&a,
+	     json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:s}", "name", name, "purpose",
+		       EMIT_STACK_ARTIFACTS_PURPOSE, "template_path", f->path, "sha256", f->sha256,
+		       "size", (json_int_t)f->len, "tags", t, "bucket", m->artifacts.bucket.s));
 	return a;
 }
 
@@ -182,36 +186,28 @@ int emit_manifest(fcc_buf *out, const emit_manifest_input *in, fcc_err *e)
 			break;
 		}
 		sprintf(key, "%s/%s", m->artifacts.prefix.s, in->data[i].key);
-		json_array_append_new(data,
-				      json_pack("{s:s, s:s, s:s, s:I}", "file", in->data[i].file,
-						"key", key, "sha256", in->data[i].sha256, "size",
-						(json_int_t)in->data[i].size));
+		push(&data,
+		     json_pack("{s:s, s:s, s:s, s:I}", "file", in->data[i].file, "key", key,
+			       "sha256", in->data[i].sha256, "size", (json_int_t)in->data[i].size));
 		fcc_free(key);
 	}
 	roles = json_array();
 	for (i = 0; roles && i < m->nroles; i++)
-		json_array_append_new(
-			roles,
-			json_pack("{s:s, s:o, s:o}", "role", m->roles[i].name.s, "attach_policies",
-				  strings(m->roles[i].policies, m->roles[i].npolicies),
-				  "trust_services",
-				  strings(m->roles[i].services, m->roles[i].nservices)));
+		push(&roles,
+		     json_pack("{s:s, s:o, s:o}", "role", m->roles[i].name.s, "attach_policies",
+			       strings(m->roles[i].policies, m->roles[i].npolicies),
+			       "trust_services",
+			       strings(m->roles[i].services, m->roles[i].nservices)));
 	instances = json_array();
 	for (i = 0; instances && i < m->ninstances; i++)
-		if (json_array_append_new(
-			    instances,
-			    json_pack("{s:s, s:s, s:s, s:o}", "name", m->instances[i].name.s,
-				      "description", m->instances[i].description.s, "product",
-				      m->instances[i].product.s, "tags",
-				      tags(m->instances[i].tags, m->instances[i].ntags)))) {
-			json_decref(instances);
-			instances = NULL;
-		}
+		push(&instances, json_pack("{s:s, s:s, s:s, s:o}", "name", m->instances[i].name.s,
+					   "description", m->instances[i].description.s, "product",
+					   m->instances[i].product.s, "tags",
+					   tags(m->instances[i].tags, m->instances[i].ntags)));
 	files = json_array();
 	for (i = 0; files && i < in->nfiles; i++)
-		json_array_append_new(files, json_pack("{s:s, s:s, s:I}", "path", in->files[i].path,
-						       "sha256", in->files[i].sha256, "size",
-						       (json_int_t)in->files[i].len));
+		push(&files, json_pack("{s:s, s:s, s:I}", "path", in->files[i].path, "sha256",
+				       in->files[i].sha256, "size", (json_int_t)in->files[i].len));
 
 	root = json_pack(
 		"{s:s, s:o, s:s, s:{s:s, s:s, s:s, s:o}, s:{s:s, s:s, s:o}, s:o, s:{s:o}, s:o,"

@@ -22,19 +22,6 @@ size_t emit_stack_artifacts_name(char *out, size_t cap, const char *project, con
 	return n < 0 ? 0 : (size_t)n;
 }
 
-int emit_stack_name_valid(const char *name)
-{
-	size_t i;
-
-	if (!((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z')))
-		return 0;
-	for (i = 1; name[i]; i++)
-		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
-		      (name[i] >= '0' && name[i] <= '9') || name[i] == '-'))
-			return 0;
-	return i <= EMIT_STACK_NAME_MAX;
-}
-
 static json_t *tag(const char *k, const char *v)
 {
 	return json_pack("{s:s, s:s}", "Key", k, "Value", v);
@@ -49,9 +36,8 @@ static json_t *bucket_tags(const spec_model *m)
 		json_decref(a);
 		return NULL;
 	}
+	/* check_tags refuses user tags under fcc:, so no clash with fcc:project */
 	for (i = 0; a && i < m->project.ntags; i++) {
-		if (strcmp(m->project.tags[i].key.s, "fcc:project") == 0)
-			continue;
 		if (json_array_append_new(
 			    a, tag(m->project.tags[i].key.s, m->project.tags[i].value.s))) {
 			json_decref(a);

@@ -30,9 +30,6 @@
  * `cap`). Returns the full length it needs (without the NUL), like snprintf. */
 size_t emit_stack_artifacts_name(char *out, size_t cap, const char *project, const char *env);
 
-/* 1 when `name` is a valid stack name (pattern and length above), else 0. */
-int emit_stack_name_valid(const char *name);
-
 /* The artifacts stack's template: one AWS::S3::Bucket named
  * artifacts.bucket, DeletionPolicy and UpdateReplacePolicy Retain, SSE-S3,
  * every public-access block, BucketOwnerEnforced, versioning, fcc's tags

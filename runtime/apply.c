@@ -1744,9 +1744,8 @@ static int step_delete_s3(srun *sr)
  * whose first answer was lost) means it is already gone. */
 static int step_delete_sc(srun *sr)
 {
-	run *r = sr->r;
 	const plan_step *st = sr->st;
-	const char *op, *type;
+	const char *op;
 	json_t *in;
 
 	if (sr->phase++ > 0)
@@ -1761,19 +1760,9 @@ static int step_delete_sc(srun *sr)
 	} else if (is_kind(st, "sc-product")) {
 		op = "DeleteProduct";
 		in = json_pack("{s:s*}", "Id", attr(st, "id"));
-	} else if (is_kind(st, "sc-portfolio")) {
+	} else { /* sc-portfolio (shares go through step_share) */
 		op = "DeletePortfolio";
 		in = json_pack("{s:s*}", "Id", attr(st, "id"));
-	} else { /* sc-share */
-		op = "DeletePortfolioShare";
-		type = attr(st, "type");
-		in = type && strcmp(type, "ACCOUNT") == 0
-			     ? json_pack("{s:s*,s:s*}", "PortfolioId",
-					 id_of_kind(r, "sc-portfolio"), "AccountId",
-					 attr(st, "value"))
-			     : json_pack("{s:s*,s:{s:s*,s:s*}}", "PortfolioId",
-					 id_of_kind(r, "sc-portfolio"), "OrganizationNode", "Type",
-					 type, "Value", attr(st, "value"));
 	}
 	if (!in) {
 		fail_run(sr, FCC_ENOMEM, "out of memory");
@@ -1810,8 +1799,7 @@ static int dispatch(srun *sr)
 		if (is_kind(st, "sc-share"))
 			return step_share(sr);
 		if (is_kind(st, "sc-constraint") || is_kind(st, "sc-association") ||
-		    is_kind(st, "sc-product") || is_kind(st, "sc-portfolio") ||
-		    is_kind(st, "sc-share"))
+		    is_kind(st, "sc-product") || is_kind(st, "sc-portfolio"))
 			return step_delete_sc(sr);
 	}
 	if (is_kind(st, "s3-object") && (st->action == PLAN_CREATE || st->action == PLAN_UPDATE))

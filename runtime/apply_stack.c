@@ -95,17 +95,23 @@ static int deploy(aws_ctx *ctx, const desired_stack *ds, const char *token, int 
 		*changed |= res.outcome == CFN_DEPLOY_CREATED || res.outcome == CFN_DEPLOY_UPDATED;
 	} else {
 		/* a failed first create: fcc itself deletes and recreates the stack
-		 * on the next apply, so the way out is to fix the cause and rerun */
-		if (res.final_status && strcmp(res.final_status, "ROLLBACK_COMPLETE") == 0)
+		 * on the next apply, so the way out is to fix the cause and rerun;
+		 * any other failure keeps cfn_deploy's own message (a stack failure
+		 * is already formatted there, a cancel or timeout says what it is) */
+		fcc_buf_init(&b, sizeof e->msg - 1);
+		if (res.final_status && strcmp(res.final_status, "ROLLBACK_COMPLETE") == 0) {
 			res.way_out = "fix the cause and apply again: fcc deletes the failed "
 				      "stack and creates it anew";
-		fcc_buf_init(&b, sizeof e->msg - 1);
-		if ((res.final_status || res.has_failure || res.status_reason) &&
-		    cfn_deploy_format_failure(&b, &res) == FCC_OK && b.len)
-			fcc_err_set(e, rc, "%s", fcc_buf_cstr(&b));
-		else
+			if (cfn_deploy_format_failure(&b, &res) == FCC_OK && b.len)
+				fcc_err_set(e, rc, "%s", fcc_buf_cstr(&b));
+			else
+				fcc_err_set(e, rc, "stack %s: %s", ds->name, ae.err.msg);
+		} else if (res.outcome == CFN_DEPLOY_FAILED && ae.err.msg[0]) {
+			fcc_err_set(e, rc, "%s", ae.err.msg);
+		} else {
 			fcc_err_set(e, rc, "stack %s: %s", ds->name,
 				    ae.err.msg[0] ? ae.err.msg : fcc_err_name(rc));
+		}
 		fcc_buf_dispose(&b);
 	}
 	cfn_deploy_result_dispose(&res);

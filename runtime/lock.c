@@ -248,8 +248,6 @@ int lock_read(lock_info *out, char *etag, aws_ctx *ctx, const char *bucket, cons
 	return rc;
 }
 
-/* PutObject of `li` with one condition. On success the new ETag lands in
- * etag[128]. */
 /* The PutObject of lock `li` at bucket/key, conditional on one of the two
  * headers. The body is jansson's (free() it after the request is made; the
  * request keeps a copy); NULL on ENOMEM. */
@@ -269,6 +267,8 @@ static char *lock_put_input(s3_put_input *in, const char *bucket, const char *ke
 	return text;
 }
 
+/* PutObject of `li` with one condition. On success the new ETag lands in
+ * etag[128]. */
 static int put_lock(char *etag, aws_ctx *ctx, const char *bucket, const char *key,
 		    const lock_info *li, const char *if_none_match, const char *if_match,
 		    aws_error *ae)

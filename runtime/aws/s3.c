@@ -329,9 +329,10 @@ int s3_list_object_versions(s3_version_list *out, aws_ctx *ctx, const char *buck
 			    const char *prefix, size_t max, aws_error *ae)
 {
 	aws_pool *p = &out->pool;
-	char *key_marker = NULL, *vid_marker = NULL;
+	/* the next page's markers live in the list's pool, as its items do */
+	const char *key_marker = NULL, *vid_marker = NULL;
 	unsigned page;
-	int rc = FCC_OK;
+	int rc = FCC_OK, more = 0;
 
 	memset(out, 0, sizeof *out);
 	aws_error_clear(ae);
@@ -341,7 +342,6 @@ int s3_list_object_versions(s3_version_list *out, aws_ctx *ctx, const char *buck
 		xmlDoc *doc = NULL;
 		const xmlNode *root, *n;
 		fcc_err pe;
-		const char *trunc, *v;
 
 		fcc_buf_init(&q, 64 * 1024);
 		http_response_init(&r);
@@ -382,25 +382,24 @@ int s3_list_object_versions(s3_version_list *out, aws_ctx *ctx, const char *buck
 			sv->version_id = aws_xml_str(p, n, "VersionId");
 			sv->delete_marker = marker;
 		}
-		trunc = root ? aws_xml_str(p, root, "IsTruncated") : NULL;
-		fcc_free(key_marker);
-		fcc_free(vid_marker);
-		key_marker = vid_marker = NULL;
-		if (root && (v = aws_xml_str(p, root, "NextKeyMarker")))
-			key_marker = fcc_strdup(v);
-		if (root && (v = aws_xml_str(p, root, "NextVersionIdMarker")))
-			vid_marker = fcc_strdup(v);
+		more = root && aws_xml_bool(root, "IsTruncated");
+		key_marker = root ? aws_xml_str(p, root, "NextKeyMarker") : NULL;
+		vid_marker = root ? aws_xml_str(p, root, "NextVersionIdMarker") : NULL;
 		xmlFreeDoc(doc);
 		if (p->oom) {
 			rc = fcc_err_set(&ae->err, FCC_ENOMEM,
 					 "S3 ListObjectVersions: out of memory");
 			break;
 		}
-		if (out->truncated || !trunc || strcmp(trunc, "true") != 0 || !key_marker)
+		if (out->truncated || !more || !key_marker) {
+			more = 0;
 			break;
+		}
 	}
-	fcc_free(key_marker);
-	fcc_free(vid_marker);
+	if (!rc && more) /* AWS_MAX_PAGES pages and still more: not the whole list */
+		rc = fcc_err_set(&ae->err, FCC_ERROR,
+				 "S3 ListObjectVersions: more than %u pages under %s",
+				 AWS_MAX_PAGES, prefix ? prefix : "the bucket");
 	if (rc)
 		aws_pool_dispose(p);
 	return rc;

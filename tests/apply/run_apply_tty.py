@@ -119,7 +119,4 @@ class Tty(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    res = unittest.main(exit=False, verbosity=2 if os.environ.get("V") else 0).result
-    failed = len(res.failures) + len(res.errors)
-    print("%d passed, %d failed" % (res.testsRun - failed, failed))
-    sys.exit(1 if failed or not res.testsRun else 0)
+    ra.run_main(sys.modules[__name__])

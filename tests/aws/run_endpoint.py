@@ -758,7 +758,8 @@ class test_sm_project_provisioning(EndpointTest):
         self.sm().update_project(ProjectName=ok, ServiceCatalogProvisioningUpdateDetails={"ProvisioningArtifactId": art})
         self.sm().describe_project(ProjectName=ok)
         self.assertEqual(self.sm().describe_project(ProjectName=ok)["ProjectStatus"], "UpdateCompleted")
-        self.assertEqual(test_route("/__fcc/sagemaker/fail-next-provisioning", {"LogicalResourceId": 3})[0], 400)
+        self.assertEqual(test_route("/__fcc/sagemaker/fail-next-provisioning",
+                                    {"LogicalResourceId": 3, "Reason": "x"})[0], 400)
 
 
 class test_sm_project(EndpointTest):

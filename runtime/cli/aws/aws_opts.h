@@ -32,6 +32,14 @@ enum {
 /* The AWS options as getopt_long entries, for a command's own table (a
  * macro, so the table can stay a static initializer). */
 /* clang-format off */
+/* HTTP transfers in flight at once for fcc plan's and fcc apply's reads:
+ * the first wave of a plan is about a dozen requests for one product, and 8
+ * in flight would split it; a catalog of 50 products makes ~200 reads, four
+ * per product, and 64 in flight halved its wall time against 32 behind a
+ * 50 ms latency (bench/plan.sh) where 128 gained nothing more. Apply's
+ * --parallelism (at most 64) caps its steps, not these. */
+#define CLI_AWS_READS_IN_FLIGHT 64
+
 #define CLI_AWS_LONGOPTS                                                     \
 	{"profile", required_argument, NULL, CLI_AWS_OPT_PROFILE},           \
 	{"region", required_argument, NULL, CLI_AWS_OPT_REGION},             \

@@ -47,8 +47,6 @@
 
 #define CMD cmd_name
 #define LOCK_TTL_S (60 * 60)
-/* HTTP transfers in flight at once, as fcc plan (cmd_plan.c PLAN_IN_FLIGHT) */
-#define READS_IN_FLIGHT 64
 
 /* "apply" or "destroy": the two commands share this file's flow */
 static const char *cmd_name = "apply";
@@ -940,7 +938,7 @@ static int run_cmd(int argc, char **argv, int destroy)
 		goto out;
 	}
 	/* the reads go as wide as fcc plan's; --parallelism caps steps, not reads */
-	a.aws.max_in_flight = a.parallelism > READS_IN_FLIGHT ? a.parallelism : READS_IN_FLIGHT;
+	a.aws.max_in_flight = CLI_AWS_READS_IN_FLIGHT;
 	if (cli_aws_ctx_open(&ctx, &a.aws, CMD, d.region))
 		goto out;
 
@@ -956,16 +954,7 @@ static int run_cmd(int argc, char **argv, int destroy)
 	}
 	if (!destroy && stacks_before_lock(ctx, &d, mode, a.auto_approve || have_saved) != CLI_OK)
 		goto out;
-	/* the template is validated as plan does it (by its body while it is not
-	 * uploaded), so a saved plan's cfn-validate observation compares */
-	if (read_template(&tmpl, build_dir, d.products[0].version.template_path) != FCC_OK) {
-		say("cannot read %s/%s\n", build_dir, d.products[0].version.template_path);
-		goto out;
-	}
 	memset(&ro, 0, sizeof ro);
-	ro.template_body = tmpl.data;
-	ro.template_len = tmpl.len;
-
 	if (have_saved) {
 		/* reviewed already: nothing to do needs no reads; else the lock
 		 * first, then the re-observation the plan must still match */
@@ -974,6 +963,15 @@ static int run_cmd(int argc, char **argv, int destroy)
 			status = CLI_OK;
 			goto out;
 		}
+		/* the template is validated as plan does it (by its body while it
+		 * is not uploaded), so the saved cfn-validate observation compares */
+		if (read_template(&tmpl, build_dir, d.products[0].version.template_path) !=
+		    FCC_OK) {
+			say("cannot read %s/%s\n", build_dir, d.products[0].version.template_path);
+			goto out;
+		}
+		ro.template_body = tmpl.data;
+		ro.template_len = tmpl.len;
 		if (take_lock(&lk, ctx, &d, &key, &holder, a.lock_timeout_ms, NULL))
 			goto out;
 		locked = 1;

@@ -24,13 +24,6 @@
 #include "runtime/plan.h"
 #include "runtime/state_read.h"
 
-/* Parallel reads: the first wave of a plan (objects, roles, catalog,
- * projects) is about a dozen requests for one product, and 8 in flight
- * would split it; a catalog of 50 products makes ~200 reads, four per
- * product, and 64 in flight halved its wall time against 32 behind a 50 ms
- * latency (bench/plan.sh) where 128 gained nothing more. */
-#define PLAN_IN_FLIGHT 64
-
 static void help(FILE *f)
 {
 	fprintf(f,
@@ -362,7 +355,7 @@ int cmd_plan(int argc, char **argv)
 		goto out;
 
 	/* AWS: the spec's region unless something else names one */
-	a.aws.max_in_flight = PLAN_IN_FLIGHT;
+	a.aws.max_in_flight = CLI_AWS_READS_IN_FLIGHT;
 	if (cli_aws_ctx_open(&ctx, &a.aws, "plan", d.region))
 		goto out;
 	fcc_err_clear(&e);

@@ -107,7 +107,7 @@ int cmd_unlock(int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		const char **slot = NULL;
+		const char **slot = NULL, *name = NULL;
 		if ((r = cli_aws_opts_take(&o, "unlock", ch, optarg)) != 0) {
 			if (r < 0)
 				return CLI_USAGE;
@@ -118,23 +118,23 @@ int cmd_unlock(int argc, char **argv)
 			help(stdout);
 			return CLI_OK;
 		case 's':
-			slot = &spec;
+			slot = &spec, name = "--spec";
 			break;
 		case 'e':
-			slot = &env;
+			slot = &env, name = "--env";
 			break;
 		case 'b':
-			slot = &bucket;
+			slot = &bucket, name = "--bucket";
 			break;
 		case 'k':
-			slot = &key_opt;
+			slot = &key_opt, name = "--key";
 			break;
 		default:
 			return cli_getopt_error("unlock", argv);
 		}
+		/* (argv[optind - 1] is the value by now, not the option) */
 		if (!*optarg)
-			return cli_usage_error("unlock", "option '%s' needs a value",
-					       argv[optind - 1]);
+			return cli_usage_error("unlock", "option '%s' needs a value", name);
 		*slot = optarg;
 	}
 	if (cli_one_operand("unlock", argc, argv, &id))
