@@ -128,8 +128,10 @@ static const char **candidates(ctx *c, const json_t *a, const json_t *b, int wit
 		c->oom = 1;
 		return NULL;
 	}
-	json_object_foreach((json_t *)a, k, val) v[i++] = k;
-	json_object_foreach((json_t *)b, k, val) v[i++] = k;
+	json_object_foreach((json_t *)a, k, val)
+		v[i++] = k;
+	json_object_foreach((json_t *)b, k, val)
+		v[i++] = k;
 	if (with_pseudo)
 		for (n = 0; pseudo[n]; n++)
 			v[i++] = pseudo[n];
@@ -249,7 +251,8 @@ static void walk(ctx *c, const json_t *j, fcc_span sp, size_t from, int in_cond,
 
 	sp = span_of(c, j, sp);
 	if (json_is_array(j)) {
-		json_array_foreach((json_t *)j, i, v) walk(c, v, sp, from, in_cond, where);
+		json_array_foreach((json_t *)j, i, v)
+			walk(c, v, sp, from, in_cond, where);
 		return;
 	}
 	if (!json_is_object(j))
@@ -319,7 +322,8 @@ static void walk(ctx *c, const json_t *j, fcc_span sp, size_t from, int in_cond,
 		check_condition_name(c, v, span_of(c, v, sp), "Condition", where);
 		return;
 	}
-	json_object_foreach((json_t *)j, k, v) walk(c, v, sp, from, in_cond, where);
+	json_object_foreach((json_t *)j, k, v)
+		walk(c, v, sp, from, in_cond, where);
 }
 
 /* ------------------------------------------------------------- resources */
@@ -330,8 +334,7 @@ static void check_resources(ctx *c)
 	json_t *r;
 	size_t i = 0;
 
-	json_object_foreach((json_t *)c->resources, id, r)
-	{
+	json_object_foreach((json_t *)c->resources, id, r) {
 		char where[300];
 		fcc_span none = {0}, sp = span_of(c, r, none);
 		const char *k;
@@ -343,8 +346,7 @@ static void check_resources(ctx *c)
 			i++;
 			continue;
 		}
-		json_object_foreach(r, k, v)
-		{
+		json_object_foreach(r, k, v) {
 			fcc_span vsp = span_of(c, v, sp);
 			const char *w = vsp.src ? NULL : where;
 			if (strcmp(k, "Type") == 0)
@@ -515,8 +517,7 @@ static void check_default(ctx *c, const char *id, const json_t *p)
 		size_t i;
 		json_t *v;
 		int found = 0;
-		json_array_foreach((json_t *)vals, i, v)
-		{
+		json_array_foreach((json_t *)vals, i, v) {
 			char vb[64];
 			const char *vt = scalar_text(v, vb, sizeof vb);
 			if (vt && strcmp(vt, text) == 0)
@@ -567,8 +568,7 @@ static long ref_max(const ctx *c, const char *id)
 			size_t i;
 			json_t *v;
 			long best = 0;
-			json_array_foreach((json_t *)vals, i, v)
-			{
+			json_array_foreach((json_t *)vals, i, v) {
 				char b[64];
 				const char *t = scalar_text(v, b, sizeof b);
 				if (!t)
@@ -691,8 +691,7 @@ static void check_budgets(ctx *c)
 	const char *id;
 	json_t *r;
 
-	json_object_foreach((json_t *)c->resources, id, r)
-	{
+	json_object_foreach((json_t *)c->resources, id, r) {
 		const char *type = json_string_value(json_object_get(r, "Type"));
 		const json_t *props = json_object_get(r, "Properties");
 		fcc_span none = {0}, rsp = span_of(c, r, none);
@@ -711,8 +710,7 @@ static void check_budgets(ctx *c)
 			const json_t *vars = json_object_get(json_object_get(props, "Environment"),
 							     "EnvironmentVariables");
 			json_t *v;
-			json_array_foreach((json_t *)vars, i, v)
-			{
+			json_array_foreach((json_t *)vars, i, v) {
 				const char *n = json_string_value(json_object_get(v, "Name"));
 				if (n && strcmp(n, "SAGEMAKER_PIPELINE_NAME") == 0)
 					budget_one(c, id, "SAGEMAKER_PIPELINE_NAME",
@@ -758,15 +756,14 @@ int emit_cfn_check(const json_t *tmpl, const emit_cfn_spans *spans, diag_sink *d
 	if (c.nnodes && !(c.nodes = fcc_calloc(c.nnodes, sizeof *c.nodes)))
 		return FCC_ENOMEM;
 	i = 0;
-	json_object_foreach((json_t *)c.resources, id, v) c.nodes[i++].id = id;
+	json_object_foreach((json_t *)c.resources, id, v)
+		c.nodes[i++].id = id;
 
-	json_object_foreach((json_t *)c.params, id, v)
-	{
+	json_object_foreach((json_t *)c.params, id, v) {
 		if (json_is_object(v))
 			check_default(&c, id, v);
 	}
-	json_object_foreach((json_t *)c.conditions, id, v)
-	{
+	json_object_foreach((json_t *)c.conditions, id, v) {
 		fcc_span none = {0};
 		char where[300];
 		snprintf(where, sizeof where, "condition '%s'", id);
@@ -774,15 +771,13 @@ int emit_cfn_check(const json_t *tmpl, const emit_cfn_spans *spans, diag_sink *d
 		     emit_cfn_spans_get(spans, v) ? NULL : where);
 	}
 	check_resources(&c);
-	json_object_foreach((json_t *)c.outputs, id, v)
-	{
+	json_object_foreach((json_t *)c.outputs, id, v) {
 		fcc_span none = {0}, sp = span_of(&c, v, none);
 		const char *k;
 		json_t *x;
 		char where[300];
 		snprintf(where, sizeof where, "output '%s'", id);
-		json_object_foreach(v, k, x)
-		{
+		json_object_foreach(v, k, x) {
 			if (strcmp(k, "Condition") == 0)
 				check_condition_name(&c, x, span_of(&c, x, sp), "Condition",
 						     sp.src ? NULL : where);

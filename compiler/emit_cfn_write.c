@@ -200,8 +200,7 @@ static int node(wr *w, const json_t *j, const char *tag, int depth)
 			return fcc_err_set(w->e, FCC_ENOMEM, "out of memory writing YAML");
 		if ((rc = emit_ev(w, &ev)))
 			return rc;
-		json_object_foreach((json_t *)j, k, v)
-		{
+		json_object_foreach((json_t *)j, k, v) {
 			if ((rc = string_scalar(w, NULL, k, strlen(k))) ||
 			    (rc = node(w, v, NULL, depth + 1)))
 				return rc;
@@ -218,8 +217,7 @@ static int node(wr *w, const json_t *j, const char *tag, int depth)
 			return fcc_err_set(w->e, FCC_ENOMEM, "out of memory writing YAML");
 		if ((rc = emit_ev(w, &ev)))
 			return rc;
-		json_array_foreach((json_t *)j, i, v)
-		{
+		json_array_foreach((json_t *)j, i, v) {
 			if ((rc = node(w, v, NULL, depth + 1)))
 				return rc;
 		}

@@ -705,14 +705,12 @@ static json_t *tag_array(const json_t *tags)
 
 	if (!a)
 		return NULL;
-	json_object_foreach(
-		(json_t *)tags, k,
-		v) if (json_array_append_new(a, json_pack("{s:s,s:s*}", "Key", k, "Value",
-							  json_string_value(v))))
-	{
-		json_decref(a);
-		return NULL;
-	}
+	json_object_foreach((json_t *)tags, k, v)
+		if (json_array_append_new(
+			    a, json_pack("{s:s,s:s*}", "Key", k, "Value", json_string_value(v)))) {
+			json_decref(a);
+			return NULL;
+		}
 	return a;
 }
 

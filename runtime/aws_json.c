@@ -91,8 +91,7 @@ int aws_json_tags(aws_tag **out, size_t *n, aws_pool *p, const json_t *obj, cons
 		return FCC_OK;
 	if (!(*out = aws_pool_alloc(p, json_array_size(arr) * sizeof **out)))
 		return FCC_ENOMEM;
-	json_array_foreach(arr, i, t)
-	{
+	json_array_foreach(arr, i, t) {
 		(*out)[*n].key = aws_json_str(p, t, "Key");
 		(*out)[*n].value = aws_json_str(p, t, "Value");
 		if ((*out)[*n].key)

@@ -149,8 +149,7 @@ static int parse_stacks(desired *d, json_t *root, fcc_err *e)
 		return fcc_err_set(e, FCC_EPARSE, "manifest: stacks: expected an array");
 	if (json_array_size(v) && !(d->stacks = fcc_calloc(json_array_size(v), sizeof *d->stacks)))
 		return fcc_err_set(e, FCC_ENOMEM, "out of memory");
-	json_array_foreach(v, i, it)
-	{
+	json_array_foreach(v, i, it) {
 		desired_stack *st = &d->stacks[i];
 		snprintf(path, sizeof path, "stacks[%zu]", i);
 		d->n_stacks++;
@@ -259,8 +258,7 @@ static int parse_products(desired *d, json_t *cat, fcc_err *e)
 				   "manifest: catalog.products: expected at least one product");
 	if (!(d->products = fcc_calloc(json_array_size(v), sizeof *d->products)))
 		return fcc_err_set(e, FCC_ENOMEM, "out of memory");
-	json_array_foreach(v, i, it)
-	{
+	json_array_foreach(v, i, it) {
 		desired_product *p = &d->products[i];
 		snprintf(path, sizeof path, "catalog.products[%zu]", i);
 		snprintf(vpath, sizeof vpath, "%s.version", path);
@@ -352,8 +350,7 @@ static int parse(desired *d, json_t *root, fcc_err *e)
 	ndata = json_array_size(sub);
 	if (nart + ndata && !(d->objects = fcc_calloc(nart + ndata, sizeof *d->objects)))
 		return fcc_err_set(e, FCC_ENOMEM, "out of memory");
-	json_array_foreach(v, i, it)
-	{
+	json_array_foreach(v, i, it) {
 		snprintf(path, sizeof path, "artifacts.objects[%zu]", i);
 		d->n_objects++;
 		if ((rc = object(&d->objects[i], it, path, 0, e)))
@@ -363,8 +360,7 @@ static int parse(desired *d, json_t *root, fcc_err *e)
 			return fcc_err_set(e, FCC_EPARSE, "manifest: %s.kind: unknown kind \"%s\"",
 					   path, d->objects[i].kind);
 	}
-	json_array_foreach(sub, i, it)
-	{
+	json_array_foreach(sub, i, it) {
 		snprintf(path, sizeof path, "data[%zu]", i);
 		d->n_objects++;
 		if ((rc = object(&d->objects[nart + i], it, path, 1, e)))
@@ -380,8 +376,7 @@ static int parse(desired *d, json_t *root, fcc_err *e)
 		return FCC_EPARSE;
 	if (json_array_size(v) && !(d->roles = fcc_calloc(json_array_size(v), sizeof *d->roles)))
 		return fcc_err_set(e, FCC_ENOMEM, "out of memory");
-	json_array_foreach(v, i, it)
-	{
+	json_array_foreach(v, i, it) {
 		desired_role *r = &d->roles[i];
 		snprintf(path, sizeof path, "iam.roles[%zu]", i);
 		d->n_roles++;
@@ -412,8 +407,7 @@ static int parse(desired *d, json_t *root, fcc_err *e)
 	if (json_array_size(v) &&
 	    !(d->principals = fcc_calloc(json_array_size(v), sizeof *d->principals)))
 		return fcc_err_set(e, FCC_ENOMEM, "out of memory");
-	json_array_foreach(v, i, it)
-	{
+	json_array_foreach(v, i, it) {
 		snprintf(path, sizeof path, "catalog.principals[%zu]", i);
 		d->n_principals++;
 		if (!json_is_object(it))
@@ -450,8 +444,7 @@ static int parse(desired *d, json_t *root, fcc_err *e)
 	if (json_array_size(v) &&
 	    !(d->instances = fcc_calloc(json_array_size(v), sizeof *d->instances)))
 		return fcc_err_set(e, FCC_ENOMEM, "out of memory");
-	json_array_foreach(v, i, it)
-	{
+	json_array_foreach(v, i, it) {
 		desired_instance *in = &d->instances[i];
 		snprintf(path, sizeof path, "instances[%zu]", i);
 		d->n_instances++;

@@ -64,8 +64,9 @@ int diff_json_equal(const json_t *a, const json_t *b)
 	case JSON_OBJECT:
 		if (json_object_size(a) != json_object_size(b))
 			return 0;
-		json_object_foreach((json_t *)a, k,
-				    v) if (!diff_json_equal(v, json_object_get(b, k))) return 0;
+		json_object_foreach((json_t *)a, k, v)
+			if (!diff_json_equal(v, json_object_get(b, k)))
+				return 0;
 		return 1;
 	case JSON_ARRAY:
 		if (json_array_size(a) != json_array_size(b))
@@ -129,8 +130,11 @@ static int walk(plan_step *st, fcc_buf *path, const json_t *a, const json_t *b)
 		keys = fcc_calloc(json_object_size(a) + json_object_size(b) + 1, sizeof *keys);
 		if (!keys)
 			return FCC_ENOMEM;
-		json_object_foreach((json_t *)a, k, v) keys[n++] = k;
-		json_object_foreach((json_t *)b, k, v) if (!json_object_get(a, k)) keys[n++] = k;
+		json_object_foreach((json_t *)a, k, v)
+			keys[n++] = k;
+		json_object_foreach((json_t *)b, k, v)
+			if (!json_object_get(a, k))
+				keys[n++] = k;
 		qsort(keys, n, sizeof *keys, cmp_cstr);
 		for (i = 0; i < n && rc >= 0; i++) {
 			if (path_key(path, keys[i]) != FCC_OK)

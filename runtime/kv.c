@@ -106,8 +106,7 @@ int kv_strs_from_json(kv_strs *out, const json_t *arr, const char *field, fcc_er
 
 	if (!json_is_array(arr))
 		return fcc_err_set(e, FCC_EPARSE, "%s: expected an array of strings", field);
-	json_array_foreach(arr, i, it)
-	{
+	json_array_foreach(arr, i, it) {
 		if (!json_is_string(it)) {
 			kv_strs_dispose(out);
 			return fcc_err_set(e, FCC_EPARSE, "%s[%zu]: expected a string", field, i);
@@ -127,8 +126,7 @@ int kv_tags_from_json(kv_tags *out, const json_t *obj, const char *field, fcc_er
 
 	if (!json_is_object(obj))
 		return fcc_err_set(e, FCC_EPARSE, "%s: expected an object of strings", field);
-	json_object_foreach((json_t *)obj, k, v)
-	{
+	json_object_foreach((json_t *)obj, k, v) {
 		if (!json_is_string(v)) {
 			kv_tags_dispose(out);
 			return fcc_err_set(e, FCC_EPARSE, "%s.%s: expected a string", field, k);

@@ -438,8 +438,7 @@ static int step_from_json(plan *p, json_t *j, size_t idx, fcc_err *e)
 		rc = fcc_err_set(e, FCC_EPARSE, "plan: %s.changes: expected an array", path);
 		goto out;
 	}
-	json_array_foreach(arr, i, it)
-	{
+	json_array_foreach(arr, i, it) {
 		json_t *cp = json_object_get(it, "path");
 		if (!json_is_string(cp)) {
 			rc = fcc_err_set(e, FCC_EPARSE,
@@ -470,8 +469,7 @@ static int step_from_json(plan *p, json_t *j, size_t idx, fcc_err *e)
 		rc = fcc_err_set(e, FCC_EPARSE, "plan: %s.documents: expected an array", path);
 		goto out;
 	}
-	json_array_foreach(arr, i, it)
-	{
+	json_array_foreach(arr, i, it) {
 		json_t *n = json_object_get(it, "name"), *b = json_object_get(it, "before"),
 		       *af = json_object_get(it, "after");
 		if (!json_is_string(n)) {
@@ -529,7 +527,9 @@ int plan_from_json(plan *out, const json_t *root, fcc_err *e)
 		rc = fcc_err_set(e, FCC_EPARSE, "plan: steps: expected an array");
 		goto out;
 	}
-	json_array_foreach(v, i, it) if ((rc = step_from_json(out, it, i, e)) != FCC_OK) goto out;
+	json_array_foreach(v, i, it)
+		if ((rc = step_from_json(out, it, i, e)) != FCC_OK)
+			goto out;
 out:
 	if (rc != FCC_OK)
 		plan_dispose(out);

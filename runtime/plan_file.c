@@ -130,8 +130,7 @@ int plan_file_loads(plan *out, const char *text, size_t len, fcc_err *e)
 				 "plan file: manifest_sha256 disagrees with the plan");
 		goto out;
 	}
-	json_object_foreach(obs, k, v)
-	{
+	json_object_foreach(obs, k, v) {
 		state_obs *o;
 		if (!json_is_string(v) || json_string_length(v) != FCC_SHA256_HEX_LEN) {
 			rc = fcc_err_set(e, FCC_EPARSE,

@@ -331,8 +331,7 @@ static int parse_product(state_product *p, json_t *v, const char *at, fcc_err *e
 	arr = list(v, "artifacts", &rc, e);
 	if (rc)
 		return rc;
-	json_array_foreach(arr, i, it)
-	{
+	json_array_foreach(arr, i, it) {
 		state_artifact *a;
 		char where[96];
 		snprintf(where, sizeof where, "%s.artifacts", at);
@@ -351,8 +350,7 @@ static int parse_product(state_product *p, json_t *v, const char *at, fcc_err *e
 	arr = list(v, "constraints", &rc, e);
 	if (rc)
 		return rc;
-	json_array_foreach(arr, i, it)
-	{
+	json_array_foreach(arr, i, it) {
 		state_constraint *c;
 		char where[96];
 		snprintf(where, sizeof where, "%s.constraints", at);
@@ -384,8 +382,7 @@ static int parse(state_snapshot *s, json_t *root, fcc_err *e)
 	arr = list(root, "objects", &rc, e);
 	if (rc)
 		return rc;
-	json_array_foreach(arr, i, it)
-	{
+	json_array_foreach(arr, i, it) {
 		state_object *o;
 		json_t *size;
 		if ((rc = item(it, "objects", i, path, sizeof path, e)))
@@ -406,8 +403,7 @@ static int parse(state_snapshot *s, json_t *root, fcc_err *e)
 	arr = list(root, "roles", &rc, e);
 	if (rc)
 		return rc;
-	json_array_foreach(arr, i, it)
-	{
+	json_array_foreach(arr, i, it) {
 		state_role *r;
 		if ((rc = item(it, "roles", i, path, sizeof path, e)))
 			return rc;
@@ -441,8 +437,7 @@ static int parse(state_snapshot *s, json_t *root, fcc_err *e)
 	arr = list(root, "products", &rc, e);
 	if (rc)
 		return rc;
-	json_array_foreach(arr, i, it)
-	{
+	json_array_foreach(arr, i, it) {
 		state_product *p;
 		if ((rc = item(it, "products", i, path, sizeof path, e)))
 			return rc;
@@ -454,8 +449,7 @@ static int parse(state_snapshot *s, json_t *root, fcc_err *e)
 	arr = list(root, "principals", &rc, e);
 	if (rc)
 		return rc;
-	json_array_foreach(arr, i, it)
-	{
+	json_array_foreach(arr, i, it) {
 		state_principal *p;
 		if ((rc = item(it, "principals", i, path, sizeof path, e)))
 			return rc;
@@ -474,8 +468,7 @@ static int parse(state_snapshot *s, json_t *root, fcc_err *e)
 		arr = list(v, "nodes", &rc, e);
 		if (rc)
 			return rc;
-		json_array_foreach(arr, i, it)
-		{
+		json_array_foreach(arr, i, it) {
 			state_org_node *n;
 			if ((rc = item(it, "shares.nodes", i, path, sizeof path, e)))
 				return rc;
@@ -502,8 +495,7 @@ static int parse(state_snapshot *s, json_t *root, fcc_err *e)
 	arr = list(root, "projects", &rc, e);
 	if (rc)
 		return rc;
-	json_array_foreach(arr, i, it)
-	{
+	json_array_foreach(arr, i, it) {
 		state_project *p;
 		if ((rc = item(it, "projects", i, path, sizeof path, e)))
 			return rc;
@@ -532,8 +524,7 @@ static int parse_stacks(state_snapshot *s, json_t *root, fcc_err *e)
 		return FCC_OK;
 	if (!json_is_array(arr))
 		return fcc_err_set(e, FCC_EPARSE, "state: stacks: expected an array");
-	json_array_foreach(arr, i, it)
-	{
+	json_array_foreach(arr, i, it) {
 		state_stack *st;
 		if ((rc = item(it, "stacks", i, path, sizeof path, e)))
 			return rc;
@@ -562,8 +553,7 @@ static int parse_stacks(state_snapshot *s, json_t *root, fcc_err *e)
 		if (ch && !json_is_array(ch))
 			return fcc_err_set(e, FCC_EPARSE, "state: %s.changes: expected an array",
 					   cpath);
-		json_array_foreach(ch, j, c)
-		{
+		json_array_foreach(ch, j, c) {
 			state_stack_change *sc;
 			snprintf(cpath, sizeof cpath, "%s.preview.changes[%zu]", path, j);
 			if (!json_is_object(c))

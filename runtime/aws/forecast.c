@@ -18,8 +18,7 @@ static int each_group(void *payload, const json_t *page)
 	const json_t *d;
 	size_t i;
 
-	json_array_foreach(json_object_get(page, "DatasetGroups"), i, d)
-	{
+	json_array_foreach(json_object_get(page, "DatasetGroups"), i, d) {
 		fc_dataset_group *g = AWS_PUSH(&out->pool, out->items, out->n, out->cap);
 		if (!g)
 			return FCC_ENOMEM;
@@ -70,8 +69,7 @@ static int each_predictor(void *payload, const json_t *page)
 	const json_t *d;
 	size_t i;
 
-	json_array_foreach(json_object_get(page, "Predictors"), i, d)
-	{
+	json_array_foreach(json_object_get(page, "Predictors"), i, d) {
 		fc_predictor *p = AWS_PUSH(&out->pool, out->items, out->n, out->cap);
 		if (!p)
 			return FCC_ENOMEM;
@@ -154,15 +152,13 @@ int fc_get_accuracy_metrics(fc_accuracy *out, aws_ctx *ctx, const char *predicto
 		goto out;
 	out->optimization_metric = aws_json_str(&out->pool, r, "OptimizationMetric");
 	out->is_auto = json_is_true(json_object_get(r, "IsAutoPredictor"));
-	json_array_foreach(json_object_get(r, "PredictorEvaluationResults"), i, ev)
-	{
+	json_array_foreach(json_object_get(r, "PredictorEvaluationResults"), i, ev) {
 		fc_metrics *m = AWS_PUSH(&out->pool, out->items, out->n, out->cap);
 		if (!m)
 			break;
 		m->algorithm_arn = aws_json_str(&out->pool, ev, "AlgorithmArn");
 		m->rmse = m->wape = m->mase = m->mape = m->average_weighted_quantile_loss = -1;
-		json_array_foreach(json_object_get(ev, "TestWindows"), j, w)
-		{
+		json_array_foreach(json_object_get(ev, "TestWindows"), j, w) {
 			const json_t *met = json_object_get(w, "Metrics");
 			const json_t *type = json_object_get(w, "EvaluationType");
 			/* the SUMMARY window averages the backtests; take it, or the
@@ -173,8 +169,7 @@ int fc_get_accuracy_metrics(fc_accuracy *out, aws_ctx *ctx, const char *predicto
 				continue;
 			m->rmse = num(met, "RMSE");
 			m->average_weighted_quantile_loss = num(met, "AverageWeightedQuantileLoss");
-			json_array_foreach(json_object_get(met, "ErrorMetrics"), k, em)
-			{
+			json_array_foreach(json_object_get(met, "ErrorMetrics"), k, em) {
 				if (m->rmse < 0)
 					m->rmse = num(em, "RMSE");
 				m->wape = num(em, "WAPE");

@@ -212,8 +212,7 @@ static int each_step(void *payload, const json_t *page)
 	const char *k;
 	size_t i;
 
-	json_array_foreach(json_object_get(page, "PipelineExecutionSteps"), i, d)
-	{
+	json_array_foreach(json_object_get(page, "PipelineExecutionSteps"), i, d) {
 		sm_step *s = AWS_PUSH(p, out->items, out->n, out->cap);
 		if (!s)
 			return FCC_ENOMEM;
@@ -225,8 +224,7 @@ static int each_step(void *payload, const json_t *page)
 		s->end_time = aws_json_time(d, "EndTime");
 		/* Metadata has one member per step kind, each holding an Arn */
 		md = json_object_get(d, "Metadata");
-		json_object_foreach((json_t *)md, k, v)
-		{
+		json_object_foreach((json_t *)md, k, v) {
 			if (strcmp(k, "Condition") == 0)
 				s->condition_outcome = aws_json_str(p, v, "Outcome");
 			else if (!s->job_arn)

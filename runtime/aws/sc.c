@@ -154,8 +154,7 @@ static int each_portfolio(void *payload, const json_t *page)
 	const json_t *d;
 	size_t i;
 
-	json_array_foreach(json_object_get(page, "PortfolioDetails"), i, d)
-	{
+	json_array_foreach(json_object_get(page, "PortfolioDetails"), i, d) {
 		sc_portfolio_info *p = AWS_PUSH(&out->pool, out->items, out->n, out->cap);
 		if (!p)
 			return FCC_ENOMEM;
@@ -234,8 +233,7 @@ static int finish_product(sc_product *out, json_t *resp, int rc, const char *op,
 			if (a)
 				read_artifact(a, p, d);
 		}
-		json_array_foreach(json_object_get(resp, "ProvisioningArtifactSummaries"), i, d)
-		{
+		json_array_foreach(json_object_get(resp, "ProvisioningArtifactSummaries"), i, d) {
 			sc_artifact_info *a =
 				AWS_PUSH(p, out->artifacts, out->nartifacts, out->acap);
 			if (!a)
@@ -336,8 +334,7 @@ static int each_product(void *payload, const json_t *page)
 	const json_t *d;
 	size_t i;
 
-	json_array_foreach(json_object_get(page, "ProductViewDetails"), i, d)
-	{
+	json_array_foreach(json_object_get(page, "ProductViewDetails"), i, d) {
 		sc_product_info *p = AWS_PUSH(&out->pool, out->items, out->n, out->cap);
 		if (!p)
 			return FCC_ENOMEM;
@@ -422,8 +419,7 @@ static int each_artifact(void *payload, const json_t *page)
 	const json_t *d;
 	size_t i;
 
-	json_array_foreach(json_object_get(page, "ProvisioningArtifactDetails"), i, d)
-	{
+	json_array_foreach(json_object_get(page, "ProvisioningArtifactDetails"), i, d) {
 		sc_artifact_info *a = AWS_PUSH(&out->pool, out->items, out->n, out->cap);
 		if (!a)
 			return FCC_ENOMEM;
@@ -518,8 +514,7 @@ static int each_constraint(void *payload, const json_t *page)
 	const json_t *d;
 	size_t i;
 
-	json_array_foreach(json_object_get(page, "ConstraintDetails"), i, d)
-	{
+	json_array_foreach(json_object_get(page, "ConstraintDetails"), i, d) {
 		sc_constraint_info *c = AWS_PUSH(&out->pool, out->items, out->n, out->cap);
 		if (!c)
 			return FCC_ENOMEM;
@@ -560,8 +555,7 @@ static int each_principal(void *payload, const json_t *page)
 	const json_t *d;
 	size_t i;
 
-	json_array_foreach(json_object_get(page, "Principals"), i, d)
-	{
+	json_array_foreach(json_object_get(page, "Principals"), i, d) {
 		sc_principal *p = AWS_PUSH(&out->pool, out->items, out->n, out->cap);
 		if (!p)
 			return FCC_ENOMEM;
@@ -618,8 +612,7 @@ static int each_account(void *payload, const json_t *page)
 	const json_t *d;
 	size_t i;
 
-	json_array_foreach(json_object_get(page, "AccountIds"), i, d)
-	{
+	json_array_foreach(json_object_get(page, "AccountIds"), i, d) {
 		const char **a;
 		if (!json_is_string(d))
 			continue;
@@ -701,8 +694,7 @@ static int each_product_detail(void *payload, const json_t *page)
 	size_t i;
 
 	read_product(&out->info, p, json_object_get(page, "ProductViewDetail"));
-	json_array_foreach(json_object_get(page, "ProvisioningArtifactSummaries"), i, d)
-	{
+	json_array_foreach(json_object_get(page, "ProvisioningArtifactSummaries"), i, d) {
 		sc_artifact_info *a = AWS_PUSH(p, out->artifacts, out->nartifacts, out->acap);
 		if (!a)
 			return FCC_ENOMEM;
@@ -823,8 +815,7 @@ static int each_org_node(void *payload, const json_t *page)
 	const json_t *d;
 	size_t i;
 
-	json_array_foreach(json_object_get(page, "OrganizationNodes"), i, d)
-	{
+	json_array_foreach(json_object_get(page, "OrganizationNodes"), i, d) {
 		sc_org_node *n;
 		if (!json_is_object(d))
 			continue;

@@ -118,8 +118,9 @@ static json_t *env_var(json_t *t, const char *name)
 	       *v;
 	size_t i;
 
-	json_array_foreach(vars, i, v) if (strcmp(at_str(v, "Name"), name) == 0) return at(v,
-											   "Value");
+	json_array_foreach(vars, i, v)
+		if (strcmp(at_str(v, "Name"), name) == 0)
+			return at(v, "Value");
 	return NULL;
 }
 

@@ -700,8 +700,7 @@ static int each_project(void *payload, const json_t *page)
 	size_t i, j;
 	int mine;
 
-	json_array_foreach(list, i, it)
-	{
+	json_array_foreach(list, i, it) {
 		const char *name = json_string_value(json_object_get(it, "ProjectName"));
 		for (j = 0, mine = 0; name && j < o->d->n_instances; j++)
 			mine |= strcmp(o->d->instances[j].name, name) == 0;
