@@ -42,10 +42,11 @@ int apply_stack_delete(aws_ctx *ctx, const char *name, const cfn_deploy_hooks *h
 	return rc;
 }
 
-/* cfn_deploy of `ds` with `token`; a ROLLBACK_COMPLETE stack (a failed first
- * create) is deleted first, when `replace_failed` or when cfn_deploy finds
- * one (a racing apply's failure). */
-static int deploy(aws_ctx *ctx, const desired_stack *ds, const char *token, int replace_failed,
+/* cfn_deploy of `ds` with `token`. A ROLLBACK_COMPLETE stack (a failed first
+ * create, fcc's or a racing apply's) accepts no change set: cfn_deploy says
+ * so (FCC_ECONFLICT) from the DescribeStacks it makes anyway, and the stack
+ * is then deleted and the deploy tried once more. */
+static int deploy(aws_ctx *ctx, const desired_stack *ds, const char *token,
 		  const apply_stack_hooks *h, int *changed, fcc_err *e)
 {
 	const cfn_deploy_hooks *dh = h ? h->deploy : NULL;
@@ -61,11 +62,6 @@ static int deploy(aws_ctx *ctx, const desired_stack *ds, const char *token, int 
 	if (!ds->body)
 		return fcc_err_set(e, FCC_EUSAGE, "stack %s: its template %s is not loaded",
 				   ds->name, ds->template_path);
-	if (replace_failed) {
-		if ((rc = apply_stack_delete(ctx, ds->name, dh, &deleted, e)))
-			return rc;
-		*changed = deleted;
-	}
 	if (!(tags = fcc_calloc(ds->tags.n + 1, sizeof *tags)))
 		return fcc_err_set(e, FCC_ENOMEM, "out of memory");
 	for (i = 0; i < ds->tags.n; i++) {
@@ -87,6 +83,7 @@ static int deploy(aws_ctx *ctx, const desired_stack *ds, const char *token, int 
 			cfn_deploy_result_dispose(&res);
 			if ((rc = apply_stack_delete(ctx, ds->name, dh, &deleted, e)))
 				goto out;
+			*changed = deleted;
 			continue;
 		}
 		break;
@@ -141,7 +138,6 @@ int apply_stack_run(aws_ctx *ctx, const plan *p, const desired *d, const apply_s
 	for (i = 0; rc == FCC_OK && i < p->n_steps; i++) {
 		const plan_step *st = &p->steps[i];
 		const char *name = json_string_value(json_object_get(st->attrs, "stack_name"));
-		const char *status = json_string_value(json_object_get(st->attrs, "status"));
 		const desired_stack *ds;
 		char token[37], what[700];
 		int did = 0;
@@ -160,10 +156,7 @@ int apply_stack_run(aws_ctx *ctx, const plan *p, const desired *d, const apply_s
 				    st->action == PLAN_REPLACE  ? "replacing through a change set"
 				    : st->action == PLAN_CREATE ? "creating through a change set"
 								: "updating through a change set");
-		rc = deploy(ctx, ds, token,
-			    st->action == PLAN_REPLACE && status &&
-				    strcmp(status, "ROLLBACK_COMPLETE") == 0,
-			    h, &did, e);
+		rc = deploy(ctx, ds, token, h, &did, e);
 		if (changed && did)
 			(*changed)++;
 		if (h && h->on_end)
@@ -177,27 +170,18 @@ int apply_stack_run(aws_ctx *ctx, const plan *p, const desired *d, const apply_s
 int apply_stack_bootstrap(aws_ctx *ctx, const desired *d, const desired_stack *ds,
 			  const apply_stack_hooks *h, int *changed, fcc_err *e)
 {
-	cfn_stack_list sl;
-	aws_error ae;
 	char token[37], what[300];
-	int rc, failed_create = 0, did = 0;
+	int rc, did = 0;
 
 	if (changed)
 		*changed = 0;
-	aws_error_clear(&ae);
-	rc = cfn_describe_stacks(&sl, ctx, ds->name, &ae);
-	if (rc && rc != FCC_ENOTFOUND)
-		return fcc_err_set(e, rc, "reading cfn-stack:%s: %s", ds->name, ae.err.msg);
-	if (!rc && sl.n && sl.items[0].status)
-		failed_create = strcmp(sl.items[0].status, "ROLLBACK_COMPLETE") == 0;
-	aws_pool_dispose(&sl.pool);
 	snprintf(what, sizeof what, "cfn-stack:%s#bootstrap", ds->name);
 	apply_token(token, d->manifest_sha256, what);
 	snprintf(what, sizeof what, "cfn-stack:%s", ds->name);
 	if (h && h->on_start)
 		h->on_start(h->payload, what,
 			    "the bucket's stack first: the apply lock lives in it");
-	rc = deploy(ctx, ds, token, failed_create, h, &did, e);
+	rc = deploy(ctx, ds, token, h, &did, e);
 	if (changed)
 		*changed = did;
 	if (h && h->on_end)
