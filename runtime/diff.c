@@ -200,10 +200,11 @@ static int has_value(const json_t *v, const char *s)
 	return 0;
 }
 
-static int is_fcc_statement(const json_t *st)
+int diff_trust_is_fcc(const json_t *st)
 {
-	return has_value(json_object_get(st, "Sid"), DIFF_TRUST_SID) &&
-	       json_is_string(json_object_get(st, "Sid"));
+	const json_t *sid = json_object_get(st, "Sid");
+
+	return json_is_string(sid) && strcmp(json_string_value(sid), DIFF_TRUST_SID) == 0;
 }
 
 /* Does statement `st` let `service` assume the role? */
@@ -231,7 +232,7 @@ int diff_trust_merge(json_t **out, const json_t *current, const kv_strs *service
 	nst = json_is_array(stmts) ? json_array_size(stmts) : json_is_object(stmts) ? 1 : 0;
 	for (i = 0; i < nst; i++) {
 		json_t *st = json_is_array(stmts) ? json_array_get(stmts, i) : stmts;
-		if (is_fcc_statement(st)) {
+		if (diff_trust_is_fcc(st)) {
 			fcc_at = i;
 			old_fcc = st;
 		}

@@ -66,4 +66,7 @@ int diff_json_changes(plan_step *step, const char *prefix, const json_t *before,
  * were trusted by no statement before. FCC_OK or FCC_ENOMEM. */
 int diff_trust_merge(json_t **out, const json_t *current, const kv_strs *services, kv_strs *added);
 
+/* 1 when trust-policy statement `st` is fcc's (its Sid is DIFF_TRUST_SID). */
+int diff_trust_is_fcc(const json_t *st);
+
 #endif

@@ -13,7 +13,7 @@
 #include "compiler/base/alloc.h"
 #include "compiler/base/buf.h"
 #include "compiler/base/hash.h"
-#include "runtime/diff.h" /* DIFF_TRUST_SID, diff_trust_merge */
+#include "runtime/diff.h" /* diff_trust_is_fcc, diff_trust_merge */
 
 void iam_patch_key(char out[IAM_PATCH_KEY_MAX + 1], const char *project, const char *environment)
 {
@@ -161,19 +161,6 @@ int iam_patch_claimed_by_others(const kv_tags *records, const char *self_key, co
 	return 0;
 }
 
-static int has_str(const json_t *v, const char *s)
-{
-	size_t i;
-
-	if (json_is_string(v))
-		return strcmp(json_string_value(v), s) == 0;
-	for (i = 0; json_is_array(v) && i < json_array_size(v); i++)
-		if (json_is_string(json_array_get(v, i)) &&
-		    strcmp(json_string_value(json_array_get(v, i)), s) == 0)
-			return 1;
-	return 0;
-}
-
 int iam_patch_fcc_services(kv_strs *out, const json_t *doc)
 {
 	const json_t *stmts = doc ? json_object_get(doc, "Statement") : NULL;
@@ -186,8 +173,7 @@ int iam_patch_fcc_services(kv_strs *out, const json_t *doc)
 	for (i = 0; i < nst; i++) {
 		const json_t *st = json_is_array(stmts) ? json_array_get(stmts, i) : stmts;
 		const json_t *svc = json_object_get(json_object_get(st, "Principal"), "Service");
-		if (!has_str(json_object_get(st, "Sid"), DIFF_TRUST_SID) ||
-		    !json_is_string(json_object_get(st, "Sid")))
+		if (!diff_trust_is_fcc(st))
 			continue;
 		if (json_is_string(svc) && !kv_strs_has(out, json_string_value(svc)) &&
 		    (rc = kv_strs_push(out, json_string_value(svc))) != FCC_OK)
