@@ -220,6 +220,20 @@ int cfn_delete_stack(aws_ctx *ctx, const char *stack_name, aws_error *ae)
 	return rc;
 }
 
+/* One StackEvents member `m` (its EventId already read as `id`). */
+static void read_event(cfn_stack_event *ev, aws_pool *p, const xmlNode *m, const char *id)
+{
+	ev->event_id = id;
+	ev->stack_id = aws_xml_str(p, m, "StackId");
+	ev->stack_name = aws_xml_str(p, m, "StackName");
+	ev->logical_id = aws_xml_str(p, m, "LogicalResourceId");
+	ev->physical_id = aws_xml_str(p, m, "PhysicalResourceId");
+	ev->resource_type = aws_xml_str(p, m, "ResourceType");
+	ev->status = aws_xml_str(p, m, "ResourceStatus");
+	ev->status_reason = aws_xml_str(p, m, "ResourceStatusReason");
+	ev->timestamp = aws_xml_time(m, "Timestamp");
+}
+
 static void read_stack(cfn_stack *s, aws_pool *p, const xmlNode *m)
 {
 	const xmlNode *x;
@@ -253,6 +267,8 @@ static void read_stack(cfn_stack *s, aws_pool *p, const xmlNode *m)
 	aws_xml_tags(&s->tags, &s->ntags, p, aws_xml_find(m, "Tags"));
 }
 
+static int each_stacks(void *payload, const xmlNode *result, const char **next);
+
 int cfn_describe_stacks(cfn_stack_list *out, aws_ctx *ctx, const char *stack_name, aws_error *ae)
 {
 	aws_pool *p = &out->pool;
@@ -264,7 +280,7 @@ int cfn_describe_stacks(cfn_stack_list *out, aws_ctx *ctx, const char *stack_nam
 	for (page = 0; page < AWS_MAX_PAGES; page++) {
 		aws_query q;
 		xmlDoc *doc = NULL;
-		const xmlNode *r = NULL, *m;
+		const xmlNode *r = NULL;
 
 		aws_query_init(&q, &aws_svc_cloudformation, "DescribeStacks");
 		aws_query_add(&q, "StackName", stack_name);
@@ -273,13 +289,7 @@ int cfn_describe_stacks(cfn_stack_list *out, aws_ctx *ctx, const char *stack_nam
 		aws_query_dispose(&q);
 		if (rc)
 			goto out;
-		for (m = aws_xml_find(r, "Stacks/member"); m; m = aws_xml_next(m)) {
-			cfn_stack *s = AWS_PUSH(p, out->items, out->n, out->cap);
-			if (!s)
-				break;
-			read_stack(s, p, m);
-		}
-		token = aws_xml_str(p, r, "NextToken");
+		(void)each_stacks(out, r, &token); /* the async reader's page parser; oom below */
 		xmlFreeDoc(doc);
 		if (p->oom) {
 			rc = oom(ae, p);
@@ -328,15 +338,7 @@ int cfn_describe_stack_events(cfn_event_list *out, aws_ctx *ctx, const char *sta
 			}
 			if (!(ev = AWS_PUSH(p, out->items, out->n, out->cap)))
 				break;
-			ev->event_id = id;
-			ev->stack_id = aws_xml_str(p, m, "StackId");
-			ev->stack_name = aws_xml_str(p, m, "StackName");
-			ev->logical_id = aws_xml_str(p, m, "LogicalResourceId");
-			ev->physical_id = aws_xml_str(p, m, "PhysicalResourceId");
-			ev->resource_type = aws_xml_str(p, m, "ResourceType");
-			ev->status = aws_xml_str(p, m, "ResourceStatus");
-			ev->status_reason = aws_xml_str(p, m, "ResourceStatusReason");
-			ev->timestamp = aws_xml_time(m, "Timestamp");
+			read_event(ev, p, m, id);
 		}
 		token = aws_xml_str(p, r, "NextToken");
 		xmlFreeDoc(doc);
@@ -609,15 +611,7 @@ static int each_events(void *payload, const xmlNode *result, const char **next)
 			return p->oom ? FCC_ENOMEM : FCC_OK; /* the rest is known: no next page */
 		if (!(ev = AWS_PUSH(p, c->out->items, c->out->n, c->out->cap)))
 			return FCC_ENOMEM;
-		ev->event_id = id;
-		ev->stack_id = aws_xml_str(p, m, "StackId");
-		ev->stack_name = aws_xml_str(p, m, "StackName");
-		ev->logical_id = aws_xml_str(p, m, "LogicalResourceId");
-		ev->physical_id = aws_xml_str(p, m, "PhysicalResourceId");
-		ev->resource_type = aws_xml_str(p, m, "ResourceType");
-		ev->status = aws_xml_str(p, m, "ResourceStatus");
-		ev->status_reason = aws_xml_str(p, m, "ResourceStatusReason");
-		ev->timestamp = aws_xml_time(m, "Timestamp");
+		read_event(ev, p, m, id);
 	}
 	token = aws_xml_str(p, result, "NextToken");
 	if (p->oom)
