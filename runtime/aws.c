@@ -641,6 +641,7 @@ static int attempt_start(aws_req_state *c, long delay_ms, fcc_err *e)
 	c->hreq.nheaders = c->wire.n;
 	c->hreq.body = c->body;
 	c->hreq.body_len = c->body_len;
+	c->hreq.ahead = (c->flags & AWS_REQ_AHEAD) && c->attempt == 1;
 	if (c->attempt == 1 && own)
 		note(ctx, "%s %s: credentials from %s", c->svc->name, c->operation, own->source);
 	rc = http_submit(c->http, &c->hreq, delay_ms, on_done, c, e);

@@ -147,8 +147,11 @@ void aws_error_parse_response(aws_error *ae, const http_response *r);
 
 enum {
 	AWS_REQ_UNSIGNED =
-		1u << 0,      /* send without Authorization (modelled noAuth, e.g. web identity) */
-	AWS_REQ_AUX = 1u << 1 /* run on the context's second client (credential-chain STS calls) */
+		1u << 0,       /* send without Authorization (modelled noAuth, e.g. web identity) */
+	AWS_REQ_AUX = 1u << 1, /* run on the context's second client (credential-chain STS calls) */
+	/* start before requests waiting for a free slot (http_request.ahead);
+	 * the page layers set it on every page after the first, retries excepted */
+	AWS_REQ_AHEAD = 1u << 2
 };
 
 typedef struct aws_request {

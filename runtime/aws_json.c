@@ -183,6 +183,8 @@ static int job_send(json_job *j, fcc_err *e)
 	if (!body)
 		return fcc_err_set(e, FCC_ENOMEM, "%s %s: out of memory", j->svc->name, j->op);
 	aws_json_request(&req, j->svc, j->op, body);
+	if (j->pages) /* a next page: the listing's followers wait for it */
+		req.flags |= AWS_REQ_AHEAD;
 	rc = aws_submit(j->ctx, &req, json_job_done, j, e);
 	OPENSSL_cleanse(body, strlen(body));
 	free(body); /* jansson's allocator */

@@ -169,6 +169,8 @@ static int query_send(query_job *j, const char *next, fcc_err *e)
 		return fcc_err_set(e, q.rc, "%s %s: out of memory", j->svc->name, j->action);
 	}
 	aws_query_request(&req, j->svc, j->action, &q);
+	if (next) /* a next page: the listing's followers wait for it */
+		req.flags |= AWS_REQ_AHEAD;
 	rc = aws_submit(j->ctx, &req, query_job_done, j, e);
 	aws_query_dispose(&q);
 	return rc;

@@ -3,7 +3,8 @@
  *
  * How a request flows: http_submit() copies the headers into a curl_slist and
  * puts a transfer on the pending list, ordered by the time it may start (now +
- * delay_ms: the retry layer's backoff). http_run() loops: start every due
+ * delay_ms: the retry layer's backoff; a request marked `ahead` goes before
+ * the waiting ones instead). http_run() loops: start every due
  * transfer while fewer than max_in_flight run (taking an easy handle from the
  * pool, or making one), let curl_multi_perform() move the bytes, complete the
  * finished ones (classify the outcome, call the callback, return the easy
@@ -38,6 +39,7 @@ struct xfer {
 	http_done_fn done;
 	void *payload;
 	uint64_t due_ms;
+	int ahead; /* queued ahead (http_request.ahead, no delay) */
 	CURL *easy;
 	http_response resp;
 	int too_large;
@@ -682,8 +684,14 @@ int http_submit(http_client *c, const http_request *req, long delay_ms, http_don
 		xfer_free(x);
 		return fcc_err_set(e, FCC_ENOMEM, "out of memory queueing a request");
 	}
-	for (pp = &c->pending; *pp && (*pp)->due_ms <= x->due_ms; pp = &(*pp)->next)
-		;
+	x->ahead = req->ahead && delay_ms <= 0;
+	if (x->ahead) /* past the others queued ahead, before the rest: every
+		       * transfer before it is due too, so the due ones stay a prefix */
+		for (pp = &c->pending; *pp && (*pp)->ahead; pp = &(*pp)->next)
+			;
+	else
+		for (pp = &c->pending; *pp && (*pp)->due_ms <= x->due_ms; pp = &(*pp)->next)
+			;
 	x->next = *pp;
 	*pp = x;
 	return FCC_OK;

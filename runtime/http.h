@@ -67,6 +67,11 @@ typedef struct http_request {
 	const void *body; /* borrowed until the request is done; may be NULL */
 	size_t body_len;
 	long timeout_ms; /* total timeout for this request; 0 = client default */
+	/* Non-zero: start before the requests already waiting for a free slot
+	 * (after those that were queued ahead too), when submitted without a
+	 * delay: the next page of a listing, which whatever follows the listing
+	 * is waiting for. */
+	int ahead;
 } http_request;
 
 typedef struct http_response {

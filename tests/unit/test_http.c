@@ -540,6 +540,62 @@ START_TEST(test_http_max_in_flight_limit)
 }
 END_TEST
 
+/* Requests marked `ahead` start before those already waiting for a slot, in
+ * the order they were queued; an unmarked one still waits its turn. */
+typedef struct ahead_run {
+	http_client *c;
+	counter k;
+	http_request q[3]; /* from the first answer: two ahead, one not */
+	char url[3][128];
+} ahead_run;
+
+static void ahead_done(void *payload, const http_request *req, http_response *resp)
+{
+	ahead_run *a = payload;
+	fcc_err e;
+	int i;
+
+	count_done(&a->k, req, resp);
+	if (a->k.done != 1)
+		return;
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(http_submit(a->c, &a->q[i], 0, ahead_done, a, &e), FCC_OK);
+}
+
+START_TEST(test_http_ahead_goes_first)
+{
+	tu_server s;
+	http_options o = {.max_in_flight = 1};
+	http_request q[3];
+	char url[3][128];
+	ahead_run a;
+	static const int want[6] = {211, 214, 215, 212, 213, 216};
+	fcc_err e;
+	int i;
+
+	memset(&a, 0, sizeof a);
+	memset(q, 0, sizeof q);
+	start_server(&s);
+	a.c = new_client(&o);
+	for (i = 0; i < 3; i++) {
+		snprintf(url[i], sizeof url[i], "%s/status/%d", s.base, 211 + i);
+		q[i].method = "GET";
+		q[i].url = url[i];
+		ck_assert_int_eq(http_submit(a.c, &q[i], 0, ahead_done, &a, &e), FCC_OK);
+		snprintf(a.url[i], sizeof a.url[i], "%s/status/%d", s.base, 214 + i);
+		a.q[i].method = "GET";
+		a.q[i].url = a.url[i];
+		a.q[i].ahead = i < 2;
+	}
+	ck_assert_int_eq(http_run(a.c, &e), FCC_OK);
+	ck_assert_int_eq(a.k.done, 6);
+	for (i = 0; i < 6; i++)
+		ck_assert_int_eq(a.k.order[i], want[i]);
+	http_client_free(a.c);
+	tu_server_stop(&s);
+}
+END_TEST
+
 START_TEST(test_http_tls_verification)
 {
 	tu_server s, plain;
@@ -812,6 +868,7 @@ Suite *suite_http(void)
 	tcase_add_test(t, test_http_dropped);
 	tcase_add_test(t, test_http_parallel_in_flight);
 	tcase_add_test(t, test_http_max_in_flight_limit);
+	tcase_add_test(t, test_http_ahead_goes_first);
 	tcase_add_test(t, test_http_keepalive_reuse);
 	tcase_add_test(t, test_http_tls_verification);
 	tcase_add_test(t, test_http_client_new_oom);
