@@ -37,6 +37,7 @@ enum kind {
 	K_ACCESS,
 	K_PRODDESC,
 	K_ARTS,
+	K_PCONS,
 	K_CONS,
 	K_CONSDESC,
 	K_VALIDATE,
@@ -50,6 +51,12 @@ enum kind {
 	K_ORPHDESC,
 	K_ORPHCONS
 };
+
+/* ListConstraintsForPortfolio's page: up to this many products of the build,
+ * the portfolio's constraints are listed at once (one page for one LAUNCH
+ * constraint each); beyond, one listing per product, so that the pages of
+ * one listing, one after another, do not lengthen the chain. */
+#define CONS_PAGE 20
 
 typedef struct reader reader;
 
@@ -76,6 +83,15 @@ typedef struct project_ans {
 	char pipeline_name[300];
 } project_ans;
 
+/* One ListConstraintsForPortfolio: the portfolio's (every product's) or one
+ * product's, with DescribeConstraint of each LAUNCH constraint of a
+ * declared product, index for index. */
+typedef struct cons_ans {
+	sc_constraint_list list;
+	sc_constraint *desc;
+	int known;
+} cons_ans;
+
 /* Answers of one product (desired.products[i]). */
 typedef struct prod_ans {
 	const sc_product_info *prod; /* &desc.info when the product exists, else NULL */
@@ -83,8 +99,8 @@ typedef struct prod_ans {
 	sc_product desc;
 	sc_artifact_list arts;
 	int arts_have_mine;
-	sc_constraint_list cons;
-	sc_constraint *consdesc; /* DescribeConstraint per constraint of cons (LAUNCH only) */
+	cons_ans cons;  /* its own listing (more than CONS_PAGE products) */
+	int cons_asked; /* its listing, or its constraints' descriptions, asked (pair) */
 } prod_ans;
 
 /* A product in the portfolio that the build does not declare: fcc's (its
@@ -93,7 +109,7 @@ typedef struct orph_ans {
 	const sc_product_info *item; /* in reader.pprods */
 	sc_product desc;
 	int desc_absent; /* deleted since the listing */
-	sc_constraint_list cons;
+	cons_ans cons;   /* its own listing (more than CONS_PAGE products) */
 } orph_ans;
 
 /* Answers of one stack fcc owns. */
@@ -124,9 +140,10 @@ struct reader {
 	size_t pdesc_left;
 	int pcount;     /* 0 absent, 1 found (pchosen), >1 ambiguous */
 	size_t pchosen; /* index into pmatch */
-	int presolved;
 	sc_principal_list princ;
 	sc_account_list access;
+	/* the portfolio's constraints, every product's (up to CONS_PAGE products) */
+	cons_ans pcons;
 	/* the products, and how many have their versions known */
 	prod_ans *prods;
 	size_t arts_known;
@@ -256,24 +273,82 @@ static void maybe_validate(reader *r)
 	validate(r, r->tmpl_present);
 }
 
-/* Both the portfolio and product k are known: its constraints in the
- * portfolio. (Whether it is in the portfolio at all comes from the listing
- * of the portfolio's products, portfolio_chosen: one call for every
- * product.) */
+/* Up to CONS_PAGE products, the portfolio's constraints come in one listing;
+ * beyond, each product's in its own. */
+static int one_listing(const reader *r)
+{
+	return r->d->n_products <= CONS_PAGE;
+}
+
+/* A listing `ca` answered: room for its DescribeConstraint answers. */
+static int cons_known(reader *r, cons_ans *ca)
+{
+	if (!(ca->desc = fcc_calloc(ca->list.n + 1, sizeof *ca->desc))) {
+		fail(r, "AWS state", FCC_ENOMEM, "out of memory");
+		return 0;
+	}
+	ca->known = 1;
+	return 1;
+}
+
+/* Constraint i of listing `ca` is product `id`'s: a listing of one product
+ * holds only its own. */
+static int cons_is_of(const cons_ans *ca, int of_one, size_t i, const char *id)
+{
+	const char *p = ca->list.items[i].product_id;
+
+	return of_one || (p && strcmp(p, id) == 0);
+}
+
+/* DescribeConstraint of each LAUNCH constraint of product k in `ca`, for
+ * the parameters (the role) the list does not carry. */
+static void describe_constraints(reader *r, size_t k, cons_ans *ca, int of_one)
+{
+	const char *id = r->prods[k].prod->id;
+	size_t i;
+
+	for (i = 0; i < ca->list.n; i++) {
+		const sc_constraint_info *ci = &ca->list.items[i];
+		rcall *c;
+		if (!ci->id || !ci->type || strcmp(ci->type, "LAUNCH") != 0 ||
+		    !cons_is_of(ca, of_one, i, id))
+			continue;
+		c = newcall(r, K_CONSDESC, k, "sc-constraints:%s/%s (%s)", r->d->portfolio.name,
+			    r->d->products[k].name, ci->id);
+		SUBMIT(r, c,
+		       sc_describe_constraint_submit(&ca->desc[i], r->ctx, ci->id, finish, c,
+						     &se_));
+	}
+}
+
+/* Product k is known (or the portfolio is chosen, or its constraints are
+ * listed): once all it needs has answered, its constraints — described
+ * from the portfolio's listing, or listed on their own first. (Whether it
+ * is in the portfolio at all comes from the listing of the portfolio's
+ * products, portfolio_chosen.) */
 static void pair(reader *r, size_t k)
 {
-	const prod_ans *a = &r->prods[k];
-	const char *pid, *prod, *name = r->d->products[k].name;
+	prod_ans *a = &r->prods[k];
 	rcall *c;
 
-	if (!r->presolved || !a->resolved || r->pcount != 1 || !a->prod)
+	if (!a->resolved || !a->prod || a->cons_asked)
 		return;
-	pid = r->plist.items[r->pmatch[r->pchosen]].id;
-	prod = a->prod->id;
-	c = newcall(r, K_CONS, k, "sc-constraints:%s/%s", r->d->portfolio.name, name);
+	if (one_listing(r)) {
+		if (!r->pcons.known)
+			return;
+		a->cons_asked = 1;
+		describe_constraints(r, k, &r->pcons, 0);
+		return;
+	}
+	if (!r->port_ready)
+		return;
+	a->cons_asked = 1;
+	c = newcall(r, K_CONS, k, "sc-constraints:%s/%s", r->d->portfolio.name,
+		    r->d->products[k].name);
 	SUBMIT(r, c,
-	       sc_list_constraints_for_portfolio_submit(&r->prods[k].cons, r->ctx, pid, prod,
-							finish, c, &se_));
+	       sc_list_constraints_for_portfolio_submit(&a->cons.list, r->ctx,
+							r->plist.items[r->pmatch[r->pchosen]].id,
+							a->prod->id, finish, c, &se_));
 }
 
 static void pair_all(reader *r)
@@ -341,12 +416,21 @@ static void portfolio_chosen(reader *r)
 	SUBMIT(r, c,
 	       sc_search_products_as_admin_submit(&r->pprods, r->ctx, pid, NULL, finish, c, &se_));
 	r->port_ready = 1;
+	if (one_listing(r)) { /* every product's constraints, at once */
+		c = newcall(r, K_PCONS, 0, "sc-constraints:%s", r->d->portfolio.name);
+		SUBMIT(r, c,
+		       sc_list_constraints_for_portfolio_submit(&r->pcons.list, r->ctx, pid, NULL,
+								finish, c, &se_));
+	} else {
+		pair_all(r);
+	}
 	maybe_org_nodes(r);
 }
 
 /* The portfolio's products are listed: each one the build does not declare
- * is described (its tags say whose it is) and its constraints listed, so
- * that fcc can remove its own product once the spec drops it. */
+ * is described (its tags say whose it is) and its constraints listed (unless
+ * the portfolio's listing has them), so that fcc can remove its own product
+ * once the spec drops it. */
 static void on_portfolio_products(reader *r)
 {
 	const char *pid = r->plist.items[r->pmatch[r->pchosen]].id;
@@ -369,11 +453,13 @@ static void on_portfolio_products(reader *r)
 		SUBMIT(r, c,
 		       sc_describe_product_as_admin_submit(&o->desc, r->ctx, it->id, NULL, finish,
 							   c, &se_));
-		c = newcall(r, K_ORPHCONS, r->norph, "sc-constraints:%s/%s", r->d->portfolio.name,
-			    it->name);
-		SUBMIT(r, c,
-		       sc_list_constraints_for_portfolio_submit(&o->cons, r->ctx, pid, it->id,
-								finish, c, &se_));
+		if (!one_listing(r)) {
+			c = newcall(r, K_ORPHCONS, r->norph, "sc-constraints:%s/%s",
+				    r->d->portfolio.name, it->name);
+			SUBMIT(r, c,
+			       sc_list_constraints_for_portfolio_submit(&o->cons.list, r->ctx, pid,
+									it->id, finish, c, &se_));
+		}
 		r->norph++;
 	}
 }
@@ -403,10 +489,8 @@ static void on_portfolios(reader *r)
 		if (r->plist.items[i].display_name &&
 		    strcmp(r->plist.items[i].display_name, r->d->portfolio.name) == 0)
 			r->pmatch[r->npmatch++] = i;
-	if (!r->npmatch) {
-		r->presolved = 1;
+	if (!r->npmatch)
 		return;
-	}
 	/* DescribePortfolio for the tags: of the one match, or of each when
 	 * several share the name (fcc's tag then tells which is its own) */
 	r->pdesc_left = r->npmatch;
@@ -416,13 +500,10 @@ static void on_portfolios(reader *r)
 		SUBMIT(r, c,
 		       sc_describe_portfolio_submit(&r->pdesc[i], r->ctx, id, finish, c, &se_));
 	}
-	if (r->npmatch == 1 && !r->rc) {
-		/* what follows needs only the id, which the list gave: no waiting
-		 * for DescribePortfolio keeps the chain at STATE_READ_CHAIN */
+	/* what follows needs only the id, which the list gave: no waiting for
+	 * DescribePortfolio keeps the chain at STATE_READ_CHAIN */
+	if (r->npmatch == 1 && !r->rc)
 		portfolio_chosen(r);
-		r->presolved = 1;
-		pair_all(r);
-	}
 }
 
 static void on_portfolio_desc(reader *r)
@@ -440,8 +521,6 @@ static void on_portfolio_desc(reader *r)
 	} else {
 		r->pcount = (int)r->npmatch;
 	}
-	r->presolved = 1;
-	pair_all(r);
 }
 
 /* DescribeProductAsAdmin(Name) answered: the product by its exact name, with
@@ -465,28 +544,6 @@ static void on_product(reader *r, size_t k, int absent)
 	       sc_list_provisioning_artifacts_submit(&a->arts, r->ctx, a->prod->id, finish, c,
 						     &se_));
 	pair(r, k);
-}
-
-static void on_constraints(reader *r, size_t k)
-{
-	prod_ans *a = &r->prods[k];
-	size_t i;
-
-	if (!(a->consdesc = fcc_calloc(a->cons.n + 1, sizeof *a->consdesc))) {
-		fail(r, "AWS state", FCC_ENOMEM, "out of memory");
-		return;
-	}
-	for (i = 0; i < a->cons.n; i++) {
-		rcall *c;
-		if (!a->cons.items[i].type || strcmp(a->cons.items[i].type, "LAUNCH") != 0 ||
-		    !a->cons.items[i].id)
-			continue;
-		c = newcall(r, K_CONSDESC, k, "sc-constraints:%s/%s (%s)", r->d->portfolio.name,
-			    r->d->products[k].name, a->cons.items[i].id);
-		SUBMIT(r, c,
-		       sc_describe_constraint_submit(&a->consdesc[i], r->ctx, a->cons.items[i].id,
-						     finish, c, &se_));
-	}
 }
 
 static void on_artifacts(reader *r, size_t k)
@@ -575,9 +632,15 @@ static void finish(void *payload, aws_error *ae)
 	case K_PRODDESC:
 		on_product(r, c->idx, absent);
 		break;
-	case K_CONS:
-		on_constraints(r, c->idx);
+	case K_PCONS: /* the portfolio's constraints: describe each known product's */
+		if (cons_known(r, &r->pcons))
+			pair_all(r);
 		break;
+	case K_CONS:
+		if (cons_known(r, &r->prods[c->idx].cons))
+			describe_constraints(r, c->idx, &r->prods[c->idx].cons, 1);
+		break;
+
 	case K_VALIDATE:
 		r->validated = desired_object_of_kind(r->d, "template")->key;
 		r->valid = 1;
@@ -755,10 +818,10 @@ static int build_org_nodes(state_snapshot *s, reader *r)
 }
 
 /* A product that exists: its id, DescribeProductAsAdmin's fields and tags,
- * and its constraints in the portfolio (with their parameters when
- * `consdesc` holds DescribeConstraint answers, index for index). */
+ * and its constraints in listing `ca` (the portfolio's, or its own when
+ * of_one), with their parameters where DescribeConstraint answered. */
 static int product_found(state_product *sp, const char *id, const sc_product *desc,
-			 const sc_constraint_list *cons, const sc_constraint *consdesc)
+			 const cons_ans *ca, int of_one)
 {
 	size_t i;
 	int rc = FCC_OK;
@@ -771,13 +834,16 @@ static int product_found(state_product *sp, const char *id, const sc_product *de
 	TRY(dup(&sp->support_email, desc->info.support_email));
 	TRY(dup(&sp->support_url, desc->info.support_url));
 	TRY(tags_in(&sp->tags, desc->tags, desc->ntags));
-	for (i = 0; i < cons->n; i++) {
-		state_constraint *sc = state_product_add_constraint(sp);
-		if (!sc)
+	for (i = 0; i < ca->list.n; i++) {
+		const sc_constraint_info *ci = &ca->list.items[i];
+		state_constraint *sc;
+		if (!cons_is_of(ca, of_one, i, id))
+			continue;
+		if (!(sc = state_product_add_constraint(sp)))
 			return FCC_ENOMEM;
-		TRY(dup(&sc->id, cons->items[i].id));
-		TRY(dup(&sc->type, cons->items[i].type ? cons->items[i].type : ""));
-		sc->parameters = decode(consdesc ? consdesc[i].parameters : NULL);
+		TRY(dup(&sc->id, ci->id));
+		TRY(dup(&sc->type, ci->type ? ci->type : ""));
+		sc->parameters = decode(ca->desc ? ca->desc[i].parameters : NULL);
 	}
 	return FCC_OK;
 }
@@ -794,8 +860,9 @@ static int build_product(state_snapshot *s, reader *r, size_t k)
 	TRY(dup(&sp->name, r->d->products[k].name));
 	if (!a->prod)
 		return FCC_OK;
-	/* constraints are read only once the portfolio is chosen (pair) */
-	TRY(product_found(sp, a->prod->id, &a->desc, &a->cons, a->consdesc));
+	/* constraints are listed only once the portfolio is chosen */
+	TRY(product_found(sp, a->prod->id, &a->desc, one_listing(r) ? &r->pcons : &a->cons,
+			  !one_listing(r)));
 	for (i = 0; i < a->arts.n; i++) {
 		const sc_artifact_info *ai = &a->arts.items[i];
 		state_artifact *sa = state_product_add_artifact(sp);
@@ -823,7 +890,7 @@ static int build_product(state_snapshot *s, reader *r, size_t k)
 }
 
 /* An undeclared product of the portfolio (see on_portfolio_products). */
-static int build_orphan(state_snapshot *s, const orph_ans *o)
+static int build_orphan(state_snapshot *s, const reader *r, const orph_ans *o)
 {
 	state_product *sp;
 	int rc = FCC_OK;
@@ -835,7 +902,8 @@ static int build_orphan(state_snapshot *s, const orph_ans *o)
 	sp->association = 1; /* it was listed in the portfolio */
 	TRY(dup(&sp->name, o->item->name));
 	/* deleting needs only the constraint ids: no DescribeConstraint */
-	return product_found(sp, o->item->id, &o->desc, &o->cons, NULL);
+	return product_found(sp, o->item->id, &o->desc, one_listing(r) ? &r->pcons : &o->cons,
+			     !one_listing(r));
 }
 
 static int build_sc(state_snapshot *s, reader *r)
@@ -871,7 +939,7 @@ static int build_sc(state_snapshot *s, reader *r)
 	for (i = 0; i < d->n_products; i++)
 		TRY(build_product(s, r, i));
 	for (i = 0; r->pcount == 1 && i < r->norph; i++)
-		TRY(build_orphan(s, &r->orph[i]));
+		TRY(build_orphan(s, r, &r->orph[i]));
 	return FCC_OK;
 }
 
@@ -966,6 +1034,16 @@ static int build(state_snapshot *s, reader *r)
 	return build_stacks(s, r);
 }
 
+static void cons_dispose(cons_ans *ca)
+{
+	size_t i;
+
+	for (i = 0; ca->desc && i < ca->list.n; i++)
+		aws_pool_dispose(&ca->desc[i].pool);
+	fcc_free(ca->desc);
+	aws_pool_dispose(&ca->list.pool);
+}
+
 static void reader_dispose(reader *r)
 {
 	size_t i;
@@ -993,19 +1071,15 @@ static void reader_dispose(reader *r)
 	for (i = 0; r->pdesc && i < r->npmatch; i++)
 		aws_pool_dispose(&r->pdesc[i].pool);
 	for (i = 0; r->prods && i < r->d->n_products; i++) {
-		prod_ans *a = &r->prods[i];
-		size_t j;
-		for (j = 0; a->consdesc && j < a->cons.n; j++)
-			aws_pool_dispose(&a->consdesc[j].pool);
-		fcc_free(a->consdesc);
-		aws_pool_dispose(&a->desc.pool);
-		aws_pool_dispose(&a->arts.pool);
-		aws_pool_dispose(&a->cons.pool);
+		aws_pool_dispose(&r->prods[i].desc.pool);
+		aws_pool_dispose(&r->prods[i].arts.pool);
+		cons_dispose(&r->prods[i].cons);
 	}
 	fcc_free(r->prods);
+	cons_dispose(&r->pcons);
 	for (i = 0; r->orph && i < r->norph; i++) {
 		aws_pool_dispose(&r->orph[i].desc.pool);
-		aws_pool_dispose(&r->orph[i].cons.pool);
+		cons_dispose(&r->orph[i].cons);
 	}
 	fcc_free(r->orph);
 	aws_pool_dispose(&r->pprods.pool);

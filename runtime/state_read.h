@@ -15,19 +15,28 @@
  *        template exists yet: Service Catalog validated those very bytes when
  *        it made the version
  *   ListPortfolios ─→ DescribePortfolio (tags), ListPrincipalsForPortfolio,
- *                     ListPortfolioAccess ─┐
+ *                     ListPortfolioAccess,
+ *                     ListConstraintsForPortfolio (up to 20 products in the
+ *                     build: no product, every product's constraints in one
+ *                     listing)
  *   for each product of the build:
  *   DescribeProductAsAdmin(Name: its exact name; id, fields, tags)
  *                  ─→ ListProvisioningArtifacts
- *         and the portfolio ─→ ListConstraintsForPortfolio ─→ DescribeConstraint (LAUNCH
- *                 parameters, which the list does not carry)
+ *         and the portfolio's constraints ─→ DescribeConstraint of its LAUNCH
+ *                 constraint (the parameters, which the list does not carry)
+ *         (more than 20 products: the product and the portfolio ─→
+ *                 ListConstraintsForPortfolio of the product ─→
+ *                 DescribeConstraint, so that pages of 20, one after another,
+ *                 do not lengthen the chain)
  *   ListPortfolios ─→ SearchProductsAsAdmin(PortfolioId: the portfolio's
  *        products, which says which products are in it; pages of 20 one
- *        after another) ─→ for each product the
- *        build does not declare: DescribeProductAsAdmin (whose it is: its
- *        fcc:project tag) + ListConstraintsForPortfolio, so that a product
- *        dropped from the spec is removed (a portfolio of more than 40
- *        products makes this chain longer by a page each 20)
+ *        after another) ─→ for each product the build does not declare:
+ *        DescribeProductAsAdmin (whose it is: its fcc:project tag), and its
+ *        constraints (in the portfolio's listing, or
+ *        ListConstraintsForPortfolio of it), so that a product dropped from
+ *        the spec is removed
+ *   (a portfolio of more than 40 products, or a listing of its constraints
+ *   of more than 20, makes its chain longer by a page each 20)
  *   GetAWSOrganizationsAccessStatus (only when the spec shares with an
  *        organization or OUs) and the chosen portfolio ─→
  *        ListOrganizationPortfolioAccess, one per node type the spec uses,
@@ -37,8 +46,9 @@
  *   DescribeProject + DescribePipeline(sagemaker-<project>): one step each
  *   DescribeStacks + GetTemplate(Original) of each stack fcc owns: one step
  *
- * so three round trips at most (STATE_READ_CHAIN). Every observation is
- * recorded, absent ones included, so a plan's fingerprints cover them.
+ * so three round trips at most (STATE_READ_CHAIN), pages aside. Every
+ * observation is recorded, absent ones included, so a plan's fingerprints
+ * cover them.
  */
 #ifndef FCC_STATE_READ_H
 #define FCC_STATE_READ_H
@@ -51,7 +61,7 @@
 #include "runtime/desired.h"
 #include "runtime/state.h"
 
-/* The longest chain of dependent reads (see above). */
+/* The longest chain of dependent reads, pages aside (see above). */
 #define STATE_READ_CHAIN 3
 
 typedef struct state_read_options {

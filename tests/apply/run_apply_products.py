@@ -22,7 +22,11 @@ portfolio and the SageMaker project made from the second. Scenarios:
   someone else added to the portfolio by hand stays; destroy then keeps that
   product and the portfolio holding it;
 - destroy removes every product, its constraint and association, then the
-  portfolio.
+  portfolio;
+- 22 products, more than a page of constraints: a no-op plan lists each
+  product's constraints on its own (22 listings, 22 descriptions; with three
+  products it is one listing), and dropping the 22nd deletes its constraint,
+  association and product.
 
 Fails (never skips) without FCC_TEST_ENDPOINT. Prints `N passed, N failed`.
 """
@@ -126,9 +130,12 @@ class Products(unittest.TestCase):
         self.assertIn("No changes", r.stdout)
         writes = [ra.operation(q) for q in ra.proxy_log()["requests"] if not ra.is_read(q)]
         self.assertEqual(writes, [])
-        # each product read once by its name: one DescribeProductAsAdmin each
+        # each product read once by its name: one DescribeProductAsAdmin each;
+        # the portfolio's constraints in one listing, each LAUNCH one described
         ops = [ra.operation(q) for q in ra.proxy_log()["requests"]]
         self.assertEqual(ops.count("DescribeProductAsAdmin"), N)
+        self.assertEqual(ops.count("ListConstraintsForPortfolio"), 1)
+        self.assertEqual(ops.count("DescribeConstraint"), N)
 
     def test_faults_on_per_product_writes_converge(self):
         # every per-product write answers nothing (it happens, the reply is
@@ -252,6 +259,68 @@ class Products(unittest.TestCase):
         creates = sorted(s["address"] for s in plan["steps"]
                          if s["kind"] == "sc-product" and s["action"] == "create")
         self.assertEqual(creates, sorted("sc-product:" + name(i) for i in range(N)))
+
+
+def paged(call, key, token="PageToken", next_token="NextPageToken", **kw):
+    """Every item of a Service Catalog listing, page after page."""
+    items = []
+    while True:
+        page = call(**kw)
+        items += page[key]
+        if not page.get(next_token):
+            return items
+        kw[token] = page[next_token]
+
+
+class ManyProducts(unittest.TestCase):
+    """More products than a page of constraints (20): each product's
+    constraints are listed on their own, so the listing's pages do not
+    lengthen the chain of reads."""
+
+    def launch_constraints(self):
+        sc = ra.boto("servicecatalog")
+        port = [p for p in sc.list_portfolios()["PortfolioDetails"]
+                if p["DisplayName"] == ra.PORTFOLIO][0]["Id"]
+        names = {p["ProductViewSummary"]["ProductId"]: p["ProductViewSummary"]["Name"]
+                 for p in paged(sc.search_products_as_admin, "ProductViewDetails",
+                                PortfolioId=port)}
+        cons = paged(sc.list_constraints_for_portfolio, "ConstraintDetails", PortfolioId=port)
+        return sorted((names[c["ProductId"]], c["Type"]) for c in cons)
+
+    def test_more_products_than_a_page(self):
+        ra.reset_account()
+        many = ra.Workspace(edit=lambda t: products_spec(t, 22, instance_product=1))
+        fewer = ra.Workspace(edit=lambda t: products_spec(t, 21, instance_product=1))
+        try:
+            r = ra.fcc(["apply", many.build, "--endpoint-url", ra.PROXY_URL, "--auto-approve",
+                        "--progress", "plain"], timeout=300)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertEqual(self.launch_constraints(), [(name(i), "LAUNCH") for i in range(22)])
+            ra.proxy_reset()
+            r = ra.fcc(["plan", many.build, "--endpoint-url", ra.PROXY_URL,
+                        "--detailed-exitcode"])
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            ops = [ra.operation(q) for q in ra.proxy_log()["requests"]]
+            self.assertEqual(ops.count("ListConstraintsForPortfolio"), 22)
+            self.assertEqual(ops.count("DescribeConstraint"), 22)
+            # the spec drops the 22nd: its own listing finds its constraint
+            r = ra.fcc(["plan", fewer.build, "--endpoint-url", ra.EP, "--format", "json"])
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            deletes = sorted(s["address"] for s in json.loads(r.stdout)["steps"]
+                             if s["action"] == "delete")
+            self.assertEqual(deletes, sorted(["sc-product:" + name(21),
+                                              "sc-association:%s/%s" % (ra.PORTFOLIO, name(21)),
+                                              "sc-constraint:%s/%s/LAUNCH" % (ra.PORTFOLIO,
+                                                                             name(21))]))
+            r = ra.fcc(["apply", fewer.build, "--endpoint-url", ra.PROXY_URL, "--auto-approve",
+                        "--progress", "plain"], timeout=300)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertEqual(self.launch_constraints(), [(name(i), "LAUNCH") for i in range(21)])
+            r = ra.fcc(["plan", fewer.build, "--endpoint-url", ra.EP, "--detailed-exitcode"])
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        finally:
+            many.close()
+            fewer.close()
 
 
 if __name__ == "__main__":
