@@ -1602,7 +1602,7 @@ static int check_product(ck *c, const spec_node *sub, const char *path, fcc_span
 	    get_str_len(c, n, path_join(c, path, "distributor"), &v, 0, 8191))
 		out->distributor = v;
 	if ((n = opt(sub, "support_email")) &&
-	    get_str_len(c, n, path_join(c, path, "support_email"), &v, 0, 8191)) {
+	    get_str_len(c, n, path_join(c, path, "support_email"), &v, 0, 254)) {
 		if (!strchr(v.s, '@'))
 			diag_error(c->d, v.span, "%s.support_email '%s' is not an email address",
 				   path, v.s);
