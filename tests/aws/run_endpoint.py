@@ -17,12 +17,14 @@ import datetime
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -1161,6 +1163,85 @@ class test_s3_iam_sts(EndpointTest):
 
 
 # ======================================================================= the endpoint itself
+
+
+S3_AUTH = ("AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, "
+           "SignedHeaders=host, Signature=0")  # moto routes by the scope; it checks no signature
+
+
+class test_wire(EndpointTest):
+    """The HTTP/1.1 the endpoint's server (evserver.py) speaks, on a raw socket."""
+
+    def connect(self):
+        u = urllib.parse.urlsplit(ENDPOINT)
+        sock = socket.create_connection((u.hostname, u.port), timeout=10)
+        self.addCleanup(sock.close)
+        return sock, sock.makefile("rb")
+
+    def send(self, sock, method, path, headers=(), body=b"", version="HTTP/1.1"):
+        head = ["%s %s %s" % (method, path, version), "Host: %s" % urllib.parse.urlsplit(ENDPOINT).netloc,
+                "Authorization: " + S3_AUTH] + list(headers)
+        sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+
+    def answer(self, f, head=False):
+        """(status, headers, body) of the next answer on `f` (to a HEAD: no body)."""
+        status = int(f.readline().split()[1])
+        headers = {}
+        while True:
+            line = f.readline().decode().rstrip("\r\n")
+            if not line:
+                break
+            k, _, v = line.partition(":")
+            headers[k.strip().lower()] = v.strip()
+        return status, headers, b"" if head else f.read(int(headers.get("content-length", 0)))
+
+    def bucket(self):
+        name = uniq("fcc-wire-")
+        client("s3").create_bucket(Bucket=name)
+        return name
+
+    def test_keep_alive_chunked_body_and_head(self):
+        b = self.bucket()
+        sock, f = self.connect()
+        # a chunked body (with a chunk extension and a trailer), then two more
+        # requests on the same connection
+        self.send(sock, "PUT", "/%s/k.txt" % b, ["Transfer-Encoding: chunked"],
+                  b"5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n")
+        self.assertEqual(self.answer(f)[0], 200)
+        self.send(sock, "GET", "/%s/k.txt" % b)
+        status, _, body = self.answer(f)
+        self.assertEqual((status, body), (200, b"hello world"))
+        self.send(sock, "HEAD", "/%s/k.txt" % b)
+        status, headers, _ = self.answer(f, head=True)
+        self.assertEqual((status, headers["content-length"]), (200, "11"))
+        # HEAD sent no body: the next answer starts right after its head
+        self.send(sock, "GET", "/%s/missing" % b)
+        self.assertEqual(self.answer(f)[0], 404)
+
+    def test_expect_100_continue(self):
+        b = self.bucket()
+        sock, f = self.connect()
+        self.send(sock, "PUT", "/%s/e.txt" % b, ["Expect: 100-continue", "Content-Length: 4"])
+        self.assertEqual(f.readline(), b"HTTP/1.1 100 Continue\r\n")
+        self.assertEqual(f.readline(), b"\r\n")
+        sock.sendall(b"body")
+        self.assertEqual(self.answer(f)[0], 200)
+        self.assertEqual(client("s3").get_object(Bucket=b, Key="e.txt")["Body"].read(), b"body")
+
+    def test_http10_and_connection_close_close(self):
+        b = self.bucket()
+        for version, headers in (("HTTP/1.0", []), ("HTTP/1.1", ["Connection: close"])):
+            sock, f = self.connect()
+            self.send(sock, "GET", "/%s/none" % b, headers, version=version)
+            self.assertEqual(self.answer(f)[0], 404)
+            self.assertEqual(f.read(), b"")  # closed by the server
+
+    def test_bad_request_line(self):
+        sock, f = self.connect()
+        sock.sendall(b"NONSENSE\r\n\r\n")
+        self.assertEqual(self.answer(f)[0], 400)
+        self.assertEqual(f.read(), b"")
+
 
 
 def _running(pid):
