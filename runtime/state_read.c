@@ -84,12 +84,12 @@ typedef struct project_ans {
 } project_ans;
 
 /* One ListConstraintsForPortfolio: the portfolio's (every product's) or one
- * product's, with DescribeConstraint of each LAUNCH constraint of a
- * declared product, index for index. */
+ * product's (of_one), with DescribeConstraint of each LAUNCH constraint of a
+ * declared product, index for index (desc: NULL until the list answered). */
 typedef struct cons_ans {
 	sc_constraint_list list;
 	sc_constraint *desc;
-	int known;
+	int of_one;
 } cons_ans;
 
 /* Answers of one product (desired.products[i]). */
@@ -287,23 +287,30 @@ static int cons_known(reader *r, cons_ans *ca)
 		fail(r, "AWS state", FCC_ENOMEM, "out of memory");
 		return 0;
 	}
-	ca->known = 1;
 	return 1;
 }
 
 /* Constraint i of listing `ca` is product `id`'s: a listing of one product
  * holds only its own. */
-static int cons_is_of(const cons_ans *ca, int of_one, size_t i, const char *id)
+static int cons_is_of(const cons_ans *ca, size_t i, const char *id)
 {
 	const char *p = ca->list.items[i].product_id;
 
-	return of_one || (p && strcmp(p, id) == 0);
+	return ca->of_one || (p && strcmp(p, id) == 0);
 }
 
-/* DescribeConstraint of each LAUNCH constraint of product k in `ca`, for
- * the parameters (the role) the list does not carry. */
-static void describe_constraints(reader *r, size_t k, cons_ans *ca, int of_one)
+/* The listing that holds a product's constraints: the portfolio's, or
+ * `own`, the product's own. */
+static cons_ans *cons_in(reader *r, cons_ans *own)
 {
+	return one_listing(r) ? &r->pcons : own;
+}
+
+/* DescribeConstraint of each LAUNCH constraint of product k in its listing,
+ * for the parameters (the role) the list does not carry. */
+static void describe_constraints(reader *r, size_t k)
+{
+	cons_ans *ca = cons_in(r, &r->prods[k].cons);
 	const char *id = r->prods[k].prod->id;
 	size_t i;
 
@@ -311,7 +318,7 @@ static void describe_constraints(reader *r, size_t k, cons_ans *ca, int of_one)
 		const sc_constraint_info *ci = &ca->list.items[i];
 		rcall *c;
 		if (!ci->id || !ci->type || strcmp(ci->type, "LAUNCH") != 0 ||
-		    !cons_is_of(ca, of_one, i, id))
+		    !cons_is_of(ca, i, id))
 			continue;
 		c = newcall(r, K_CONSDESC, k, "sc-constraints:%s/%s (%s)", r->d->portfolio.name,
 			    r->d->products[k].name, ci->id);
@@ -334,15 +341,16 @@ static void pair(reader *r, size_t k)
 	if (!a->resolved || !a->prod || a->cons_asked)
 		return;
 	if (one_listing(r)) {
-		if (!r->pcons.known)
+		if (!r->pcons.desc)
 			return;
 		a->cons_asked = 1;
-		describe_constraints(r, k, &r->pcons, 0);
+		describe_constraints(r, k);
 		return;
 	}
 	if (!r->port_ready)
 		return;
 	a->cons_asked = 1;
+	a->cons.of_one = 1;
 	c = newcall(r, K_CONS, k, "sc-constraints:%s/%s", r->d->portfolio.name,
 		    r->d->products[k].name);
 	SUBMIT(r, c,
@@ -454,6 +462,7 @@ static void on_portfolio_products(reader *r)
 		       sc_describe_product_as_admin_submit(&o->desc, r->ctx, it->id, NULL, finish,
 							   c, &se_));
 		if (!one_listing(r)) {
+			o->cons.of_one = 1;
 			c = newcall(r, K_ORPHCONS, r->norph, "sc-constraints:%s/%s",
 				    r->d->portfolio.name, it->name);
 			SUBMIT(r, c,
@@ -638,7 +647,7 @@ static void finish(void *payload, aws_error *ae)
 		break;
 	case K_CONS:
 		if (cons_known(r, &r->prods[c->idx].cons))
-			describe_constraints(r, c->idx, &r->prods[c->idx].cons, 1);
+			describe_constraints(r, c->idx);
 		break;
 
 	case K_VALIDATE:
@@ -821,7 +830,7 @@ static int build_org_nodes(state_snapshot *s, reader *r)
  * and its constraints in listing `ca` (the portfolio's, or its own when
  * of_one), with their parameters where DescribeConstraint answered. */
 static int product_found(state_product *sp, const char *id, const sc_product *desc,
-			 const cons_ans *ca, int of_one)
+			 const cons_ans *ca)
 {
 	size_t i;
 	int rc = FCC_OK;
@@ -837,7 +846,7 @@ static int product_found(state_product *sp, const char *id, const sc_product *de
 	for (i = 0; i < ca->list.n; i++) {
 		const sc_constraint_info *ci = &ca->list.items[i];
 		state_constraint *sc;
-		if (!cons_is_of(ca, of_one, i, id))
+		if (!cons_is_of(ca, i, id))
 			continue;
 		if (!(sc = state_product_add_constraint(sp)))
 			return FCC_ENOMEM;
@@ -861,8 +870,7 @@ static int build_product(state_snapshot *s, reader *r, size_t k)
 	if (!a->prod)
 		return FCC_OK;
 	/* constraints are listed only once the portfolio is chosen */
-	TRY(product_found(sp, a->prod->id, &a->desc, one_listing(r) ? &r->pcons : &a->cons,
-			  !one_listing(r)));
+	TRY(product_found(sp, a->prod->id, &a->desc, cons_in(r, &r->prods[k].cons)));
 	for (i = 0; i < a->arts.n; i++) {
 		const sc_artifact_info *ai = &a->arts.items[i];
 		state_artifact *sa = state_product_add_artifact(sp);
@@ -890,7 +898,7 @@ static int build_product(state_snapshot *s, reader *r, size_t k)
 }
 
 /* An undeclared product of the portfolio (see on_portfolio_products). */
-static int build_orphan(state_snapshot *s, const reader *r, const orph_ans *o)
+static int build_orphan(state_snapshot *s, reader *r, orph_ans *o)
 {
 	state_product *sp;
 	int rc = FCC_OK;
@@ -902,8 +910,7 @@ static int build_orphan(state_snapshot *s, const reader *r, const orph_ans *o)
 	sp->association = 1; /* it was listed in the portfolio */
 	TRY(dup(&sp->name, o->item->name));
 	/* deleting needs only the constraint ids: no DescribeConstraint */
-	return product_found(sp, o->item->id, &o->desc, one_listing(r) ? &r->pcons : &o->cons,
-			     !one_listing(r));
+	return product_found(sp, o->item->id, &o->desc, cons_in(r, &o->cons));
 }
 
 static int build_sc(state_snapshot *s, reader *r)
