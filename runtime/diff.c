@@ -913,7 +913,7 @@ static int dropped_product(ctx *c, const state_product *sp)
 	char *assoc = NULL, *address = NULL;
 	plan_step *st;
 	size_t i;
-	int rc = FCC_OK;
+	int rc = FCC_OK, launch = 0;
 
 	if (!owner || strcmp(owner, c->d->project) != 0) {
 		NEED(address = addr(c, "sc-product:%s", sp->name));
@@ -938,13 +938,15 @@ static int dropped_product(ctx *c, const state_product *sp)
 		TRY(plan_step_reason(st, "on product %s, which the spec no longer declares",
 				     sp->name));
 		TRY(str_change(st, "type", k->type, NULL));
+		launch = 1;
 		break;
 	}
 	NEED(st = plan_add_step(c->p, "sc-association", assoc, sp->name, PLAN_DELETE));
 	TRY(attr_str(st, "product_id", sp->id));
 	TRY(attr_str(st, "portfolio_id", c->s->portfolio.id));
 	TRY(plan_step_reason(st, "product %s is no longer in the spec", sp->name));
-	TRY(plan_step_depend(st, address));
+	if (launch) /* no step to wait for when it has none */
+		TRY(plan_step_depend(st, address));
 	fcc_free(address);
 	NEED(address = addr(c, "sc-product:%s", sp->name));
 	NEED(st = plan_add_step(c->p, "sc-product", address, sp->name, PLAN_DELETE));

@@ -573,6 +573,18 @@ START_TEST(test_diff_dropped_product)
 	ck_assert_ptr_nonnull(strstr(st->reason, "left alone"));
 	ck_assert_ptr_null(step_at(&p, "sc-association:" PORTFOLIO "/team-b-template"));
 	plan_dispose(&p);
+
+	/* without a LAUNCH constraint: no constraint step, and the association
+	 * waits for none */
+	fcc_free(k->type);
+	ck_assert_ptr_nonnull(k->type = fcc_strdup("NOTIFICATION"));
+	ck_assert_int_eq(diff_compute(&p, &d, &s, NULL, &e), FCC_OK);
+	ck_assert_uint_eq(plan_count(&p, PLAN_DELETE), 2);
+	ck_assert_ptr_null(step_at(&p, "sc-constraint:" PORTFOLIO "/forecast-old/LAUNCH"));
+	st = step_at(&p, "sc-association:" PORTFOLIO "/forecast-old");
+	ck_assert_ptr_nonnull(st);
+	ck_assert_uint_eq(st->depends_on.n, 0);
+	plan_dispose(&p);
 	desired_dispose(&d);
 	state_dispose(&s);
 }
