@@ -204,7 +204,8 @@ class EventServer:
         for name, value in headers:
             lower[name.lower()] = value
         start = end + 4
-        if "chunked" in lower.get("transfer-encoding", "").lower():
+        chunked = "chunked" in lower.get("transfer-encoding", "").lower()
+        if chunked:
             got = _dechunk(buf, start)
             if got is None:
                 self._continue(conn, lower, version)
@@ -225,8 +226,7 @@ class EventServer:
         conn.continued = False
         conn_hdr = lower.get("connection", "").lower()
         keep = ("keep-alive" in conn_hdr) if version == "HTTP/1.0" else ("close" not in conn_hdr)
-        environ = self._environ(conn, method, target, version, headers, body,
-                                "chunked" in lower.get("transfer-encoding", "").lower())
+        environ = self._environ(conn, method, target, version, headers, body, chunked)
         status, out_headers, out = self._call(environ)
         if self.access_log:
             sys.stderr.write('%s - - "%s %s %s" %s -\n' % (conn.addr[0], method, target, version,
