@@ -261,22 +261,45 @@ START_TEST(test_spec_oom_sweep)
 }
 END_TEST
 
-START_TEST(test_spec_env_merge)
-{
-	char cwd[4096];
+/* A spec of tests/specs/good (the working directory) checked, and what
+ * holds its model. */
+typedef struct loaded {
 	fcc_arena arena;
 	diag_sink d;
-	fcc_source *src = NULL;
-	spec_model *m = NULL;
+	fcc_source *src;
+	spec_model *m;
+} loaded;
+
+/* Check `file` for environment `env` (NULL: the base); it must pass. */
+static spec_model *load_good(loaded *l, const char *file, const char *env)
+{
 	chk_options opt = {0};
 	fcc_err e;
 
+	memset(l, 0, sizeof *l);
+	fcc_arena_init(&l->arena);
+	diag_init(&l->d);
+	opt.env = env;
+	ck_assert_int_eq(chk_spec_file(&l->m, &l->src, file, &opt, &l->arena, &l->d, &e), 0);
+	return l->m;
+}
+
+static void unload(loaded *l)
+{
+	fcc_source_free(l->src);
+	fcc_arena_dispose(&l->arena);
+	diag_dispose(&l->d);
+}
+
+START_TEST(test_spec_env_merge)
+{
+	char cwd[4096];
+	loaded l;
+	const spec_model *m;
+
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
 	ck_assert_int_eq(chdir(tu_path("tests/specs/good")), 0);
-	fcc_arena_init(&arena);
-	diag_init(&d);
-	opt.env = "prod";
-	ck_assert_int_eq(chk_spec_file(&m, &src, "workshop.spec", &opt, &arena, &d, &e), 0);
+	m = load_good(&l, "workshop.spec", "prod");
 	ck_assert_str_eq(m->env, "prod");
 	/* vars overlay reaches interpolated strings */
 	ck_assert_str_eq(m->artifacts.bucket.s, "sagemaker-us-east-1-444455556666");
@@ -286,13 +309,9 @@ START_TEST(test_spec_env_merge)
 	/* untouched sections keep the base */
 	ck_assert_str_eq(m->pipeline.algorithm.s, "NPTS");
 	ck_assert_int_eq(m->pipeline.horizon, 24);
-	fcc_source_free(src);
-	fcc_arena_dispose(&arena);
-	diag_dispose(&d);
+	unload(&l);
 
-	fcc_arena_init(&arena);
-	diag_init(&d);
-	ck_assert_int_eq(chk_spec_file(&m, &src, "workshop.spec", NULL, &arena, &d, &e), 0);
+	m = load_good(&l, "workshop.spec", NULL);
 	ck_assert_ptr_null(m->env);
 	ck_assert_str_eq(m->artifacts.bucket.s, "sagemaker-us-east-1-111122223333");
 	ck_assert_uint_eq(m->ninstances, 1);
@@ -303,9 +322,7 @@ START_TEST(test_spec_env_merge)
 	ck_assert_uint_eq(m->ndata, 1);
 	ck_assert_str_eq(m->data[0].key.s, "data/train.csv");
 	ck_assert_ptr_nonnull(m->template_);
-	fcc_source_free(src);
-	fcc_arena_dispose(&arena);
-	diag_dispose(&d);
+	unload(&l);
 	ck_assert_int_eq(chdir(cwd), 0);
 }
 END_TEST
@@ -326,17 +343,12 @@ START_TEST(test_spec_interpolation)
 {
 	static const char *const topic[] = {"resources", "Alerts", "Properties", "TopicName", NULL};
 	char cwd[4096];
-	fcc_arena arena;
-	diag_sink d;
-	fcc_source *src = NULL;
-	spec_model *m = NULL;
-	fcc_err e;
+	loaded l;
+	const spec_model *m;
 
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
 	ck_assert_int_eq(chdir(tu_path("tests/specs/good")), 0);
-	fcc_arena_init(&arena);
-	diag_init(&d);
-	ck_assert_int_eq(chk_spec_file(&m, &src, "everything.spec", NULL, &arena, &d, &e), 0);
+	m = load_good(&l, "everything.spec", NULL);
 	/* vars referencing vars, numbers used as text */
 	ck_assert_str_eq(m->artifacts.bucket.s, "forecasting-artifacts-123456789012");
 	/* $${ is a literal ${ outside template */
@@ -353,9 +365,7 @@ START_TEST(test_spec_interpolation)
 	ck_assert_str_eq(m->pipeline.metric.s, "MASE");
 	ck_assert_int_eq(m->pipeline.processing_count, 2);
 	ck_assert_str_eq(m->data[1].key.s, "input/copy.csv");
-	fcc_source_free(src);
-	fcc_arena_dispose(&arena);
-	diag_dispose(&d);
+	unload(&l);
 	ck_assert_int_eq(chdir(cwd), 0);
 }
 END_TEST
@@ -366,18 +376,12 @@ END_TEST
 START_TEST(test_spec_products)
 {
 	char cwd[4096];
-	fcc_arena arena;
-	diag_sink d;
-	fcc_source *src = NULL;
-	spec_model *m = NULL;
-	chk_options opt = {0};
-	fcc_err e;
+	loaded l;
+	const spec_model *m;
 
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
 	ck_assert_int_eq(chdir(tu_path("tests/specs/good")), 0);
-	fcc_arena_init(&arena);
-	diag_init(&d);
-	ck_assert_int_eq(chk_spec_file(&m, &src, "products.spec", NULL, &arena, &d, &e), 0);
+	m = load_good(&l, "products.spec", NULL);
 	ck_assert_uint_eq(m->catalog.nproducts, 3);
 	ck_assert_str_eq(m->catalog.products[0].name.s, "multi-forecast");
 	ck_assert_str_eq(m->catalog.products[1].name.s, "multi-forecast-gpu");
@@ -395,14 +399,9 @@ START_TEST(test_spec_products)
 	ck_assert_str_eq(m->instances[0].product.s, "multi-forecast-gpu");
 	ck_assert_ptr_nonnull(m->instances[0].product.span.src); /* written */
 	ck_assert_str_eq(m->instances[1].product.s, "multi-batch");
-	fcc_source_free(src);
-	fcc_arena_dispose(&arena);
-	diag_dispose(&d);
+	unload(&l);
 
-	fcc_arena_init(&arena);
-	diag_init(&d);
-	opt.env = "prod";
-	ck_assert_int_eq(chk_spec_file(&m, &src, "products.spec", &opt, &arena, &d, &e), 0);
+	m = load_good(&l, "products.spec", "prod");
 	ck_assert_uint_eq(m->catalog.nproducts, 1);
 	ck_assert_str_eq(m->catalog.products[0].name.s, "multi-forecast");
 	ck_assert_str_eq(m->catalog.products[0].version.s, "3.0");
@@ -411,21 +410,15 @@ START_TEST(test_spec_products)
 	ck_assert_uint_eq(m->ninstances, 1);
 	ck_assert_str_eq(m->instances[0].product.s, "multi-forecast");
 	ck_assert_ptr_null(m->instances[0].product.span.src); /* defaulted */
-	fcc_source_free(src);
-	fcc_arena_dispose(&arena);
-	diag_dispose(&d);
+	unload(&l);
 
-	fcc_arena_init(&arena);
-	diag_init(&d);
-	ck_assert_int_eq(chk_spec_file(&m, &src, "workshop.spec", NULL, &arena, &d, &e), 0);
+	m = load_good(&l, "workshop.spec", NULL);
 	ck_assert_uint_eq(m->catalog.nproducts, 1);
 	ck_assert_str_eq(m->catalog.products[0].version.s, "1.0");
 	ck_assert_uint_eq(m->ninstances, 1);
 	ck_assert_str_eq(m->instances[0].product.s, m->catalog.products[0].name.s);
 	ck_assert_ptr_null(m->instances[0].product.span.src);
-	fcc_source_free(src);
-	fcc_arena_dispose(&arena);
-	diag_dispose(&d);
+	unload(&l);
 	ck_assert_int_eq(chdir(cwd), 0);
 }
 END_TEST
